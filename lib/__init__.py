@@ -1,0 +1,1 @@
+"""AiATrack in pure PyTorch."""

@@ -1,0 +1,70 @@
+"""Box conversions and overlap measures (the one box module of the project).
+
+Formats: ``xywh`` = left, top, width, height; ``xyxy`` = corners; ``cxcywh`` = centre and size.
+Tensor functions work on the last dimension and broadcast over leading ones.
+"""
+from __future__ import annotations
+
+import torch
+
+
+def box_xywh_to_xyxy(box: torch.Tensor) -> torch.Tensor:
+    """(x, y, w, h) -> (x1, y1, x2, y2)."""
+    x, y, w, h = box.unbind(-1)
+    return torch.stack((x, y, x + w, y + h), dim=-1)
+
+
+def box_xyxy_to_xywh(box: torch.Tensor) -> torch.Tensor:
+    """(x1, y1, x2, y2) -> (x, y, w, h)."""
+    x1, y1, x2, y2 = box.unbind(-1)
+    return torch.stack((x1, y1, x2 - x1, y2 - y1), dim=-1)
+
+
+def box_cxcywh_to_xyxy(box: torch.Tensor) -> torch.Tensor:
+    """(cx, cy, w, h) -> (x1, y1, x2, y2)."""
+    cx, cy, w, h = box.unbind(-1)
+    return torch.stack((cx - 0.5 * w, cy - 0.5 * h, cx + 0.5 * w, cy + 0.5 * h), dim=-1)
+
+
+def box_xyxy_to_cxcywh(box: torch.Tensor) -> torch.Tensor:
+    """(x1, y1, x2, y2) -> (cx, cy, w, h)."""
+    x1, y1, x2, y2 = box.unbind(-1)
+    return torch.stack(((x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1), dim=-1)
+
+
+def box_area(box_xyxy: torch.Tensor) -> torch.Tensor:
+    """Area of xyxy boxes (negative for inverted boxes)."""
+    return (box_xyxy[..., 2] - box_xyxy[..., 0]) * (box_xyxy[..., 3] - box_xyxy[..., 1])
+
+
+def paired_iou(boxes1: torch.Tensor, boxes2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Element-wise IoU and union of two equally shaped sets of valid xyxy boxes."""
+    lt = torch.maximum(boxes1[..., :2], boxes2[..., :2])
+    rb = torch.minimum(boxes1[..., 2:], boxes2[..., 2:])
+    inter = (rb - lt).clamp(min=0).prod(-1)
+    union = box_area(boxes1) + box_area(boxes2) - inter
+    return inter / union, union
+
+
+def paired_giou(boxes1: torch.Tensor, boxes2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Element-wise generalized IoU and IoU of two equally shaped sets of valid xyxy boxes."""
+    iou, union = paired_iou(boxes1, boxes2)
+    lt = torch.minimum(boxes1[..., :2], boxes2[..., :2])
+    rb = torch.maximum(boxes1[..., 2:], boxes2[..., 2:])
+    enclosing = (rb - lt).clamp(min=0).prod(-1)
+    return iou - (enclosing - union) / enclosing, iou
+
+
+def clip_box_xywh(box: list[float], height: int, width: int, margin: int = 0) -> list[float]:
+    """Clip an image-space xywh box so at least ``margin`` pixels of it stay inside the image.
+
+    Follows the official tracker: the right/bottom edge is computed from the unclamped left/top
+    edge, and width/height never fall below ``margin``.
+    """
+    x1, y1, w, h = box
+    x2, y2 = x1 + w, y1 + h
+    x1 = min(max(0, x1), width - margin)
+    x2 = min(max(margin, x2), width)
+    y1 = min(max(0, y1), height - margin)
+    y2 = min(max(margin, y2), height)
+    return [x1, y1, max(margin, x2 - x1), max(margin, y2 - y1)]

@@ -1,0 +1,82 @@
+"""Square search-region cropping shared by training processing and the tracker.
+
+The arithmetic reproduces the official AiATrack crop exactly (see the quirk list in the
+reference README): ceil crop size, banker's rounding of the origin, zero padding that also
+drops the last image row/column when the crop touches the border, OpenCV bilinear resize and
+a padding mask dilated by that resize.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import cv2
+import numpy as np
+import torch
+
+
+@dataclass
+class SearchRegion:
+    """A crop around a box: image (S, S, 3) uint8, padding mask (S, S) bool, scale crop->output."""
+
+    image: np.ndarray
+    padding_mask: np.ndarray
+    resize_factor: float
+
+
+def crop_search_region(image: np.ndarray, box_xywh: Sequence[float], factor: float,
+                       output_size: int) -> SearchRegion:
+    """Cut a square of side ceil(sqrt(w*h)*factor) centred on the box and resize it to ``output_size``.
+
+    Parts of the square outside the image are filled with zeros and marked in the padding mask.
+    """
+    x, y, w, h = (float(v) for v in box_xywh)
+    if not all(math.isfinite(v) for v in (x, y, w, h)):
+        raise ValueError(f"cannot crop around a non-finite box {box_xywh}")
+    crop_size = max(math.ceil(math.sqrt(max(w * h, 0.0)) * factor), 1)
+    height, width = image.shape[:2]
+
+    x1 = round(x + 0.5 * w - crop_size * 0.5)
+    y1 = round(y + 0.5 * h - crop_size * 0.5)
+    # Source window inside the image. The official padding is one pixel too wide on the
+    # right/bottom, so the last image column/row is never copied.
+    src_x0, src_x1 = max(x1, 0), min(x1 + crop_size, width - 1)
+    src_y0, src_y1 = max(y1, 0), min(y1 + crop_size, height - 1)
+
+    canvas = np.zeros((crop_size, crop_size) + image.shape[2:], dtype=image.dtype)
+    mask = np.ones((crop_size, crop_size), dtype=np.float64)
+    if src_x1 > src_x0 and src_y1 > src_y0:
+        dst_x0, dst_y0 = src_x0 - x1, src_y0 - y1
+        dst_x1, dst_y1 = dst_x0 + src_x1 - src_x0, dst_y0 + src_y1 - src_y0
+        canvas[dst_y0:dst_y1, dst_x0:dst_x1] = image[src_y0:src_y1, src_x0:src_x1]
+        mask[dst_y0:dst_y1, dst_x0:dst_x1] = 0.0
+
+    size = (output_size, output_size)
+    resized = cv2.resize(canvas, size)
+    padding_mask = cv2.resize(mask, size).astype(bool)
+    return SearchRegion(resized, padding_mask, output_size / crop_size)
+
+
+def box_in_crop(box_xywh: torch.Tensor, crop_center_box_xywh: torch.Tensor, resize_factor: float,
+                output_size: int, normalize: bool = True) -> torch.Tensor:
+    """Map an image-space xywh box into the crop cut around ``crop_center_box_xywh``.
+
+    The crop centre is placed at (output_size - 1) / 2, as the official code does. Computed in the
+    dtype of the inputs (float32 in the official tracker). Returns xywh, divided by ``output_size``
+    when ``normalize``.
+    """
+    center_in = box_xywh[..., :2] + 0.5 * box_xywh[..., 2:]
+    center_ref = crop_center_box_xywh[..., :2] + 0.5 * crop_center_box_xywh[..., 2:]
+    center_out = (output_size - 1) / 2 + (center_in - center_ref) * resize_factor
+    size_out = box_xywh[..., 2:] * resize_factor
+    box_out = torch.cat((center_out - 0.5 * size_out, size_out), dim=-1)
+    return box_out / output_size if normalize else box_out
+
+
+def normalize_image(image: np.ndarray, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
+    """(H, W, 3) uint8 RGB -> (1, 3, H, W) float32 ((x / 255) - mean) / std, with true divisions."""
+    tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).unsqueeze(0).float()
+    mean_t = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
+    std_t = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
+    return ((tensor / 255.0) - mean_t) / std_t

@@ -1,0 +1,98 @@
+"""Local settings: dataset roots and output folders.
+
+Read from a YAML file (``$AIATRACK_SETTINGS`` or ``./settings.yaml``) written by
+``python tracking/create_settings.py``; each entry can be overridden by an environment variable
+``AIATRACK_<NAME>`` (e.g. ``AIATRACK_LASOT_DIR``) and by command-line flags (``overrides``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Mapping
+
+import yaml
+
+ENV_FILE = "AIATRACK_SETTINGS"
+DEFAULT_FILE = "settings.yaml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where datasets live and where outputs go. Empty string = not configured."""
+
+    workspace_dir: str = "output"  # checkpoints, logs, tensorboard
+    results_dir: str = "output/test/tracking_results"
+    result_plots_dir: str = "output/test/result_plots"
+    lasot_dir: str = ""
+    lasot_ext_dir: str = ""  # LaSOT extension; defaults to lasot_dir as in the official code
+    got10k_dir: str = ""
+    trackingnet_dir: str = ""
+    coco_dir: str = ""
+    nfs_dir: str = ""
+    otb_dir: str = ""
+    uav_dir: str = ""
+    vot20_dir: str = ""
+    lasot_lmdb_dir: str = ""
+    got10k_lmdb_dir: str = ""
+    trackingnet_lmdb_dir: str = ""
+    coco_lmdb_dir: str = ""
+
+    def require(self, name: str) -> Path:
+        """The path stored under ``name``; a clear error when it is unset or missing on disk."""
+        value = getattr(self, name)
+        if name == "lasot_ext_dir" and not value:
+            value = self.lasot_dir
+        env = f"AIATRACK_{name.upper()}"
+        if not value:
+            raise FileNotFoundError(
+                f"settings entry '{name}' is not set: run 'python tracking/create_settings.py --{name.replace('_', '-')} PATH' "
+                f"or set the environment variable {env}")
+        path = Path(value).expanduser()
+        if not path.exists():
+            raise FileNotFoundError(f"settings entry '{name}' points to {path}, which does not exist "
+                                    f"(change it in {settings_path()} or with {env})")
+        return path
+
+
+def settings_path() -> Path:
+    """The settings file in use: ``$AIATRACK_SETTINGS`` or ``./settings.yaml``."""
+    return Path(os.environ.get(ENV_FILE, DEFAULT_FILE))
+
+
+def setting_names() -> list[str]:
+    """All settings keys, in declaration order."""
+    return [f.name for f in fields(Settings)]
+
+
+def load_settings(path: str | Path | None = None, overrides: Mapping[str, str | None] | None = None) -> Settings:
+    """File values, then ``AIATRACK_<NAME>`` environment variables, then non-empty ``overrides``."""
+    path = Path(path) if path is not None else settings_path()
+    values: dict[str, str] = {}
+    if path.is_file():
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: settings file must be a mapping of name: path")
+        unknown = sorted(set(data) - set(setting_names()))
+        if unknown:
+            raise ValueError(f"{path}: unknown settings {unknown}; known: {setting_names()}")
+        values.update({k: str(v) if v is not None else "" for k, v in data.items()})
+    for name in setting_names():
+        env_value = os.environ.get(f"AIATRACK_{name.upper()}")
+        if env_value is not None:
+            values[name] = env_value
+    for name, value in (overrides or {}).items():
+        if name not in setting_names():
+            raise ValueError(f"unknown settings override {name!r}; known: {setting_names()}")
+        if value:
+            values[name] = str(value)
+    return Settings(**values)
+
+
+def save_settings(settings: Settings, path: str | Path) -> None:
+    """Write ``settings`` as YAML (atomically)."""
+    from lib.utils.io import atomic_write_text
+
+    atomic_write_text(path, yaml.safe_dump(dataclasses.asdict(settings), sort_keys=False))

@@ -1,0 +1,56 @@
+from pathlib import Path
+
+import pytest
+
+from lib.config import ConfigError, hyper_for_dataset, load_config
+
+
+def test_baseline_has_paper_values():
+    cfg = load_config("baseline")
+    assert cfg.MODEL.TRANSFORMER.ENC_LAYERS == 3 and cfg.MODEL.TRANSFORMER.DEC_LAYERS == 1
+    assert cfg.MODEL.TRANSFORMER.NHEADS == 4 and cfg.MODEL.TRANSFORMER.DIM_FEEDFORWARD == 1024
+    assert cfg.DATA.SEARCH.SIZE == 320 and cfg.DATA.SEARCH.FACTOR == 5.0
+    assert cfg.TRAIN.BATCH_SIZE == 15 and cfg.TRAIN.LR == 1e-4 and cfg.TRAIN.LR_DROP_EPOCH == 400
+    assert list(cfg.DATA.TRAIN.DATASETS_NAME) == ["LASOT", "GOT10K_vot_train", "COCO17", "TRACKINGNET"]
+
+
+def test_got_config_trains_on_got_only_and_keeps_default_rows():
+    cfg = load_config("baseline_got")
+    assert list(cfg.DATA.TRAIN.DATASETS_NAME) == ["GOT10K_train"]
+    assert hyper_for_dataset(cfg, "got10k_test") == (80, 4, 0.7)
+
+
+@pytest.mark.parametrize("name, row", [
+    ("lasot", (100, 4, 0.8)), ("LASOT_EXT", (100, 6, 0.8)), ("trackingnet", (100, 6, 0.7)),
+    ("nfs", (80, 3, 0.6)), ("otb", (100, 3, 0.7)), ("uav", (100, 3, 0.7)), ("default", (100, 3, 0.7)),
+    ("got10k_val", (100, 3, 0.7)),  # no row: falls back to DEFAULT
+])
+def test_hyper_rows(name, row):
+    assert hyper_for_dataset(load_config("baseline"), name) == row
+
+
+def test_unknown_key_names_key_and_file(tmp_path: Path):
+    bad = tmp_path / "typo.yaml"
+    bad.write_text("MODEL:\n  TRANSFORMER:\n    ENC_LAYRES: 2\n")
+    with pytest.raises(ConfigError, match=r"typo\.yaml.*MODEL\.TRANSFORMER\.ENC_LAYRES"):
+        load_config(bad)
+
+
+def test_wrong_type_is_rejected(tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("TRAIN:\n  EPOCH: many\n")
+    with pytest.raises(ConfigError, match="TRAIN.EPOCH"):
+        load_config(bad)
+
+
+def test_config_is_immutable_and_replace_derives_copy():
+    cfg = load_config()
+    with pytest.raises(AttributeError):
+        cfg.TRAIN.LR = 1.0
+    changed = cfg.replace({"TRAIN": {"LR": 2e-4}})
+    assert changed.TRAIN.LR == 2e-4 and cfg.TRAIN.LR == 1e-4
+
+
+def test_missing_experiment_lists_available():
+    with pytest.raises(ConfigError, match="baseline"):
+        load_config("does_not_exist")

@@ -1,0 +1,45 @@
+"""Shared test helpers: location of the official reference fixtures."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = REPO_ROOT.parent / "shared"
+REFERENCE_DIR = SHARED_DIR / "reference"
+SPEC_LISTS_DIR = SHARED_DIR / "spec" / "lists"
+
+torch.set_num_threads(2)
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"official reference data not available: {path} is missing "
+                    "(it lives in ../shared beside the checkout in CI)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """``../shared/reference``; tests using it are skipped when it is absent."""
+    return _require(REFERENCE_DIR)
+
+
+@pytest.fixture(scope="session")
+def step_fixture(reference_dir: Path) -> dict:
+    """The official ``step_fixture.pt`` (initialize + two track steps, all intermediates)."""
+    return torch.load(_require(reference_dir / "step_fixture.pt"), weights_only=True)
+
+
+@pytest.fixture(scope="session")
+def tracker_fixture(reference_dir: Path) -> dict:
+    """The official ``tracker_fixture_A.pt`` (30-frame video and per-frame tracker outputs)."""
+    return torch.load(_require(reference_dir / "tracker_fixture_A.pt"), weights_only=True)
+
+
+@pytest.fixture(scope="session")
+def reference_checkpoint(reference_dir: Path) -> Path:
+    """Path of the official-format checkpoint ``aiatrack_synthetic.pth.tar``."""
+    return _require(reference_dir / "aiatrack_synthetic.pth.tar")
