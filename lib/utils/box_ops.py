@@ -68,3 +68,17 @@ def clip_box_xywh(box: list[float], height: int, width: int, margin: int = 0) ->
     y1 = min(max(0, y1), height - margin)
     y2 = min(max(margin, y2), height)
     return [x1, y1, max(margin, x2 - x1), max(margin, y2 - y1)]
+
+
+def box_to_region_map(box_xywh_norm: torch.Tensor, feat_size: int) -> torch.Tensor:
+    """Target region on a ``feat_size`` x ``feat_size`` token grid from normalized xywh boxes (..., 4).
+
+    Each of x, y, w, h is scaled by ``feat_size`` and rounded separately (half to even), as the
+    official code does; the region covers rows y..y+h-1 and columns x..x+w-1 clipped to the grid
+    (empty for non-positive w or h). Returns float (..., feat_size, feat_size), 1 = target.
+    """
+    x, y, w, h = torch.round(box_xywh_norm * feat_size).long().unbind(-1)
+    grid = torch.arange(feat_size, device=box_xywh_norm.device)
+    rows = (grid >= y[..., None]) & (grid < (y + h)[..., None])
+    cols = (grid >= x[..., None]) & (grid < (x + w)[..., None])
+    return (rows[..., :, None] & cols[..., None, :]).float()
