@@ -1,0 +1,119 @@
+"""Attention in Attention (AiA): multi-head attention whose logits are refined by an inner attention.
+
+Outer attention (Q14): packed input projection (q, k, v thirds of ``in_proj_weight``), q divided by
+sqrt(head_dim) before ``q @ k^T``, giving logits ``L`` of shape (B, heads, Nq, Nk). The inner module
+adds a correction, ``L' = L + inner(L)``, then softmax over the keys, ``softmax @ v`` and ``out_proj``.
+No attention mask is ever applied (Q13): padding acts only through the position embeddings.
+
+Inner attention (Q15): the key axis is cut into chunks of ``feat_size`` tokens (one chunk per
+reference frame), and within each (batch, head, chunk) the keys attend to each other. A key's feature
+is its column of ``Nq`` logits (all queries' affinities to it), so ``Nq`` must equal ``feat_size``:
+
+    x = LayerNorm(corr_proj(column)) + key_position        # match_dim features, q and k input
+    v = LayerNorm(column)                                   # no value projection
+    A = softmax(q_proj(x) / sqrt(match_dim) @ k_proj(x)^T) @ v
+    correction = A + out_proj(A)                            # inner residual
+
+Every tensor here is sequence-first (N, B, C), as in the rest of the model.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+__all__ = ["AiAAttention", "InnerAttention"]
+
+
+class InnerAttention(nn.Module):
+    """Refines outer attention logits by letting the keys of each reference chunk attend to each other."""
+
+    def __init__(self, feat_size: int, match_dim: int, dropout: float = 0.0):
+        super().__init__()
+        self.feat_size = feat_size
+        self.match_dim = match_dim
+        self.corr_proj = nn.Linear(feat_size, match_dim)
+        self.corr_norm = nn.LayerNorm(match_dim)
+        self.value_norm = nn.LayerNorm(feat_size)
+        self.q_proj = nn.Linear(match_dim, match_dim)
+        self.k_proj = nn.Linear(match_dim, match_dim)
+        self.out_proj = nn.Linear(feat_size, feat_size)
+        self.attn_dropout = nn.Dropout(dropout)
+        self.out_dropout = nn.Dropout(dropout)
+        for linear in (self.q_proj, self.k_proj, self.out_proj):
+            nn.init.zeros_(linear.bias)
+
+    def forward(self, logits: Tensor, key_pos: Tensor) -> Tensor:
+        """Correction for ``logits`` (B, H, Nq, Nk) given key positions ``key_pos`` (Nk, B, match_dim)."""
+        batch, heads, num_queries, num_keys = logits.shape
+        chunk = self.feat_size
+        if num_queries != chunk or num_keys % chunk:
+            raise ValueError(f"AiA inner attention needs {chunk} queries and a multiple of {chunk} keys "
+                             f"(FEAT_SIZE), got {num_queries} queries and {num_keys} keys")
+        chunks = num_keys // chunk
+        # Token = key of one chunk, feature = its column of query logits: (B, H, chunks, chunk, Nq).
+        columns = logits.view(batch, heads, num_queries, chunks, chunk).permute(0, 1, 3, 4, 2)
+        pos = key_pos.view(chunks, chunk, batch, self.match_dim).permute(2, 0, 1, 3).unsqueeze(1)
+        x = self.corr_norm(self.corr_proj(columns)) + pos
+        q = self.q_proj(x) / math.sqrt(self.match_dim)
+        k = self.k_proj(x)
+        weights = self.attn_dropout(torch.softmax(q @ k.transpose(-2, -1), dim=-1))
+        refined = weights @ self.value_norm(columns)
+        refined = self.out_dropout(refined + self.out_proj(refined))
+        # Back to (B, H, Nq, Nk): feature axis = queries, tokens = keys of each chunk.
+        return refined.permute(0, 1, 4, 2, 3).reshape(batch, heads, num_queries, num_keys)
+
+
+class AiAAttention(nn.Module):
+    """Multi-head attention with an optional AiA inner module; self- or cross-attention.
+
+    ``use_inner=False`` gives plain multi-head attention (no ``inner_attn`` parameters), the ablation
+    switch of ``MODEL.AIA``.
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, use_inner: bool = True,
+                 match_dim: int = 64, feat_size: int = 400):
+        super().__init__()
+        if embed_dim % num_heads:
+            raise ValueError(f"HIDDEN_DIM ({embed_dim}) must be divisible by NHEADS ({num_heads})")
+        self.embed_dim = embed_dim
+        self.num_heads = num_heads
+        self.head_dim = embed_dim // num_heads
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dim, embed_dim))
+        self.in_proj_bias = nn.Parameter(torch.zeros(3 * embed_dim))
+        self.out_proj = nn.Linear(embed_dim, embed_dim)
+        self.inner_attn = InnerAttention(feat_size, match_dim, dropout) if use_inner else None
+        self.attn_dropout = nn.Dropout(dropout)
+        nn.init.xavier_uniform_(self.in_proj_weight)
+        nn.init.zeros_(self.out_proj.bias)
+
+    def forward(self, query: Tensor, key: Tensor, value: Tensor, key_pos: Tensor | None = None,
+                need_weights: bool = False) -> tuple[Tensor, Tensor | None]:
+        """Attend ``query`` (Nq, B, C) to ``key``/``value`` (Nk, B, C).
+
+        ``key_pos`` (Nk, B, match_dim) is the inner module's position term (required with AiA).
+        Returns the output (Nq, B, C) and, with ``need_weights``, the head-averaged attention
+        probabilities (B, Nq, Nk).
+        """
+        num_queries, batch, _ = query.shape
+        num_keys = key.shape[0]
+        w_q, w_k, w_v = self.in_proj_weight.chunk(3)
+        b_q, b_k, b_v = self.in_proj_bias.chunk(3)
+        q = self._split_heads(F.linear(query, w_q, b_q), batch) / math.sqrt(self.head_dim)
+        k = self._split_heads(F.linear(key, w_k, b_k), batch)
+        v = self._split_heads(F.linear(value, w_v, b_v), batch)
+        logits = q @ k.transpose(-2, -1)                                   # (B, H, Nq, Nk)
+        if self.inner_attn is not None:
+            if key_pos is None:
+                raise ValueError("AiA attention needs key_pos (the keys' inner position embedding)")
+            logits = logits + self.inner_attn(logits, key_pos)
+        weights = torch.softmax(logits, dim=-1)
+        out = self.attn_dropout(weights) @ v                               # (B, H, Nq, head_dim)
+        out = self.out_proj(out.permute(2, 0, 1, 3).reshape(num_queries, batch, self.embed_dim))
+        return out, (weights.mean(dim=1) if need_weights else None)
+
+    def _split_heads(self, x: Tensor, batch: int) -> Tensor:
+        """(N, B, C) -> (B, H, N, head_dim)."""
+        return x.view(x.shape[0], batch, self.num_heads, self.head_dim).permute(1, 2, 0, 3)
