@@ -1,1 +1,62 @@
+"""Training datasets: LaSOT, GOT-10k, TrackingNet and COCO 2017, from raw folders or lmdb databases.
 
+``build_training_datasets(["LASOT", "GOT10K_vot_train", "COCO17", "TRACKINGNET"], settings)`` opens
+each dataset named as in ``DATA.TRAIN.DATASETS_NAME``; a name ending in ``_lmdb`` reads the lmdb
+database written by ``tracking/create_lmdb.py`` instead of the raw folder. Missing or incomplete
+data is reported when the datasets are built, before training starts.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from lib.train.dataset.base import SequenceAnnotation, TrackingDataset
+from lib.train.dataset.coco import Coco
+from lib.train.dataset.got10k import Got10k
+from lib.train.dataset.lasot import Lasot
+from lib.train.dataset.lmdb_store import LmdbSource
+from lib.train.dataset.storage import DirectorySource, FileSource, IncompleteDatasetError
+from lib.train.dataset.trackingnet import TrackingNet
+from lib.utils.settings import Settings
+
+__all__ = ["build_training_datasets", "open_source", "TRAINING_DATASETS", "TrackingDataset", "SequenceAnnotation",
+           "Lasot", "Got10k", "TrackingNet", "Coco", "IncompleteDatasetError"]
+
+LMDB_SUFFIX = "_lmdb"
+
+#: dataset name -> (settings key of the raw root, constructor from a file source, the name and
+#: the TrackingNet chunks)
+TRAINING_DATASETS: dict[str, tuple[str, Callable[[FileSource, str, Sequence[int] | None], TrackingDataset]]] = {
+    "LASOT": ("lasot_dir", lambda source, name, _: Lasot(source, name=name)),
+    "GOT10K_train": ("got10k_dir", lambda source, name, _: Got10k(source, split="train_full", name=name)),
+    "GOT10K_vot_train": ("got10k_dir", lambda source, name, _: Got10k(source, split="vot_train", name=name)),
+    "COCO17": ("coco_dir", lambda source, name, _: Coco(source, version="2017", name=name)),
+    "TRACKINGNET": ("trackingnet_dir", lambda source, name, chunks: TrackingNet(source, chunks=chunks, name=name)),
+}
+
+
+def open_source(settings: Settings, settings_key: str, lmdb: bool) -> FileSource:
+    """The raw folder (``lmdb`` False) or lmdb database of the dataset whose root is ``settings_key``."""
+    key = settings_key.replace("_dir", "_lmdb_dir") if lmdb else settings_key
+    path = settings.require(key)
+    return LmdbSource(path, what=f"{key} =") if lmdb else DirectorySource(path, what=f"{key} =")
+
+
+def build_training_datasets(names: Sequence[str], settings: Settings,
+                            trackingnet_chunks: Sequence[int] | None = None) -> list[TrackingDataset]:
+    """One dataset per name (``LASOT``, ``GOT10K_train``, ``GOT10K_vot_train``, ``COCO17``,
+    ``TRACKINGNET``, each optionally with ``_lmdb``), roots from ``settings``. TrackingNet uses
+    ``TRAIN_<k>`` for each k in ``trackingnet_chunks`` (default: all twelve).
+
+    Raises ``ValueError`` for an unknown name and ``FileNotFoundError`` (``IncompleteDatasetError``)
+    when a root is unset, missing or incomplete.
+    """
+    datasets = []
+    for name in names:
+        base = name[:-len(LMDB_SUFFIX)] if name.endswith(LMDB_SUFFIX) else name
+        if base not in TRAINING_DATASETS:
+            known = [n + s for n in TRAINING_DATASETS for s in ("", LMDB_SUFFIX)]
+            raise ValueError(f"unknown training dataset {name!r}; known: {', '.join(known)}")
+        settings_key, construct = TRAINING_DATASETS[base]
+        source = open_source(settings, settings_key, lmdb=base != name)
+        datasets.append(construct(source, name, trackingnet_chunks))
+    return datasets

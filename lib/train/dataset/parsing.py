@@ -1,0 +1,63 @@
+"""Parsing of annotation text (boxes, per-frame labels) and of the packaged sequence/split lists."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+import lib
+
+LISTS_DIR = Path(lib.__file__).resolve().parent / "lists"
+
+
+class AnnotationError(ValueError):
+    """An annotation file exists but its content is malformed."""
+
+
+def _tokens(line: str) -> list[str]:
+    return line.replace(",", " ").replace("\t", " ").split()
+
+
+def _first_bad_line(text: str, location: str, per_line: int | None, dtype: type) -> AnnotationError:
+    """Build the error for the first line of ``text`` that does not parse as ``per_line`` numbers."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        tokens = _tokens(line)
+        if not tokens:
+            continue
+        if per_line is not None and len(tokens) != per_line:
+            return AnnotationError(f"{location}:{number}: expected {per_line} comma-separated numbers, "
+                                   f"got {line.strip()!r}")
+        try:
+            np.array(tokens, dtype=dtype)
+        except ValueError:
+            return AnnotationError(f"{location}:{number}: not a number in {line.strip()!r}")
+    return AnnotationError(f"{location}: cannot parse the annotation")
+
+
+def parse_boxes(text: str, location: str) -> np.ndarray:
+    """``x,y,w,h`` lines (commas, tabs or spaces) as a float32 (N, 4) array; ``location`` names the file."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise AnnotationError(f"{location}: the box file is empty")
+    try:
+        values = np.array(_tokens(text), dtype=np.float32)
+    except ValueError:
+        raise _first_bad_line(text, location, 4, np.float32) from None
+    if values.size != 4 * len(lines):
+        raise _first_bad_line(text, location, 4, np.float32)
+    return values.reshape(-1, 4)
+
+
+def parse_integers(text: str, location: str) -> np.ndarray:
+    """Integers separated by newlines and/or commas (label files, flag lines) as an int64 array."""
+    try:
+        return np.array(_tokens(text), dtype=np.int64)
+    except ValueError:
+        raise _first_bad_line(text, location, None, np.int64) from None
+
+
+def read_packaged_list(filename: str) -> list[str]:
+    """The non-empty lines of ``lib/lists/<filename>`` (sequence names or split indices)."""
+    path = LISTS_DIR / filename
+    with open(path, encoding="utf-8") as handle:
+        return [line.strip() for line in handle if line.strip()]
