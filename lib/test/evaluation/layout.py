@@ -1,0 +1,112 @@
+"""On-disk layout checks shared by the benchmark loaders: sequence lists, folders, frames.
+
+Every failure raises :class:`DatasetLayoutError` naming the missing path and the layout the loader
+expected, so a wrong dataset root is diagnosed in one message instead of a stack trace deep in a
+tracker run.
+"""
+from __future__ import annotations
+
+import csv
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Sequence
+
+
+class DatasetLayoutError(FileNotFoundError):
+    """A benchmark root, sequence folder, frame or annotation file is missing or misplaced."""
+
+
+def missing_path_error(path: Path, what: str, layout: str) -> DatasetLayoutError:
+    """The error for a missing ``path`` (described as ``what``) in a benchmark with ``layout``."""
+    return DatasetLayoutError(f"{what} not found: {path}\n  expected layout: {layout}")
+
+
+def require_dir(path: Path, what: str, layout: str) -> Path:
+    """``path`` if it is a folder, else a :class:`DatasetLayoutError` naming it."""
+    if not path.is_dir():
+        raise missing_path_error(path, what, layout)
+    return path
+
+
+def require_file(path: Path, what: str, layout: str) -> Path:
+    """``path`` if it is a file, else a :class:`DatasetLayoutError` naming it."""
+    if not path.is_file():
+        raise missing_path_error(path, what, layout)
+    return path
+
+
+def check_frame_ends(frames: Sequence[str], layout: str) -> None:
+    """Check the first and last frame of a sequence exist (cheap: no folder listing)."""
+    if not frames:
+        raise DatasetLayoutError(f"sequence has no frames\n  expected layout: {layout}")
+    for frame in (frames[0], frames[-1]):
+        require_file(Path(frame), "frame", layout)
+
+
+def list_path(name: str) -> Path:
+    """Path of the data file ``lib/lists/<name>``."""
+    return Path(str(resources.files("lib") / "lists" / name))
+
+
+def read_name_list(path: Path) -> list[str]:
+    """Non-empty, stripped lines of a one-name-per-line text file."""
+    with open(path, encoding="utf-8") as handle:
+        return [line.strip() for line in handle if line.strip()]
+
+
+def read_info_table(name: str) -> list[dict[str, str]]:
+    """Rows of the tab-separated table ``lib/lists/<name>`` (first line = column names)."""
+    with open(list_path(name), encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def select_names(available: Sequence[str], requested: Iterable[str] | None, benchmark: str) -> list[str]:
+    """``requested`` names (in the order given), checked against ``available``; all when ``None``."""
+    if requested is None:
+        return list(available)
+    requested = list(requested)
+    known = set(available)
+    unknown = [name for name in requested if name not in known]
+    if unknown:
+        examples = ", ".join(list(available)[:5])
+        raise ValueError(f"{benchmark}: unknown sequence name(s) {unknown}; names look like: {examples}, ...")
+    return requested
+
+
+def require_sequence_dirs(dirs: dict[str, Path], benchmark: str, root: Path, layout: str) -> None:
+    """Check that every sequence folder exists; one error listing all that are missing."""
+    missing = [name for name, path in dirs.items() if not path.is_dir()]
+    if not missing:
+        return
+    shown = ", ".join(missing[:20]) + (f", ... ({len(missing) - 20} more)" if len(missing) > 20 else "")
+    first = dirs[missing[0]]
+    raise DatasetLayoutError(
+        f"{benchmark}: {len(missing)} of {len(dirs)} requested sequence folders are missing under {root} "
+        f"(first missing: {first}): {shown}\n  expected layout: {layout}\n"
+        f"  to evaluate on a subset, pass the sequence names you have (sequences=[...])")
+
+
+def list_numbered_frames(folder: Path, *, first: int, digits: int, layout: str, ext: str = ".jpg") -> list[str]:
+    """Frames ``first, first+1, ...`` found in ``folder``, in numeric order (``2.jpg`` before ``10.jpg``).
+
+    File names are the frame number zero-padded to ``digits`` (0 = unpadded). A gap in the numbering
+    is reported as the first missing frame; files of other extensions are ignored.
+    """
+    require_dir(folder, "frame folder", layout)
+    numbers = []
+    for entry in folder.iterdir():
+        if entry.suffix != ext:
+            continue
+        stem = entry.stem
+        if not stem.isdigit() or (digits and len(stem) != digits) or (not digits and stem != str(int(stem))):
+            width = f"{digits}-digit" if digits else "unpadded"
+            raise DatasetLayoutError(f"unexpected frame name {entry}: expected {width} frame numbers\n"
+                                     f"  expected layout: {layout}")
+        numbers.append(int(stem))
+    numbers.sort()
+    for expected, number in enumerate(numbers, start=first):
+        if number != expected:
+            raise missing_path_error(folder / f"{expected:0{digits}d}{ext}", "frame", layout)
+    if not numbers:
+        raise missing_path_error(folder / f"{first:0{digits}d}{ext}", "frame", layout)
+    return [str(folder / f"{number:0{digits}d}{ext}") for number in numbers]
