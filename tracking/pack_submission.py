@@ -1,0 +1,76 @@
+"""Pack raw test results into the zip files the GOT-10k and TrackingNet servers accept.
+
+Examples::
+
+    python tracking/pack_submission.py got10k --tracker aiatrack --param baseline_got
+    python tracking/pack_submission.py trackingnet --tracker aiatrack --param baseline --output tn.zip
+    python tracking/pack_submission.py got10k --results output/test/tracking_results/aiatrack/baseline_got
+
+The results must come from ``tracking/test.py`` on ``got10k_test`` resp. ``trackingnet`` (they live in
+``<result folder>/got10k/`` resp. ``<result folder>/trackingnet/``). Before anything is written the
+results are checked: every test sequence present, one box row per frame, no NaN, and for GOT-10k a
+time file with one line per frame. The zip is written next to the results unless ``--output`` is given:
+
+* GOT-10k:     ``<seq>/<seq>_001.txt`` + ``<seq>/<seq>_time.txt`` per sequence (upload on got-10k.aitestunion.com)
+* TrackingNet: ``<seq>.txt`` per sequence at the archive root (upload on eval.ai, TrackingNet challenge)
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from lib.test.evaluation import load_benchmark
+from lib.test.evaluation.results import result_dir
+from lib.test.submission import SubmissionError, got10k_entries, trackingnet_entries, write_zip
+from lib.utils.settings import load_settings
+
+# subcommand -> (benchmark name for load_benchmark, entry builder, default zip name)
+TARGETS = {
+    "got10k": ("got10k_test", got10k_entries, "got10k_submit.zip"),
+    "trackingnet": ("trackingnet", trackingnet_entries, "trackingnet_submit.zip"),
+}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="benchmark", required=True, metavar="{got10k,trackingnet}")
+    for name, (bench, _, zip_name) in TARGETS.items():
+        p = sub.add_parser(name, help=f"pack {bench} results into {zip_name}",
+                           description=f"Validate the {bench} results and write {zip_name}.")
+        source = p.add_mutually_exclusive_group(required=True)
+        source.add_argument("--tracker", help="tracker name (with --param)")
+        source.add_argument("--results", type=Path, help="result folder written by tracking/test.py")
+        p.add_argument("--param", help="experiment name used with tracking/test.py")
+        p.add_argument("--run-id", type=int, default=None, help="the --run-id used with tracking/test.py")
+        p.add_argument("--output", type=Path, default=None,
+                       help=f"zip file to write (default: <result folder>/{zip_name})")
+        p.add_argument("--settings", default=None,
+                       help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
+        p.add_argument("--results-dir", default=None, help="override the results root of the settings")
+    args = parser.parse_args(argv)
+    if args.tracker and not args.param:
+        parser.error("--tracker needs --param")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    bench, build_entries, zip_name = TARGETS[args.benchmark]
+    try:
+        settings = load_settings(args.settings, {"results_dir": args.results_dir})
+        folder = args.results if args.results else result_dir(settings, args.tracker, args.param, args.run_id)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"result folder {folder} does not exist")
+        sequences = load_benchmark(bench, settings)
+        entries = build_entries(folder, sequences)
+        output = write_zip(entries, args.output or folder / zip_name)
+    except (SubmissionError, FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {output}: {len(sequences)} sequences, {len(entries)} files")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
