@@ -1,6 +1,7 @@
 """Helpers for building tiny benchmark datasets in their real on-disk layouts."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -13,15 +14,17 @@ from lib.utils.settings import Settings
 
 @pytest.fixture(scope="session")
 def write_frames(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path, Iterable[str]], None]:
-    """``write_frames(folder, names)`` writes a tiny image under each file name in ``folder``."""
+    """``write_frames(folder, names)`` puts a tiny JPEG under each file name in ``folder``.
+
+    The files are hard links to one image written with ``cv2.imwrite`` (thousands of frames stay cheap).
+    """
     sample = tmp_path_factory.mktemp("frame") / "sample.jpg"
     cv2.imwrite(str(sample), np.full((6, 8, 3), 127, dtype=np.uint8))
-    data = sample.read_bytes()
 
     def write(folder: Path, names: Iterable[str]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for name in names:
-            (folder / name).write_bytes(data)
+            os.link(sample, folder / name)
 
     return write
 
