@@ -35,7 +35,16 @@ def turbojpeg_available() -> bool:
 def _decode_jpeg4py(data: np.ndarray) -> np.ndarray:
     import jpeg4py
 
-    return jpeg4py.JPEG(data).decode()
+    jpeg = jpeg4py.JPEG(data)
+    try:
+        return jpeg.decode()
+    except Exception:
+        # jpeg4py would put the failed decompressor back into its shared cache, and libturbojpeg
+        # handles are unusable after a header error (later decodes return empty images or crash)
+        if jpeg.decompressor is not None:
+            jpeg.decompressor.release()
+            jpeg.decompressor = None
+        raise
 
 
 def _decode_opencv(data: np.ndarray) -> np.ndarray | None:

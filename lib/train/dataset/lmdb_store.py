@@ -32,13 +32,12 @@ class LmdbSource(FileSource):
 
     def __init__(self, path: str | os.PathLike, what: str = "lmdb database") -> None:
         path = Path(path).expanduser()
-        if not path.is_dir():
-            raise FileNotFoundError(f"{what} {path} does not exist or is not a folder")
         if not (path / "data.mdb").is_file():
             partial = path.with_name(path.name + ".partial")
+            state = "is not an lmdb database (no data.mdb)" if path.is_dir() else "does not exist"
             hint = (f"an unfinished conversion is in {partial}: rerun tracking/create_lmdb.py to finish it"
                     if partial.exists() else "create it with python tracking/create_lmdb.py")
-            raise FileNotFoundError(f"{what} {path} is not an lmdb database (no data.mdb); {hint}")
+            raise FileNotFoundError(f"{what} {path} {state}; {hint}")
         self.path = path
         self.root = str(path)
         self._env: lmdb.Environment | None = None
