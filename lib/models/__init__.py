@@ -1,4 +1,6 @@
 """AiATrack network: ResNet backbone, AiA transformer, corner and IoU heads, official key mapping."""
 from lib.models.aiatrack import AiATrack, BackboneOutput, EncodedFrame, ReferenceFrame, build_aiatrack
+from lib.models.checkpoint import CheckpointError, load_checkpoint
 
-__all__ = ["AiATrack", "BackboneOutput", "EncodedFrame", "ReferenceFrame", "build_aiatrack"]
+__all__ = ["AiATrack", "BackboneOutput", "CheckpointError", "EncodedFrame", "ReferenceFrame", "build_aiatrack",
+           "load_checkpoint"]
