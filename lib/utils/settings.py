@@ -66,19 +66,26 @@ def setting_names() -> list[str]:
     return [f.name for f in fields(Settings)]
 
 
+def read_settings_file(path: str | Path) -> dict[str, str]:
+    """The entries of a settings file as written (no environment or flag overrides applied)."""
+    path = Path(path)
+    with open(path, encoding="utf-8") as f:
+        try:
+            data = yaml.safe_load(f) or {}
+        except yaml.YAMLError as err:
+            raise ValueError(f"{path}: not a valid YAML settings file ({err})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: settings file must be a mapping of name: path")
+    unknown = sorted(set(data) - set(setting_names()))
+    if unknown:
+        raise ValueError(f"{path}: unknown settings {unknown}; known: {setting_names()}")
+    return {k: str(v) if v is not None else "" for k, v in data.items()}
+
+
 def load_settings(path: str | Path | None = None, overrides: Mapping[str, str | None] | None = None) -> Settings:
     """File values, then ``AIATRACK_<NAME>`` environment variables, then non-empty ``overrides``."""
     path = Path(path) if path is not None else settings_path()
-    values: dict[str, str] = {}
-    if path.is_file():
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f) or {}
-        if not isinstance(data, dict):
-            raise ValueError(f"{path}: settings file must be a mapping of name: path")
-        unknown = sorted(set(data) - set(setting_names()))
-        if unknown:
-            raise ValueError(f"{path}: unknown settings {unknown}; known: {setting_names()}")
-        values.update({k: str(v) if v is not None else "" for k, v in data.items()})
+    values = read_settings_file(path) if path.is_file() else {}
     for name in setting_names():
         env_value = os.environ.get(f"AIATRACK_{name.upper()}")
         if env_value is not None:

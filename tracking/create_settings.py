@@ -1,0 +1,95 @@
+"""Create or update the settings file that tells AiATrack where datasets live and where outputs go.
+
+Entries of an existing file are kept unless given again (``--fresh`` starts from the defaults).
+``--data-root DIR`` fills every dataset root with its conventional sub-folder of DIR (LaSOT/,
+GOT10k/, TrackingNet/, COCO/, NFS30/, OTB100/, UAV123/, vot2020/, *_lmdb/); explicit flags win over it.
+At run time each entry can still be overridden by the environment variable AIATRACK_<NAME>.
+
+Examples:
+    python tracking/create_settings.py --data-root /data/sot
+    python tracking/create_settings.py --lasot-dir /ssd/LaSOT --results-dir /scratch/results
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from lib.utils.settings import Settings, read_settings_file, save_settings, setting_names, settings_path
+
+# Conventional sub-folder of --data-root for each dataset root (the layout of BENCHMARKS.md section 1).
+DATA_ROOT_SUBFOLDERS = {
+    "lasot_dir": "LaSOT",
+    "got10k_dir": "GOT10k",
+    "trackingnet_dir": "TrackingNet",
+    "coco_dir": "COCO",
+    "nfs_dir": "NFS30",
+    "otb_dir": "OTB100",
+    "uav_dir": "UAV123",
+    "vot20_dir": "vot2020",
+    "lasot_lmdb_dir": "lasot_lmdb",
+    "got10k_lmdb_dir": "got10k_lmdb",
+    "trackingnet_lmdb_dir": "trackingnet_lmdb",
+    "coco_lmdb_dir": "coco_lmdb",
+}
+OUTPUT_DIRS = ("workspace_dir", "results_dir", "result_plots_dir")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output", type=Path, default=None,
+                        help="settings file to write (default: $AIATRACK_SETTINGS or ./settings.yaml)")
+    parser.add_argument("--data-root", type=Path, default=None,
+                        help="folder holding the datasets under their conventional names")
+    parser.add_argument("--fresh", action="store_true", help="ignore the entries of an existing settings file")
+    defaults = Settings()
+    for name in setting_names():
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, metavar="PATH",
+                            help=f"set '{name}' (default: {getattr(defaults, name) or 'unset'})")
+    return parser.parse_args(argv)
+
+
+def build_settings(args: argparse.Namespace, existing: dict[str, str]) -> Settings:
+    """Defaults, then ``existing`` file entries, then ``--data-root`` sub-folders, then explicit flags."""
+    values = dict(existing)
+    if args.data_root is not None:
+        root = args.data_root.expanduser().resolve()
+        values.update({name: str(root / sub) for name, sub in DATA_ROOT_SUBFOLDERS.items()})
+    values.update({name: getattr(args, name) for name in setting_names() if getattr(args, name) is not None})
+    return Settings(**values)
+
+
+def describe(settings: Settings) -> list[str]:
+    """One line per entry: name, value and whether the path exists."""
+    lines = []
+    for name, value in dataclasses.asdict(settings).items():
+        if not value:
+            state = "not set" + (" (uses lasot_dir)" if name == "lasot_ext_dir" else "")
+        elif Path(value).expanduser().exists():
+            state = "exists"
+        else:
+            state = "will be created" if name in OUTPUT_DIRS else "MISSING"
+        lines.append(f"  {name:<22} {value or '-':<50} {state}")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    path = args.output if args.output is not None else settings_path()
+    try:
+        existing = read_settings_file(path) if path.is_file() and not args.fresh else {}
+    except ValueError as err:
+        print(f"error: {err} (use --fresh to replace it)", file=sys.stderr)
+        return 2
+    action = "updated" if path.is_file() and not args.fresh else "wrote"
+    settings = build_settings(args, existing)
+    save_settings(settings, path)
+    print(f"{action} {path}:")
+    print("\n".join(describe(settings)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
