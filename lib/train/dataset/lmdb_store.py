@@ -21,13 +21,29 @@ from lib.train.dataset.storage import FileSource, IncompleteDatasetError
 MANIFEST_KEY = b"__aiatrack_lmdb_manifest__"
 FORMAT_VERSION = 1
 _INITIAL_MAP_SIZE = 1 << 30
+_ENVIRONMENTS: dict[str, lmdb.Environment] = {}
+
+
+def _readonly_environment(path: Path) -> lmdb.Environment:
+    """The process's read-only environment of the database at ``path``, opened on first use.
+
+    py-lmdb refuses to open the same files twice in one process, including in a forked child that
+    inherited the parent's environment; a read-only, lock-free environment of a database nobody
+    writes to stays valid across ``fork``, so children reuse the inherited one.
+    """
+    key = str(path.resolve())
+    env = _ENVIRONMENTS.get(key)
+    if env is None:
+        env = lmdb.open(key, readonly=True, lock=False, readahead=False, meminit=False, max_readers=1024)
+        _ENVIRONMENTS[key] = env
+    return env
 
 
 class LmdbSource(FileSource):
     """Files of a dataset stored in an lmdb database written by ``convert_to_lmdb``.
 
-    The environment is opened lazily in each process (it must not be shared across ``fork``), so
-    the object can be handed to DataLoader workers.
+    Holds no handle itself (see ``_readonly_environment``), so it pickles and can be handed to
+    DataLoader workers, forked or spawned.
     """
 
     def __init__(self, path: str | os.PathLike, what: str = "lmdb database") -> None:
@@ -40,29 +56,14 @@ class LmdbSource(FileSource):
             raise FileNotFoundError(f"{what} {path} {state}; {hint}")
         self.path = path
         self.root = str(path)
-        self._env: lmdb.Environment | None = None
-        self._pid: int | None = None
         manifest = self._get(MANIFEST_KEY)
         if manifest is None:
             raise IncompleteDatasetError(f"{what} {path} has no manifest entry: it was not written by "
                                          "tracking/create_lmdb.py or its conversion did not finish")
         self.manifest: dict = json.loads(manifest)
 
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state["_env"] = None
-        state["_pid"] = None
-        return state
-
-    def _environment(self) -> lmdb.Environment:
-        if self._env is None or self._pid != os.getpid():
-            self._env = lmdb.open(str(self.path), readonly=True, lock=False, readahead=False,
-                                  meminit=False, max_readers=1024)
-            self._pid = os.getpid()
-        return self._env
-
     def _get(self, key: bytes) -> bytes | None:
-        with self._environment().begin() as txn:
+        with _readonly_environment(self.path).begin() as txn:
             return txn.get(key)
 
     def location(self, rel: str) -> str:
@@ -80,7 +81,7 @@ class LmdbSource(FileSource):
     def list_dir(self, rel: str) -> list[str]:
         prefix = rel.rstrip("/").encode("utf-8") + b"/"
         names: list[str] = []
-        with self._environment().begin() as txn:
+        with _readonly_environment(self.path).begin() as txn:
             cursor = txn.cursor()
             if cursor.set_range(prefix):
                 for key in cursor.iternext(keys=True, values=False):

@@ -104,3 +104,20 @@ def test_lmdb_errors_name_the_key(got10k_root, tmp_path):
         copy.read_image("train/list.txt")
     with pytest.raises(FileNotFoundError, match="folder not found"):
         copy.list_dir("val")
+
+
+def _first_frame(dataset):
+    return dataset.get_frames(0, [0])[0][0]
+
+
+def test_lmdb_dataset_works_in_forked_and_unpickled_copies(coco_root, tmp_path):
+    import multiprocessing
+    import pickle
+
+    raw = Coco(DirectorySource(coco_root))
+    convert_to_lmdb(raw.source, raw.source_files(), tmp_path / "db", {}, progress=False)
+    copy = Coco(LmdbSource(tmp_path / "db"))
+    expected = _first_frame(copy)  # the parent has opened the environment before forking
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert np.array_equal(pool.apply(_first_frame, (copy,)), expected)
+    assert np.array_equal(_first_frame(pickle.loads(pickle.dumps(copy))), expected)
