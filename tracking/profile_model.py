@@ -1,0 +1,219 @@
+"""Profile the AiATrack network: parameters per component, FLOPs and latency of one tracked frame.
+
+A tracked frame runs the backbone (ResNet trunk, 1x1 bottleneck, sine embeddings) and the encoder on the
+search crop, the decoder against the long-term reference and the short-term references of the chosen
+benchmark's HYPER row, the corner head and the IoU head on the predicted box. References are encoded once
+beforehand, as in tracking. Inputs are random crops (timings do not depend on the image content).
+
+Examples::
+
+    python tracking/profile_model.py                       # baseline, CPU (and CUDA if available)
+    python tracking/profile_model.py --config tiny --runs 5 --device cpu
+    python tracking/profile_model.py --checkpoint AIATRACK_ep0500.pth.tar --device cuda --runs 200
+
+FLOPs are counted by ``torch.utils.flop_counter.FlopCounterMode`` (one multiply-add = 2 FLOPs; matrix
+products and convolutions only, element-wise work is not counted). Latencies are medians over ``--runs``
+runs after ``--warmup`` runs; on CUDA every stage is bracketed by ``torch.cuda.synchronize``.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+from torch.utils.flop_counter import FlopCounterMode
+from tqdm import tqdm
+
+from lib.config import ConfigError, hyper_for_dataset, load_config
+from lib.models import AiATrack, CheckpointError, EncodedFrame, ReferenceFrame, build_aiatrack, load_checkpoint
+from lib.utils.box_ops import box_xyxy_to_xywh
+
+STAGES = ("backbone", "encoder", "decoder", "heads")
+
+
+def parameter_table(model: AiATrack) -> list[tuple[str, int, int]]:
+    """(component, parameters, trainable parameters) per component, in pipeline order."""
+    components = {
+        "backbone": [model.backbone],
+        "bottleneck": [model.bottleneck],
+        "transformer encoder": [model.transformer.encoder],
+        "transformer decoder": [model.transformer.decoder],
+        "corner head": [model.corner_head],
+        "IoU head": [model.iou_head],
+        "embeddings (fg/bg)": [model.foreground_embed, model.background_embed],
+    }
+    rows, covered = [], set()
+    for name, modules in components.items():
+        params = [p for module in modules for p in module.parameters()]
+        covered.update(id(p) for p in params)
+        rows.append((name, sum(p.numel() for p in params), sum(p.numel() for p in params if p.requires_grad)))
+    others = [p for p in model.parameters() if id(p) not in covered]
+    if others:
+        rows.append(("other", sum(p.numel() for p in others), sum(p.numel() for p in others if p.requires_grad)))
+    return rows
+
+
+@dataclass
+class TrackStep:
+    """The four stages of one tracked frame as closures over fixed inputs."""
+
+    model: AiATrack
+    image: Tensor
+    mask: Tensor
+    long_term: list[ReferenceFrame]
+    short_term: list[ReferenceFrame]
+
+    def stages(self) -> list[tuple[str, Callable[[object], object]]]:
+        """Stage name and a function taking the previous stage's output."""
+        model = self.model
+
+        def backbone(_: object) -> object:
+            return model.backbone_features(self.image, self.mask)
+
+        def encoder(tokens) -> EncodedFrame:
+            memory = model.transformer.encoder(tokens.feat, tokens.pos, tokens.inr)
+            return EncodedFrame(memory=memory, inr=tokens.inr, mask=tokens.mask)
+
+        def decoder(encoded: EncodedFrame) -> Tensor:
+            return model.decode(encoded, self.long_term, self.short_term)
+
+        def heads(decoded: Tensor) -> Tensor:
+            corners = model.predict_corners(decoded)
+            return model.predict_iou(decoded, box_xyxy_to_xywh(corners)[:, None])
+
+        return list(zip(STAGES, (backbone, encoder, decoder, heads)))
+
+    def run(self) -> object:
+        """One full tracked frame."""
+        value: object = None
+        for _, stage in self.stages():
+            value = stage(value)
+        return value
+
+
+def make_step(model: AiATrack, crop_size: int, num_short: int, device: torch.device) -> TrackStep:
+    """A search crop and ``1 + num_short`` references encoded from random crops (no padding)."""
+    generator = torch.Generator().manual_seed(0)
+    image = torch.randn(1, 3, crop_size, crop_size, generator=generator).to(device)
+    mask = torch.zeros(1, crop_size, crop_size, dtype=torch.bool, device=device)
+    with torch.inference_mode():
+        encoded = model.encode(image, mask)
+        side = model.feat_side
+        region = torch.zeros(1, side, side, device=device)
+        region[:, side // 3: 2 * side // 3, side // 3: 2 * side // 3] = 1
+        reference = ReferenceFrame(encoded.memory, model.target_embedding(region), encoded.inr, encoded.mask)
+    return TrackStep(model, image, mask, [reference], [reference] * num_short)
+
+
+def count_flops(step: TrackStep) -> dict[str, int]:
+    """FLOPs per stage and in total for one tracked frame."""
+    flops, value = {}, None
+    with torch.inference_mode():
+        for name, stage in step.stages():
+            with FlopCounterMode(display=False) as counter:
+                value = stage(value)
+            flops[name] = counter.get_total_flops()
+    flops["total"] = sum(flops[name] for name in STAGES)
+    return flops
+
+
+def time_stages(step: TrackStep, device: torch.device, runs: int, warmup: int,
+                progress: bool = True) -> dict[str, float]:
+    """Median seconds per stage and for the whole frame over ``runs`` runs after ``warmup`` runs."""
+    cuda = device.type == "cuda"
+
+    def sync() -> None:
+        if cuda:
+            torch.cuda.synchronize(device)
+
+    samples: dict[str, list[float]] = {name: [] for name in (*STAGES, "total")}
+    with torch.inference_mode():
+        for _ in range(warmup):
+            step.run()
+        sync()
+        for _ in tqdm(range(runs), desc=f"timing on {device}", leave=False, disable=not progress):
+            value, total = None, 0.0
+            for name, stage in step.stages():
+                start = time.perf_counter()
+                value = stage(value)
+                sync()
+                elapsed = time.perf_counter() - start
+                samples[name].append(elapsed)
+                total += elapsed
+            samples["total"].append(total)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default="baseline",
+                        help="experiment name in experiments/aiatrack/ (baseline, tiny, ...) or a YAML path "
+                             "(default: baseline)")
+    parser.add_argument("--checkpoint", default=None,
+                        help="weights to load (official or ours); default: random weights, same timings")
+    parser.add_argument("--device", nargs="+", default=None, choices=("cpu", "cuda"),
+                        help="devices to time (default: cpu, plus cuda when available)")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per device (default: 20)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed runs first (default: 3)")
+    parser.add_argument("--dataset", default="default",
+                        help="benchmark whose TEST.HYPER row sets the number of short-term references "
+                             "(default: default)")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.warmup < 0:
+        parser.error("--runs must be >= 1 and --warmup >= 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
+    if "cuda" in devices and not torch.cuda.is_available():
+        print("error: --device cuda requested but no CUDA device is available", file=sys.stderr)
+        return 2
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        cfg = load_config(args.config)
+        model = build_aiatrack(cfg)
+        if args.checkpoint:
+            load_checkpoint(model, args.checkpoint)
+    except (ConfigError, CheckpointError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    model.eval()
+    _, num_short, _ = hyper_for_dataset(cfg, args.dataset)
+    crop = int(cfg.TEST.SEARCH_SIZE)
+
+    print(f"AiATrack '{args.config}': search crop {crop}x{crop}, {model.feat_side}x{model.feat_side} tokens, "
+          f"1 long-term + {num_short} short-term references ({args.dataset})")
+    print(f"\n{'component':<22}{'parameters':>14}{'trainable':>14}")
+    rows = parameter_table(model)
+    for name, count, trainable in rows:
+        print(f"{name:<22}{count:>14,}{trainable:>14,}")
+    print(f"{'total':<22}{sum(r[1] for r in rows):>14,}{sum(r[2] for r in rows):>14,}")
+
+    flops = count_flops(make_step(model, crop, num_short, torch.device("cpu")))
+    print(f"\nFLOPs per tracked frame (FlopCounterMode, multiply-add = 2): {flops['total'] / 1e9:.3f} G")
+    print("  " + ", ".join(f"{name} {flops[name] / 1e9:.3f} G" for name in STAGES))
+
+    for device_name in devices:
+        device = torch.device(device_name)
+        step = make_step(model.to(device), crop, num_short, device)
+        medians = time_stages(step, device, args.runs, args.warmup, progress=not args.no_progress)
+        where = (torch.cuda.get_device_name(device) if device.type == "cuda"
+                 else f"CPU, {torch.get_num_threads()} threads")
+        print(f"\nlatency per tracked frame on {where} (median of {args.runs} runs after {args.warmup} warm-up): "
+              f"{medians['total'] * 1e3:.1f} ms ({1 / medians['total']:.1f} fps)")
+        print("  " + ", ".join(f"{name} {medians[name] * 1e3:.2f} ms" for name in STAGES))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
