@@ -18,13 +18,15 @@ def plot_curve(spec: CurveSpec, evaluations: list[Evaluation], protocol: Protoco
     fig, ax = plt.subplots(figsize=(7.5, 6.0), dpi=110)
     ranked = sorted(evaluations, key=lambda e: e.scores.get(spec.score, 0.0), reverse=True)
     colors = plt.get_cmap("tab10")
+    top = 100.0  # sentinel hits can push precision curves above 100 % (BENCHMARKS.md 4.7)
     for rank, evaluation in enumerate(ranked):
         values = np.asarray(evaluation.curves[spec.key], dtype=np.float64)
+        top = max(top, float(np.nanmax(values)))
         score = evaluation.scores.get(spec.score)
         label = evaluation.label if score is None else f"{evaluation.label} [{spec.score} {score:.1f}]"
         ax.plot(spec.thresholds, values, color=colors(rank % 10), linewidth=2.2, label=label)
     ax.set_xlim(float(spec.thresholds[0]), float(spec.thresholds[-1]))
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, top if top <= 100.0 else top * 1.02)
     ax.set_xlabel(spec.xlabel)
     ax.set_ylabel("Rate [%]")
     ax.set_title(f"{spec.title} on {dataset}\nprotocol: {protocol.name}", fontsize=11)

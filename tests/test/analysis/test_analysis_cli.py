@@ -1,0 +1,74 @@
+"""tracking/analysis_results.py on a synthetic GOT-10k validation split read by the real loader."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lib.test.evaluation import load_benchmark
+from lib.test.evaluation.results import result_dir, write_sequence_results
+from lib.utils.settings import Settings, save_settings
+from lib.utils.synthetic import render_videos, write_got10k
+from tracking import analysis_results
+
+
+@pytest.fixture
+def got10k_val(tmp_path: Path) -> Path:
+    """Settings file for a 2-sequence synthetic GOT-10k val with a perfect and a shifted tracker."""
+    videos = render_videos(11, 2, num_frames=6, height=64, width=80, min_size=10, max_size=24)
+    write_got10k(tmp_path / "GOT10k", videos, split="val")
+    settings = Settings(got10k_dir=str(tmp_path / "GOT10k"), results_dir=str(tmp_path / "res"),
+                        result_plots_dir=str(tmp_path / "plots"))
+    save_settings(settings, tmp_path / "settings.yaml")
+    for seq in load_benchmark("got10k_val", settings):
+        gt = seq.ground_truth_xywh
+        write_sequence_results(result_dir(settings, "aiatrack", "perfect"), seq, gt, np.full(len(gt), 0.02))
+        shifted = gt.copy()
+        shifted[:, 0] += gt[:, 2]  # one box width to the right: touching, IoU 0 after frame 0
+        write_sequence_results(result_dir(settings, "aiatrack", "shifted"), seq, shifted, np.full(len(gt), 0.04))
+    return tmp_path / "settings.yaml"
+
+
+def test_cli_prints_protocol_table_and_writes_plots(got10k_val: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    code = analysis_results.main(["--tracker", "aiatrack", "--param", "perfect", "shifted", "--dataset",
+                                  "got10k_val", "--settings", str(got10k_val), "--plot-dir", str(tmp_path / "p"),
+                                  "--per-sequence", "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("Protocol: aiatrack - official AiATrack analysis")
+    assert "Dataset: got10k_val, 2 sequences evaluated" in out
+    # Perfect: 20/21. Shifted: only frame 0 overlaps (1 of 6 frames) -> OP50 = 16.67.
+    rows = {line.split("|")[0].strip(): [c.strip() for c in line.split("|")[1:]]
+            for line in out.splitlines() if line.startswith("aiatrack_")}
+    assert rows["aiatrack_perfect"][:2] == ["95.24", "100.00"]
+    assert rows["aiatrack_shifted"][:3] == ["15.87", "16.67", "16.67"]  # AUC = 20/21 * 1/6
+    assert "GOT-10k_Val_000002" in out
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == [
+        "got10k_val_aiatrack_norm_precision.png", "got10k_val_aiatrack_precision.png",
+        "got10k_val_aiatrack_success.png"]
+
+
+def test_cli_got10k_protocol(got10k_val: Path, capsys: pytest.CaptureFixture) -> None:
+    code = analysis_results.main(["--results", f"mine={Path(got10k_val).parent / 'res/aiatrack/perfect'}",
+                                  "--dataset", "got10k_val", "--settings", str(got10k_val), "--protocol", "got10k",
+                                  "--no-plots", "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith("Protocol: got10k - got10k toolkit ExperimentGOT10k")
+    assert "mine    | 100.00 | 100.00 | 100.00 | 50.00" in out
+
+
+def test_cli_errors_are_one_line(got10k_val: Path, capsys: pytest.CaptureFixture) -> None:
+    code = analysis_results.main(["--tracker", "aiatrack", "--param", "nothing", "--dataset", "got10k_val",
+                                  "--settings", str(got10k_val), "--no-plots"])
+    assert code == 1 and "res/aiatrack/nothing does not exist" in capsys.readouterr().err
+
+
+def test_cli_help(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as info:
+        analysis_results.main(["--help"])
+    assert info.value.code == 0
+    help_text = capsys.readouterr().out
+    for flag in ("--tracker", "--param", "--results", "--dataset", "--protocol", "--plot-dir", "--per-sequence"):
+        assert flag in help_text

@@ -1,0 +1,156 @@
+"""Protocols end to end on Sequence objects and result files: per-protocol differences, missing
+results, withheld ground truth, reports naming the protocol, and readable plots."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lib.test.analysis.evaluate import ResultSource, evaluate_sources
+from lib.test.analysis.metrics import MetricError
+from lib.test.analysis.plots import plot_all
+from lib.test.analysis.protocols import PROTOCOLS, SequenceInput, get_protocol
+from lib.test.analysis.report import per_sequence_report, summary_report
+from lib.test.evaluation.results import write_sequence_results
+from lib.test.evaluation.sequence import Sequence
+
+BOX = [1.0, 1.0, 10.0, 10.0]
+
+
+def sequence(name: str, dataset: str, gt: list[list[float]], visible: list[int] | None = None,
+             extra: dict | None = None) -> Sequence:
+    return Sequence(name=name, frames=[f"{i}.jpg" for i in range(len(gt))], ground_truth_xywh=np.array(gt, float),
+                    dataset=dataset, target_visible=None if visible is None else np.array(visible, bool),
+                    extra=extra or {})
+
+
+def lasot_example() -> SequenceInput:
+    """4 frames, the last two absent; frame 1 has IoU 1/3; frames 2-3 predictions are far away."""
+    seq = sequence("cat-1", "lasot", [BOX] * 4, visible=[1, 1, 0, 0])
+    pred = np.array([BOX, [6, 1, 10, 10], [90, 90, 5, 5], [90, 90, 5, 5]])
+    return SequenceInput(seq, pred)
+
+
+def test_same_results_score_differently_under_each_protocol() -> None:
+    item = lasot_example()
+    aia = get_protocol("aiatrack").evaluate([item], "t").scores
+    lasot = get_protocol("lasot-toolkit").evaluate([item], "t").scores
+    otb = get_protocol("got10k-otb").evaluate([item], "t").scores
+    tn = get_protocol("trackingnet").evaluate([item], "t").scores
+    # AiATrack: 2 visible frames, IoUs [1, 1/3]: S = 1 for t <= 0.30 (7), 0.5 for 0.35..0.95 (13), 0 at 1.0.
+    assert aia["AUC"] == pytest.approx((7 + 6.5) / 21 * 100, abs=1e-4)
+    assert aia["P"] == pytest.approx(100.0)
+    # LaSOT toolkit: same hits over all 4 frames -> exactly half.
+    assert lasot["AUC"] == pytest.approx(aia["AUC"] / 2, abs=1e-4) and lasot["P"] == pytest.approx(50.0)
+    # got10k OTB-style: nothing removed, absent frames are misses (IoU 0): S = 2/4 for t <= 0.30, ...
+    assert otb["AUC"] == pytest.approx((7 * 0.5 + 13 * 0.25) / 21 * 100)
+    # TrackingNet: inclusive thresholds, all 4 frames, trapezoid: curve [1, .5 x6, .25 x13, .25 (IoU 1 >= 1)].
+    curve = np.array([1.0] + [0.5] * 6 + [0.25] * 14)
+    assert tn["Success"] == pytest.approx(np.sum((curve[1:] + curve[:-1]) / 2 * 0.05) * 100)
+
+
+def test_aiatrack_protocol_ignores_visibility_outside_lasot() -> None:
+    # The official test-time loaders give visibility only for LaSOT; GOT-10k val labels must not matter.
+    seq = sequence("GOT-10k_Val_000001", "got10k", [BOX] * 2, visible=[1, 0])
+    ev = get_protocol("aiatrack").evaluate([SequenceInput(seq, np.array([BOX, [90, 90, 5, 5]]))], "t")
+    assert ev.scores["OP50"] == pytest.approx(50.0)  # frame 1 stays in the denominator
+
+
+def test_got10k_protocol_uses_cover_and_resolution_from_the_loader() -> None:
+    gt = [[0, 0, 10, 10]] * 4
+    pred = np.array([[0, 0, 10, 10], [-5, 0, 10, 10], [50, 50, 5, 5], [0, 0, 10, 10]], float)
+    extra = {"cover": np.array([8, 8, 0, 8]), "resolution": (100, 100)}
+    with_info = sequence("GOT-10k_Val_000001", "got10k", gt, extra=extra)
+    ev = get_protocol("got10k").evaluate([SequenceInput(with_info, pred, np.array([1.0, 0.1, 0.1, 0.2]))], "t")
+    # Frames 1 and 3 kept (frame 2 has cover 0): IoU 1 (bounded) and 1.
+    assert ev.scores["AO"] == pytest.approx(100.0) and ev.scores["SR75"] == pytest.approx(100.0)
+    assert ev.scores["FPS"] == pytest.approx((1 + 10 + 10 + 5) / 4)
+    assert not ev.notes
+    bare = sequence("GOT-10k_Val_000001", "got10k", gt)
+    ev = get_protocol("got10k").evaluate([SequenceInput(bare, pred)], "t")
+    assert ev.scores["AO"] == pytest.approx((1 / 3 + 0 + 1) / 3 * 100)
+    assert len(ev.notes) == 2 and "FPS" not in ev.scores
+
+
+def test_uav_under_got10k_otb_drops_nan_frames() -> None:
+    seq = sequence("uav_bird1_1", "uav", [BOX, BOX, [np.nan] * 4])
+    pred = np.array([BOX, BOX, BOX])
+    assert get_protocol("got10k-otb").evaluate([SequenceInput(seq, pred)], "t").scores["SR50"] == 100.0
+    otb_seq = sequence("otb_Car", "otb", [BOX, BOX, [np.nan] * 4])
+    assert get_protocol("got10k-otb").evaluate([SequenceInput(otb_seq, pred)], "t").scores["SR50"] == \
+        pytest.approx(200 / 3)
+
+
+def test_unknown_protocol() -> None:
+    with pytest.raises(ValueError, match="unknown protocol 'vot'"):
+        get_protocol("vot")
+
+
+def write(folder: Path, seq: Sequence, boxes) -> None:
+    write_sequence_results(folder, seq, np.asarray(boxes, float), np.full(len(boxes), 0.01))
+
+
+def test_evaluate_sources_reads_files_and_compares_folders(tmp_path: Path) -> None:
+    seqs = [sequence("otb_A", "otb", [BOX] * 3), sequence("otb_B", "otb", [BOX] * 3)]
+    for seq in seqs:
+        write(tmp_path / "perfect", seq, [BOX] * 3)
+        write(tmp_path / "half", seq, [BOX, [6, 1, 10, 10], BOX])
+    sources = [ResultSource("perfect", tmp_path / "perfect"), ResultSource("half", tmp_path / "half")]
+    evaluations, skipped = evaluate_sources(seqs, sources, get_protocol("aiatrack"), progress=False)
+    assert skipped == [] and [e.label for e in evaluations] == ["perfect", "half"]
+    assert evaluations[0].scores["AUC"] == pytest.approx(100 * 20 / 21, abs=1e-4)
+    assert evaluations[1].scores["OP50"] == pytest.approx(200 / 3, abs=1e-4)
+
+    text = summary_report(evaluations, get_protocol("aiatrack"), "otb", 2)
+    assert text.startswith("Protocol: aiatrack - official AiATrack analysis")
+    assert "perfect | 95.24 | 100.00 | 100.00 | 100.00 | 100.00" in text
+    per_seq = per_sequence_report(evaluations, get_protocol("aiatrack"))
+    assert "protocol: aiatrack" in per_seq and "otb_B" in per_seq and "half:OP50" in per_seq
+
+
+def test_missing_results(tmp_path: Path) -> None:
+    seqs = [sequence("otb_A", "otb", [BOX] * 2), sequence("otb_B", "otb", [BOX] * 2)]
+    write(tmp_path / "one", seqs[0], [BOX] * 2)
+    write(tmp_path / "two", seqs[0], [BOX] * 2)
+    write(tmp_path / "two", seqs[1], [BOX] * 2)
+    sources = [ResultSource("one", tmp_path / "one"), ResultSource("two", tmp_path / "two")]
+    with pytest.raises(FileNotFoundError, match=r"otb_B\.txt does not exist"):
+        evaluate_sources(seqs, sources, get_protocol("aiatrack"), progress=False)
+    evaluations, skipped = evaluate_sources(seqs, sources, get_protocol("aiatrack"), skip_missing=True,
+                                            progress=False)
+    assert skipped == ["otb_B"] and list(evaluations[1].per_sequence) == ["otb_A"]
+    # The TrackingNet devkit scores a missing file as all-zero boxes instead.
+    tn_seqs = [sequence(s.name, "trackingnet", [BOX] * 2) for s in seqs]
+    write(tmp_path / "tn", tn_seqs[0], [BOX] * 2)
+    evaluations, _ = evaluate_sources(tn_seqs, [ResultSource("tn", tmp_path / "tn")], get_protocol("trackingnet"),
+                                      progress=False)
+    assert evaluations[0].per_sequence["otb_B"]["Coverage"] == pytest.approx(50.0)
+    assert "1 sequence(s) without results" in evaluations[0].notes[0]
+
+
+def test_bad_results_name_folder_and_sequence(tmp_path: Path) -> None:
+    seq = sequence("otb_A", "otb", [BOX] * 2)
+    (tmp_path / "otb_A.txt").write_text("1,1,10,10\n1,1,-3,10\n")
+    with pytest.raises(MetricError, match=r"sequence otb_A: prediction has a negative width"):
+        evaluate_sources([seq], [ResultSource("x", tmp_path)], get_protocol("aiatrack"), progress=False)
+
+
+def test_withheld_ground_truth_is_refused(tmp_path: Path) -> None:
+    seq = Sequence("GOT-10k_Test_000001", ["0.jpg", "1.jpg"], np.array([BOX]), "got10k")
+    with pytest.raises(MetricError, match="first frame only"):
+        evaluate_sources([seq], [ResultSource("x", tmp_path)], get_protocol("got10k"), progress=False)
+
+
+@pytest.mark.parametrize("name", sorted(PROTOCOLS))
+def test_plots_are_png_files_for_every_curve(tmp_path: Path, name: str) -> None:
+    protocol = get_protocol(name)
+    seq = sequence("uav_x", "uav", [BOX, BOX, [np.nan] * 4])  # uav: precision above 100 % under aiatrack
+    items = [SequenceInput(seq, np.array([BOX] * 3))]
+    if name in ("lasot-toolkit", "got10k", "trackingnet"):
+        items = [SequenceInput(sequence("a-1", "lasot", [BOX] * 3, visible=[1, 1, 1]), np.array([BOX] * 3))]
+    evaluations = [protocol.evaluate(items, "tracker")]
+    paths = plot_all(evaluations, protocol, "demo", tmp_path)
+    assert [p.name for p in paths] == [f"demo_{name}_{spec.key}.png" for spec in protocol.curve_specs]
+    for path in paths:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

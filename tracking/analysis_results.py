@@ -1,0 +1,106 @@
+"""Score raw tracking results on a benchmark: a table of dataset scores and success/precision plots (PNG).
+
+Examples::
+
+    python tracking/analysis_results.py --tracker aiatrack --param baseline --dataset otb
+    python tracking/analysis_results.py --tracker aiatrack --param baseline baseline_got --dataset lasot --per-sequence
+    python tracking/analysis_results.py --results mine=out/aiatrack/baseline theirs=/data/other --dataset uav
+    python tracking/analysis_results.py --tracker aiatrack --param baseline --dataset lasot --protocol lasot-toolkit
+
+Protocols (--protocol):
+  aiatrack       the official AiATrack analysis (default; AUC over 21 strict thresholds, P at 20 px,
+                 P_norm at 0.20, frames without a visible target removed)
+  lasot-toolkit  the LaSOT MATLAB toolkit (absent frames count as misses)
+  got10k-otb     the got10k toolkit's OTB/NfS/UAV123 experiments
+  got10k         the got10k toolkit's GOT-10k experiment (AO, SR0.5, SR0.75, fps; for got10k_val)
+  trackingnet    the TrackingNet devkit (areas under the curves; for TrackingNet TRAIN_k splits)
+The printed table and the plot titles name the protocol that produced the numbers. GOT-10k test and
+TrackingNet test withhold their ground truth: pack them with tracking/pack_submission.py instead.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from lib.test.analysis.evaluate import ResultSource, evaluate_sources
+from lib.test.analysis.metrics import MetricError
+from lib.test.analysis.plots import plot_all
+from lib.test.analysis.protocols import PROTOCOLS, get_protocol
+from lib.test.analysis.report import per_sequence_report, summary_report
+from lib.test.evaluation import BENCHMARKS, load_benchmark
+from lib.test.evaluation.results import result_dir
+from lib.utils.settings import Settings, load_settings
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--tracker", help="tracker name; results are read from <results_dir>/<tracker>/<param>")
+    source.add_argument("--results", nargs="+", metavar="[LABEL=]DIR",
+                        help="result folders to compare side by side (label defaults to the folder name)")
+    parser.add_argument("--param", nargs="+", help="one or several experiment names (with --tracker)")
+    parser.add_argument("--run-id", type=int, default=None, help="the --run-id used with tracking/test.py")
+    parser.add_argument("--dataset", required=True, choices=sorted(n for n in BENCHMARKS if n != "vot20"),
+                        help="benchmark whose ground truth is used")
+    parser.add_argument("--split", default=None, help="benchmark split where it has several")
+    parser.add_argument("--sequence", nargs="+", default=None, help="evaluate only these sequences")
+    parser.add_argument("--protocol", default="aiatrack", choices=sorted(PROTOCOLS),
+                        help="evaluation rules (default: aiatrack, the official AiATrack analysis)")
+    parser.add_argument("--plot-dir", type=Path, default=None,
+                        help="folder for the PNG plots (default: <result_plots_dir>/<dataset>)")
+    parser.add_argument("--no-plots", action="store_true", help="print the table only")
+    parser.add_argument("--per-sequence", action="store_true", help="also print one row per sequence")
+    parser.add_argument("--skip-missing", action="store_true",
+                        help="evaluate only the sequences that every result folder has results for")
+    parser.add_argument("--settings", default=None, help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
+    parser.add_argument("--results-dir", default=None, help="override the results root of the settings")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    if args.tracker and not args.param:
+        parser.error("--tracker needs --param")
+    return args
+
+
+def result_sources(args: argparse.Namespace, settings: Settings) -> list[ResultSource]:
+    """The result folders named on the command line, with their display labels."""
+    if args.tracker:
+        return [ResultSource(f"{args.tracker}_{param}" + ("" if args.run_id is None else f"_{args.run_id:03d}"),
+                             result_dir(settings, args.tracker, param, args.run_id)) for param in args.param]
+    sources = []
+    for item in args.results:
+        label, sep, folder = item.partition("=")
+        path = Path(folder if sep else label)
+        sources.append(ResultSource(label if sep else path.name, path))
+    return sources
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    protocol = get_protocol(args.protocol)
+    try:
+        settings = load_settings(args.settings, {"results_dir": args.results_dir})
+        sources = result_sources(args, settings)
+        for source in sources:
+            if not source.directory.is_dir():
+                raise FileNotFoundError(f"result folder {source.directory} does not exist")
+        sequences = load_benchmark(args.dataset, settings, args.split, args.sequence)
+        evaluations, skipped = evaluate_sources(sequences, sources, protocol, args.skip_missing,
+                                                progress=not args.no_progress)
+    except (MetricError, FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    n_evaluated = len(sequences) - len(skipped)
+    print(summary_report(evaluations, protocol, args.dataset, n_evaluated, skipped))
+    if args.per_sequence:
+        print()
+        print(per_sequence_report(evaluations, protocol))
+    if not args.no_plots:
+        plot_dir = args.plot_dir or Path(settings.result_plots_dir) / args.dataset
+        for path in plot_all(evaluations, protocol, args.dataset, plot_dir):
+            print(f"plot: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
