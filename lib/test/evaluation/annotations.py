@@ -5,7 +5,6 @@ expected there; a missing file raises :class:`~lib.test.evaluation.layout.Datase
 """
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Callable
@@ -58,21 +57,35 @@ def read_rows(path: Path, *, columns: int = 4, delimiter: str = ",", allow_nan: 
     lines = read_lines(path, layout)
     if not lines:
         raise AnnotationError(f"{path}: file is empty; expected one line of {expected} per frame")
-    rows = np.empty((len(lines), columns), dtype=np.float64)
-    for number, line in enumerate(lines, start=1):
-        fields = split(line)
-        try:
-            if len(fields) != columns:
-                raise ValueError
-            values = [float(field) for field in fields]
-        except ValueError:
-            raise AnnotationError(f"{path}: line {number}: expected {expected}, got {line!r}") from None
-        for value in values:
-            if math.isinf(value) or (math.isnan(value) and not allow_nan):
-                raise AnnotationError(f"{path}: line {number}: {value} is not allowed here; expected "
-                                      f"{expected}, got {line!r}")
-        rows[number - 1] = values
+    rows = _parse_rows_fast(lines, delimiter, columns)
+    if rows is None:  # something is malformed: find the first bad line
+        values = []
+        for number, line in enumerate(lines, start=1):
+            fields = split(line)
+            try:
+                if len(fields) != columns:
+                    raise ValueError
+                values.append(list(map(float, fields)))
+            except ValueError:
+                raise AnnotationError(f"{path}: line {number}: expected {expected}, got {line!r}") from None
+        rows = np.array(values, dtype=np.float64)
+    not_allowed = np.isinf(rows) if allow_nan else ~np.isfinite(rows)
+    if not_allowed.any():
+        index, column = np.argwhere(not_allowed)[0]
+        raise AnnotationError(f"{path}: line {index + 1}: {rows[index, column]} is not allowed here; expected "
+                              f"{expected}, got {lines[index]!r}")
     return rows
+
+
+def _parse_rows_fast(lines: list[str], delimiter: str, columns: int) -> np.ndarray | None:
+    """NumPy's C parser for single-delimiter files; ``None`` when any line does not parse."""
+    if delimiter == "comma_or_space":
+        return None
+    try:
+        rows = np.loadtxt(lines, delimiter=delimiter, comments=None, ndmin=2, dtype=np.float64)
+    except ValueError:
+        return None
+    return rows if rows.shape == (len(lines), columns) else None
 
 
 def read_flag_line(path: Path, *, layout: str = "") -> np.ndarray:

@@ -14,7 +14,8 @@ from typing import Iterable
 import numpy as np
 
 from lib.test.evaluation.annotations import AnnotationError, read_rows
-from lib.test.evaluation.layout import check_frame_ends, read_info_table, require_sequence_dirs, select_names
+from lib.test.evaluation.layout import (check_frame_ends, numbered_frames, read_info_table, require_sequence_dirs,
+                                        select_names)
 from lib.test.evaluation.sequence import Sequence
 
 
@@ -42,7 +43,7 @@ def _load_sequence(row: dict[str, str], root: Path, frame_dir: Path, dataset: st
         raise AnnotationError(f"{anno_file}: {len(boxes)} lines, but sequence {row['name']} spans frames "
                               f"{start}..{end} and needs one line per frame ({end - start + 1})")
     boxes = boxes[omit:]
-    frames = [str(frame_dir / f"{number:0{digits}d}.{row['ext']}") for number in range(start + omit, end + 1)]
+    frames = numbered_frames(frame_dir, range(start + omit, end + 1), digits, ext=f".{row['ext']}")
     check_frame_ends(frames, layout)
     visible = None
     if allow_nan:

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Iterable
 
 from lib.test.evaluation.annotations import AnnotationError, read_flag_line, read_rows
-from lib.test.evaluation.layout import (check_frame_ends, list_path, read_name_list, require_sequence_dirs,
-                                        select_names)
+from lib.test.evaluation.layout import (check_frame_ends, list_path, numbered_frames, read_name_list,
+                                        require_sequence_dirs, select_names)
 from lib.test.evaluation.sequence import Sequence
 
 LAYOUT = ("<root>/<class>/<class>-<k>/img/00000001.jpg ... (8 digits, 1-based), "
@@ -47,7 +47,7 @@ def _load_sequence(name: str, seq_dir: Path) -> Sequence:
         if len(flags) != len(boxes):
             raise AnnotationError(f"{seq_dir / flag_file}: line 1 holds {len(flags)} flags but "
                                   f"{seq_dir / 'groundtruth.txt'} has {len(boxes)} lines (one flag per frame expected)")
-    frames = [str(seq_dir / "img" / f"{number:08d}.jpg") for number in range(1, len(boxes) + 1)]
+    frames = numbered_frames(seq_dir / "img", range(1, len(boxes) + 1), digits=8)
     check_frame_ends(frames, LAYOUT)
     return Sequence(name=name, frames=frames, ground_truth_xywh=boxes, dataset="lasot",
                     target_visible=~occluded & ~out_of_view, object_class=class_of(name))

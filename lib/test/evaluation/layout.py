@@ -7,6 +7,7 @@ tracker run.
 from __future__ import annotations
 
 import csv
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -41,6 +42,12 @@ def check_frame_ends(frames: Sequence[str], layout: str) -> None:
         raise DatasetLayoutError(f"sequence has no frames\n  expected layout: {layout}")
     for frame in (frames[0], frames[-1]):
         require_file(Path(frame), "frame", layout)
+
+
+def numbered_frames(folder: Path, numbers: Iterable[int], digits: int, ext: str = ".jpg") -> list[str]:
+    """Frame paths ``folder/<number zero-padded to digits><ext>`` (string formatting: fast for long videos)."""
+    prefix = os.path.join(str(folder), "")
+    return [f"{prefix}{number:0{digits}d}{ext}" for number in numbers]
 
 
 def list_path(name: str) -> Path:
@@ -109,4 +116,4 @@ def list_numbered_frames(folder: Path, *, first: int, digits: int, layout: str, 
             raise missing_path_error(folder / f"{expected:0{digits}d}{ext}", "frame", layout)
     if not numbers:
         raise missing_path_error(folder / f"{first:0{digits}d}{ext}", "frame", layout)
-    return [str(folder / f"{number:0{digits}d}{ext}") for number in numbers]
+    return numbered_frames(folder, numbers, digits, ext)

@@ -9,6 +9,7 @@ pixels, ``0,0,0,0`` for an empty mask and NaN for unknown regions (special codes
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Union
@@ -143,7 +144,8 @@ def _load_sequence(name: str, seq_dir: Path) -> Sequence:
     pattern = _read_metadata(seq_dir / "sequence").get("channels.color", "")
     if "%" not in pattern:
         raise AnnotationError(f"{seq_dir / 'sequence'}: needs a line 'channels.color=<folder>/%08d.jpg'")
-    frames = [str(seq_dir / (pattern % number)) for number in range(1, len(regions) + 1)]
+    prefix = os.path.join(str(seq_dir), "")
+    frames = [prefix + pattern % number for number in range(1, len(regions) + 1)]
     check_frame_ends(frames, LAYOUT)
     extra = {"regions": regions, "anchors": np.zeros(len(regions)), "tags": {}}
     anchor_file = seq_dir / "anchor.value"
