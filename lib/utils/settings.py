@@ -46,8 +46,9 @@ class Settings:
             value = self.lasot_dir
         env = f"AIATRACK_{name.upper()}"
         if not value:
+            fallback = " (nor 'lasot_dir', which it defaults to)" if name == "lasot_ext_dir" else ""
             raise FileNotFoundError(
-                f"settings entry '{name}' is not set: run 'python tracking/create_settings.py --{name.replace('_', '-')} PATH' "
+                f"settings entry '{name}' is not set{fallback}: run 'python tracking/create_settings.py --{name.replace('_', '-')} PATH' "
                 f"or set the environment variable {env}")
         path = Path(value).expanduser()
         if not path.exists():

@@ -57,6 +57,8 @@ def test_require(tmp_path: Path) -> None:
         Settings(got10k_dir=str(tmp_path / "GOT10k")).require("got10k_dir")
     assert str(tmp_path / "GOT10k") in str(err.value)
     assert Settings(lasot_dir=str(tmp_path)).require("lasot_ext_dir") == tmp_path  # falls back to LaSOT
+    with pytest.raises(FileNotFoundError, match="'lasot_ext_dir' is not set \\(nor 'lasot_dir'"):
+        Settings().require("lasot_ext_dir")
 
 
 def test_save_and_read_round_trip(tmp_path: Path) -> None:

@@ -101,13 +101,13 @@ def list_numbered_frames(folder: Path, *, first: int, digits: int, layout: str, 
     """
     require_dir(folder, "frame folder", layout)
     numbers = []
-    for entry in folder.iterdir():
-        if entry.suffix != ext:
+    for name in os.listdir(folder):
+        if not name.endswith(ext):
             continue
-        stem = entry.stem
+        stem = name[:-len(ext)]
         if not stem.isdigit() or (digits and len(stem) != digits) or (not digits and stem != str(int(stem))):
             width = f"{digits}-digit" if digits else "unpadded"
-            raise DatasetLayoutError(f"unexpected frame name {entry}: expected {width} frame numbers\n"
+            raise DatasetLayoutError(f"unexpected frame name {folder / name}: expected {width} frame numbers\n"
                                      f"  expected layout: {layout}")
         numbers.append(int(stem))
     numbers.sort()
