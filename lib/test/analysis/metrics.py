@@ -4,8 +4,8 @@ BENCHMARKS.md section 4 (``extract_results`` + ``plot_results``). In short, per 
 predictions are rejected, zero-size predictions inherit the previous box, the first prediction is
 replaced by the ground truth, frames whose ground truth has no positive size (and, on LaSOT, frames
 where the target is absent) leave the denominator, and the curves use ``IoU > t`` (strict) over 21
-thresholds, ``error <= t`` over 0..50 px and 0..0.5 (normalised). Per-sequence curves are float32
-like the official ones; dataset scores average them over sequences.
+thresholds, ``error <= t`` over 0..50 px and 0..0.5 (normalised). Curves and their averages are
+float32 and reduced with torch, like the official code, so the scores match it bit for bit.
 """
 from __future__ import annotations
 
@@ -146,24 +146,31 @@ def sequence_curves(errors: FrameErrors) -> SequenceCurves:
 
 
 def curve_scores(success: np.ndarray, precision: np.ndarray, norm_precision: np.ndarray) -> dict[str, float]:
-    """Rule 9 on (averaged) curves given as fractions: AUC, OP50, OP75, P@20px, P_norm@0.2, in percent."""
-    success = np.asarray(success, dtype=np.float64) * 100.0
+    """Rule 9 on (averaged) curves given as fractions: AUC, OP50, OP75, P@20px, P_norm@0.2, in percent.
+
+    Computed like ``plot_results``: the curves are scaled to percent in float32, AUC is their float32 mean.
+    """
+    success_pct = torch.as_tensor(np.asarray(success, dtype=np.float32)) * 100.0
     return {
-        "AUC": float(success.mean()),
-        "OP50": float(success[10]),
-        "OP75": float(success[15]),
-        "P": float(np.float64(precision[PRECISION_INDEX]) * 100.0),
-        "P_norm": float(np.float64(norm_precision[PRECISION_INDEX]) * 100.0),
+        "AUC": float(success_pct.mean()),
+        "OP50": float(success_pct[10]),
+        "OP75": float(success_pct[15]),
+        "P": float(torch.as_tensor(np.asarray(precision, dtype=np.float32))[PRECISION_INDEX] * 100.0),
+        "P_norm": float(torch.as_tensor(np.asarray(norm_precision, dtype=np.float32))[PRECISION_INDEX] * 100.0),
     }
 
 
 def average_curves(curves: list[SequenceCurves]) -> SequenceCurves:
-    """Unweighted mean of per-sequence curves (float64), the dataset-level curves of rule 9."""
+    """Unweighted float32 mean of per-sequence curves over sequences (``plot_results``), rule 9."""
     if not curves:
         raise MetricError("no sequence to average")
+
+    def mean(arrays: list[np.ndarray]) -> np.ndarray:
+        return torch.from_numpy(np.stack(arrays).astype(np.float32)).mean(0).numpy()
+
     return SequenceCurves(
-        success=np.mean([c.success for c in curves], axis=0, dtype=np.float64),
-        precision=np.mean([c.precision for c in curves], axis=0, dtype=np.float64),
-        norm_precision=np.mean([c.norm_precision for c in curves], axis=0, dtype=np.float64),
+        success=mean([c.success for c in curves]),
+        precision=mean([c.precision for c in curves]),
+        norm_precision=mean([c.norm_precision for c in curves]),
         avg_overlap=float(np.mean([c.avg_overlap for c in curves])),
     )
