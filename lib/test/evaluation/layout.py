@@ -68,10 +68,10 @@ def read_info_table(name: str) -> list[dict[str, str]]:
 
 
 def select_names(available: Sequence[str], requested: Iterable[str] | None, benchmark: str) -> list[str]:
-    """``requested`` names (in the order given), checked against ``available``; all when ``None``."""
+    """``requested`` names (in the order given, repeats dropped) checked against ``available``; all when ``None``."""
     if requested is None:
         return list(available)
-    requested = list(requested)
+    requested = list(dict.fromkeys([requested] if isinstance(requested, str) else requested))
     known = set(available)
     unknown = [name for name in requested if name not in known]
     if unknown:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from lib.test.evaluation import BENCHMARKS, DatasetLayoutError, load_benchmark
-from lib.test.evaluation.layout import list_path, read_info_table, read_name_list
+from lib.test.evaluation.layout import list_path, read_info_table, read_name_list, select_names
 from lib.utils.settings import Settings, load_settings, setting_names
 
 
@@ -65,3 +65,12 @@ def test_official_lists() -> None:
     assert len(nfs) == 100 and all(r["name"].startswith("nfs_") for r in nfs)
     david = next(r for r in otb if r["name"] == "otb_David")
     assert (david["startFrame"], david["endFrame"], david["path"]) == ("300", "770", "David/img")
+
+
+def test_select_names() -> None:
+    available = ["a-1", "b-2", "c-3"]
+    assert select_names(available, None, "X") == available
+    assert select_names(available, ["c-3", "a-1", "c-3"], "X") == ["c-3", "a-1"]
+    assert select_names(available, "b-2", "X") == ["b-2"]  # a single name, not its characters
+    with pytest.raises(ValueError, match=r"X: unknown sequence name\(s\) \['d-4'\]; names look like: a-1, b-2"):
+        select_names(available, ["a-1", "d-4"], "X")
