@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -30,7 +31,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from tqdm import tqdm
 
 from lib.config import ConfigError, hyper_for_dataset, load_config
-from lib.models import AiATrack, CheckpointError, EncodedFrame, ReferenceFrame, build_aiatrack, load_checkpoint
+from lib.models import (AiATrack, BackboneOutput, CheckpointError, EncodedFrame, ReferenceFrame, build_aiatrack,
+                        load_checkpoint)
 from lib.utils.box_ops import box_xyxy_to_xywh
 
 STAGES = ("backbone", "encoder", "decoder", "heads")
@@ -68,14 +70,14 @@ class TrackStep:
     long_term: list[ReferenceFrame]
     short_term: list[ReferenceFrame]
 
-    def stages(self) -> list[tuple[str, Callable[[object], object]]]:
+    def stages(self) -> list[tuple[str, Callable[[Any], Any]]]:
         """Stage name and a function taking the previous stage's output."""
         model = self.model
 
-        def backbone(_: object) -> object:
+        def backbone(_: object) -> BackboneOutput:
             return model.backbone_features(self.image, self.mask)
 
-        def encoder(tokens) -> EncodedFrame:
+        def encoder(tokens: BackboneOutput) -> EncodedFrame:
             memory = model.transformer.encoder(tokens.feat, tokens.pos, tokens.inr)
             return EncodedFrame(memory=memory, inr=tokens.inr, mask=tokens.mask)
 
