@@ -19,7 +19,7 @@ class DatasetLayoutError(FileNotFoundError):
 
 def missing_path_error(path: Path, what: str, layout: str) -> DatasetLayoutError:
     """The error for a missing ``path`` (described as ``what``) in a benchmark with ``layout``."""
-    return DatasetLayoutError(f"{what} not found: {path}\n  expected layout: {layout}")
+    return DatasetLayoutError(f"{what} not found: {path}" + (f"\n  expected layout: {layout}" if layout else ""))
 
 
 def require_dir(path: Path, what: str, layout: str) -> Path:
