@@ -74,3 +74,12 @@ def test_select_names() -> None:
     assert select_names(available, "b-2", "X") == ["b-2"]  # a single name, not its characters
     with pytest.raises(ValueError, match=r"X: unknown sequence name\(s\) \['d-4'\]; names look like: a-1, b-2"):
         select_names(available, ["a-1", "d-4"], "X")
+
+
+def test_packaged_lists_match_the_specification(reference_dir: Path) -> None:
+    """``lib/lists`` is a verbatim copy of the specification's lists (skipped without ../shared)."""
+    spec_lists = reference_dir.parent / "spec" / "lists"
+    names = sorted(path.name for path in spec_lists.iterdir())
+    assert names, f"no lists in {spec_lists}"
+    for name in names:
+        assert list_path(name).read_bytes() == (spec_lists / name).read_bytes(), name
