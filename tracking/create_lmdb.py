@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from lib.train.dataset import Coco, Got10k, Lasot, TrackingNet
@@ -65,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         dataset = open_raw_dataset(args.dataset, source, args.chunks)
         files = dataset.source_files()
         print(f"[create_lmdb] {len(dataset)} sequences, {len(files)} files -> {output}")
+        if Path(f"{output}.partial").exists():
+            print(f"[create_lmdb] resuming the unfinished conversion in {output}.partial")
         description = {"dataset": args.dataset, "sequences": len(dataset)}
         if args.dataset == "trackingnet":
             description["chunks"] = dataset.chunks

@@ -15,7 +15,7 @@ class AnnotationError(ValueError):
 
 
 def _tokens(line: str) -> list[str]:
-    return line.replace(",", " ").replace("\t", " ").split()
+    return line.replace(",", " ").split()
 
 
 def _first_bad_line(text: str, location: str, per_line: int | None, dtype: type) -> AnnotationError:
@@ -35,17 +35,24 @@ def _first_bad_line(text: str, location: str, per_line: int | None, dtype: type)
 
 
 def parse_boxes(text: str, location: str) -> np.ndarray:
-    """``x,y,w,h`` lines (commas, tabs or spaces) as a float32 (N, 4) array; ``location`` names the file."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
+    """``x,y,w,h`` lines (commas, tabs or spaces) as a float32 (N, 4) array; ``location`` names the file.
+
+    Values are parsed as doubles and rounded to float32, as pandas does in the official loaders.
+    """
+    tokens = _tokens(text)
+    if not tokens:
         raise AnnotationError(f"{location}: the box file is empty")
+    stripped = text.strip()
+    num_lines = stripped.count("\n") + 1
+    if len(tokens) != 4 * num_lines:  # blank lines inside the file, or a malformed line
+        num_lines = sum(1 for line in stripped.splitlines() if line.strip())
+        if len(tokens) != 4 * num_lines:
+            raise _first_bad_line(text, location, 4, np.float64)
     try:
-        values = np.array(_tokens(text), dtype=np.float32)
+        values = np.array(list(map(float, tokens)), dtype=np.float64)
     except ValueError:
-        raise _first_bad_line(text, location, 4, np.float32) from None
-    if values.size != 4 * len(lines):
-        raise _first_bad_line(text, location, 4, np.float32)
-    return values.reshape(-1, 4)
+        raise _first_bad_line(text, location, 4, np.float64) from None
+    return values.astype(np.float32).reshape(-1, 4)
 
 
 def parse_integers(text: str, location: str) -> np.ndarray:

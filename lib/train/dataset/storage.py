@@ -65,22 +65,23 @@ class DirectorySource(FileSource):
         self.root = str(path)
 
     def location(self, rel: str) -> str:
-        return str(self.path / rel)
+        return os.path.join(self.root, rel)
 
     def read_bytes(self, rel: str) -> bytes:
         try:
-            return (self.path / rel).read_bytes()
-        except (FileNotFoundError, IsADirectoryError):
+            with open(self.location(rel), "rb") as handle:
+                return handle.read()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise FileNotFoundError(f"file not found: {self.location(rel)}") from None
 
     def exists(self, rel: str) -> bool:
-        return (self.path / rel).is_file()
+        return os.path.isfile(self.location(rel))
 
     def list_dir(self, rel: str) -> list[str]:
         try:
-            return sorted(os.listdir(self.path / rel))
+            return sorted(os.listdir(self.location(rel)))
         except (FileNotFoundError, NotADirectoryError):
             raise FileNotFoundError(f"folder not found: {self.location(rel)}") from None
 
     def read_image(self, rel: str) -> np.ndarray:
-        return read_image(self.path / rel)
+        return read_image(self.location(rel))
