@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import Callable, TypeVar
 
 import numpy as np
 
 from lib.test.analysis import got10k_toolkit, lasot_toolkit, metrics, trackingnet_devkit
 from lib.test.analysis.metrics import MetricError
 from lib.test.evaluation.sequence import Sequence
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class Protocol(ABC):
     def evaluate(self, inputs: list[SequenceInput], label: str) -> Evaluation:
         """Scores of one tracker over ``inputs``."""
 
-    def _per_sequence(self, inputs: list[SequenceInput], compute) -> list:
+    def _per_sequence(self, inputs: list[SequenceInput], compute: Callable[[SequenceInput], T]) -> list[T]:
         """``compute(item)`` for every input; errors name the sequence."""
         out = []
         for item in inputs:

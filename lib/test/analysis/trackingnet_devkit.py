@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.test.analysis.metrics import MetricError
-
 SUCCESS_THRESHOLDS = np.linspace(0.0, 1.0, 21)
 PRECISION_THRESHOLDS = np.linspace(0.0, 50.0, 21)
 NORM_PRECISION_THRESHOLDS = np.linspace(0.0, 0.5, 21)
@@ -18,17 +16,17 @@ NORM_PRECISION_THRESHOLDS = np.linspace(0.0, 0.5, 21)
 def sequence_curves(pred_xywh: np.ndarray | None, gt_xywh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Success, precision, normalised precision (21 points each) and coverage of one sequence.
 
-    ``pred_xywh`` None = no submission file (scored as all-zero boxes). Coverage = fraction of rows
-    with ``x + y + w + h > 0`` after row 0 was replaced by the GT.
+    ``pred_xywh`` None = no submission file (scored as all-zero boxes). Rows are aligned with the GT
+    by index: extra rows are ignored, missing rows are NaN (a miss at every threshold). Coverage =
+    fraction of rows with ``x + y + w + h > 0`` after row 0 was replaced by the GT.
     """
     gt = np.round(np.array(gt_xywh, dtype=np.float64).reshape(-1, 4))
     n = len(gt)
     if pred_xywh is None:
         pred = np.zeros((n, 4))
     else:
-        pred = np.round(np.array(pred_xywh, dtype=np.float64).reshape(-1, 4))
-        if len(pred) != n:
-            raise MetricError(f"prediction has {len(pred)} rows but the ground truth has {n}")
+        pred = np.round(np.array(pred_xywh, dtype=np.float64).reshape(-1, 4))[:n]
+        pred = np.concatenate([pred, np.full((n - len(pred), 4), np.nan)])
     pred[0] = gt[0]
 
     tl = np.maximum(pred[:, :2], gt[:, :2])
@@ -42,7 +40,8 @@ def sequence_curves(pred_xywh: np.ndarray | None, gt_xywh: np.ndarray) -> tuple[
         success = (iou[:, None] >= SUCCESS_THRESHOLDS[None, :]).mean(axis=0)
         precision = (distance[:, None] <= PRECISION_THRESHOLDS[None, :]).mean(axis=0)
         norm_precision = (norm_distance[:, None] <= NORM_PRECISION_THRESHOLDS[None, :]).mean(axis=0)
-    coverage = float((pred.sum(axis=1) > 0).mean())
+    with np.errstate(invalid="ignore"):
+        coverage = float((pred.sum(axis=1) > 0).mean())
     return success, precision, norm_precision, coverage
 
 

@@ -42,3 +42,11 @@ def test_precision_score_is_an_area_not_the_value_at_20px() -> None:
     # Thresholds 0, 2.5, ..., 50: frame 1 is a hit from 10 px on (index 4).
     assert precision[3] == 0.5 and precision[4] == 1.0
     assert tn.area(precision) == pytest.approx(100 * (0.05 * 3 * 0.5 + 0.05 * 0.75 + 0.05 * 16))
+
+
+def test_rows_are_aligned_by_index() -> None:
+    longer = np.concatenate([GT, [[0, 0, 1, 1]]])
+    assert tn.sequence_curves(longer, GT)[0][20] == 1.0  # extra rows ignored
+    success, precision, _, coverage = tn.sequence_curves(GT[:2], GT)
+    # Missing rows 2-3 are misses everywhere, even at threshold 0, and not covered.
+    assert success[0] == 0.5 and precision[20] == 0.5 and coverage == 0.5
