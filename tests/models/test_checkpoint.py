@@ -248,6 +248,25 @@ def test_legacy_non_zip_format(tmp_path: Path, tiny_model: AiATrack, tiny_offici
     assert_model_holds(tiny_model, tiny_official_net)
 
 
+def test_file_saved_from_gpu_loads_on_cpu(tmp_path: Path, tiny_model: AiATrack, tiny_official_net: dict) -> None:
+    """Released checkpoints were saved from CUDA tensors: their storages say 'cuda:0'."""
+    cpu_path = save_official(tmp_path / "cpu.pth.tar", {"net": tiny_official_net, "epoch": 9})
+    gpu_path = tmp_path / "gpu.pth.tar"
+    with zipfile.ZipFile(cpu_path) as source, zipfile.ZipFile(gpu_path, "w", zipfile.ZIP_STORED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename.endswith("/data.pkl"):
+                cpu, cuda = (b"X" + struct.pack("<I", len(t)) + t for t in (b"cpu", b"cuda:0"))
+                assert cpu in data
+                data = data.replace(cpu, cuda)
+            target.writestr(info.filename, data)
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="CUDA"):
+            torch.load(gpu_path, weights_only=True)
+    load_checkpoint(tiny_model, gpu_path)
+    assert_model_holds(tiny_model, tiny_official_net)
+
+
 # --------------------------------------------------------------------------------- our own files
 def test_our_own_checkpoint(tmp_path: Path, tiny_model: AiATrack, tiny_official_net: dict) -> None:
     source = build_aiatrack(load_config("tiny"))
