@@ -59,14 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                        f"{args.dataset}_lmdb_dir": args.output})
     try:
         source = DirectorySource(settings.require(f"{args.dataset}_dir"), what=f"{args.dataset} root")
-        output = getattr(settings, f"{args.dataset}_lmdb_dir")
-        if not output:
+        if not getattr(settings, f"{args.dataset}_lmdb_dir"):
             raise ValueError(f"no output folder: pass --output or set {args.dataset}_lmdb_dir in the settings")
+        output = Path(getattr(settings, f"{args.dataset}_lmdb_dir")).expanduser()
         print(f"[create_lmdb] reading the {args.dataset} annotations in {source.root}")
         dataset = open_raw_dataset(args.dataset, source, args.chunks)
         files = dataset.source_files()
         print(f"[create_lmdb] {len(dataset)} sequences, {len(files)} files -> {output}")
-        if Path(f"{output}.partial").exists():
+        if output.with_name(output.name + ".partial").exists():
             print(f"[create_lmdb] resuming the unfinished conversion in {output}.partial")
         description = {"dataset": args.dataset, "sequences": len(dataset)}
         if args.dataset == "trackingnet":

@@ -121,3 +121,14 @@ def test_lmdb_dataset_works_in_forked_and_unpickled_copies(coco_root, tmp_path):
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert np.array_equal(pool.apply(_first_frame, (copy,)), expected)
     assert np.array_equal(_first_frame(pickle.loads(pickle.dumps(copy))), expected)
+
+
+def test_create_lmdb_reports_bad_input_without_traceback(tmp_path, trackingnet_root, capsys, monkeypatch):
+    monkeypatch.delenv("AIATRACK_COCO_LMDB_DIR", raising=False)
+    monkeypatch.setenv("AIATRACK_SETTINGS", str(tmp_path / "no_settings.yaml"))
+    assert create_lmdb(["coco", "--source", str(tmp_path / "missing"), "--output", str(tmp_path / "o")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert create_lmdb(["coco", "--source", str(tmp_path)]) == 1
+    assert "pass --output" in capsys.readouterr().err
+    assert create_lmdb(["trackingnet", "--source", str(trackingnet_root), "--output", str(tmp_path / "t")]) == 1
+    assert "TRAIN_1/anno" in capsys.readouterr().err and not (tmp_path / "t").exists()
