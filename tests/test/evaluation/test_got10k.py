@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from lib.test.evaluation import AnnotationError, DatasetLayoutError, load_benchmark
+from lib.utils.synthetic import render_videos, write_got10k
 
 META_INFO = """[METAINFO]
 url: https://www.youtube.com/watch?v=abc
@@ -117,3 +118,21 @@ def test_malformed_resolution_names_the_line(got_root: Path, settings_for) -> No
     meta.write_text(META_INFO.replace("(1280, 720)", "1280x720"))
     with pytest.raises(AnnotationError, match="line 11: resolution"):
         load_benchmark("got10k_val", settings_for(got10k_dir=got_root))
+
+
+def test_reads_what_the_synthetic_writer_produces(tmp_path: Path, settings_for) -> None:
+    """Cross-check with an independent producer of the layout (lib/utils/synthetic.py)."""
+    videos = list(render_videos(seed=3, count=2, num_frames=12, height=64, width=80, min_size=8, max_size=30))
+    write_got10k(tmp_path, videos, split="val")
+    write_got10k(tmp_path, videos[:1], split="test")
+    val = load_benchmark("got10k_val", settings_for(got10k_dir=tmp_path))
+    assert [s.name for s in val] == ["GOT-10k_Val_000001", "GOT-10k_Val_000002"]
+    for seq, video in zip(val, videos):
+        assert len(seq) == len(video) == 12
+        np.testing.assert_allclose(seq.ground_truth_xywh, video.boxes_xywh, atol=1e-4)
+        np.testing.assert_array_equal(seq.target_visible, video.cover > 0)
+        np.testing.assert_array_equal(seq.extra["cover"], video.cover)
+        assert seq.extra["resolution"] == (80, 64) and seq.object_class == video.object_class
+    (test,) = load_benchmark("got10k_test", settings_for(got10k_dir=tmp_path))
+    assert len(test) == 12 and test.ground_truth_xywh.shape == (1, 4)
+    np.testing.assert_allclose(test.ground_truth_xywh[0], videos[0].boxes_xywh[0], atol=1e-4)
