@@ -39,7 +39,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     source.add_argument("--tracker", help="tracker name; results are read from <results_dir>/<tracker>/<param>")
     source.add_argument("--results", nargs="+", metavar="[LABEL=]DIR",
                         help="result folders to compare side by side (label defaults to the folder name)")
-    parser.add_argument("--param", nargs="+", help="one or several experiment names (with --tracker)")
+    parser.add_argument("--param", nargs="+",
+                        help="one or several experiment names (or YAML paths) as given to tracking/test.py")
     parser.add_argument("--run-id", type=int, default=None, help="the --run-id used with tracking/test.py")
     parser.add_argument("--dataset", required=True, choices=sorted(n for n in BENCHMARKS if n != "vot20"),
                         help="benchmark whose ground truth is used")
@@ -65,8 +66,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def result_sources(args: argparse.Namespace, settings: Settings) -> list[ResultSource]:
     """The result folders named on the command line, with their display labels."""
     if args.tracker:
-        return [ResultSource(f"{args.tracker}_{param}" + ("" if args.run_id is None else f"_{args.run_id:03d}"),
-                             result_dir(settings, args.tracker, param, args.run_id)) for param in args.param]
+        suffix = "" if args.run_id is None else f"_{args.run_id:03d}"
+        return [ResultSource(f"{args.tracker}_{Path(param).stem}{suffix}",
+                             result_dir(settings, args.tracker, Path(param).stem, args.run_id))
+                for param in args.param]
     sources = []
     for item in args.results:
         label, sep, folder = item.partition("=")

@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         source = p.add_mutually_exclusive_group(required=True)
         source.add_argument("--tracker", help="tracker name (with --param)")
         source.add_argument("--results", type=Path, help="result folder written by tracking/test.py")
-        p.add_argument("--param", help="experiment name used with tracking/test.py")
+        p.add_argument("--param", help="experiment name (or YAML path) as given to tracking/test.py")
         p.add_argument("--run-id", type=int, default=None, help="the --run-id used with tracking/test.py")
         p.add_argument("--output", type=Path, default=None,
                        help=f"zip file to write (default: <result folder>/{zip_name})")
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     bench, build_entries, zip_name = TARGETS[args.benchmark]
     try:
         settings = load_settings(args.settings, {"results_dir": args.results_dir})
-        folder = args.results if args.results else result_dir(settings, args.tracker, args.param, args.run_id)
+        folder = args.results if args.results else result_dir(settings, args.tracker, Path(args.param).stem, args.run_id)
         if not folder.is_dir():
             raise FileNotFoundError(f"result folder {folder} does not exist")
         sequences = load_benchmark(bench, settings)
