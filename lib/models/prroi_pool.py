@@ -49,8 +49,8 @@ def prroi_pool2d(features: Tensor, rois: Tensor, pooled_height: int, pooled_widt
     num_images, channels, height, width = features.shape
     batch_index = rois[:, 0].detach().to(torch.long)
     if rois.shape[0] and (batch_index.min() < 0 or batch_index.max() >= num_images):
-        raise IndexError(f"roi batch indices must lie in [0, {num_images}), "
-                         f"got {rois[:, 0].detach().cpu().tolist()}")
+        raise IndexError(f"roi batch indices must lie in [0, {num_images}) for {num_images} feature map(s), "
+                         f"got values from {batch_index.min().item()} to {batch_index.max().item()}")
 
     dtype = torch.promote_types(features.dtype, rois.dtype)
     x1, y1, x2, y2 = (rois[:, 1:].to(dtype) * spatial_scale).unbind(dim=1)
