@@ -54,7 +54,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--per-sequence", action="store_true", help="also print one row per sequence")
     parser.add_argument("--skip-missing", action="store_true",
                         help="evaluate only the sequences that every result folder has results for")
-    parser.add_argument("--settings", default=None, help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
+    parser.add_argument("--settings", default=None,
+                        help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
     parser.add_argument("--results-dir", default=None, help="override the results root of the settings")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)

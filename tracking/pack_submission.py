@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     bench, build_entries, zip_name = TARGETS[args.benchmark]
     try:
         settings = load_settings(args.settings, {"results_dir": args.results_dir})
-        folder = args.results if args.results else result_dir(settings, args.tracker, Path(args.param).stem, args.run_id)
+        folder = args.results or result_dir(settings, args.tracker, Path(args.param).stem, args.run_id)
         if not folder.is_dir():
             raise FileNotFoundError(f"result folder {folder} does not exist")
         sequences = load_benchmark(bench, settings)

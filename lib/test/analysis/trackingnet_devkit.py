@@ -13,7 +13,8 @@ PRECISION_THRESHOLDS = np.linspace(0.0, 50.0, 21)
 NORM_PRECISION_THRESHOLDS = np.linspace(0.0, 0.5, 21)
 
 
-def sequence_curves(pred_xywh: np.ndarray | None, gt_xywh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def sequence_curves(pred_xywh: np.ndarray | None,
+                    gt_xywh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Success, precision, normalised precision (21 points each) and coverage of one sequence.
 
     ``pred_xywh`` None = no submission file (scored as all-zero boxes). Rows are aligned with the GT
