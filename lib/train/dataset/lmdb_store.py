@@ -80,19 +80,17 @@ class LmdbSource(FileSource):
 
     def list_dir(self, rel: str) -> list[str]:
         prefix = rel.rstrip("/").encode("utf-8") + b"/"
-        names: list[str] = []
+        names: set[str] = set()
         with _readonly_environment(self.path).begin() as txn:
             cursor = txn.cursor()
             if cursor.set_range(prefix):
                 for key in cursor.iternext(keys=True, values=False):
                     if not key.startswith(prefix):
                         break
-                    name = key[len(prefix):].split(b"/", 1)[0].decode("utf-8")
-                    if not names or names[-1] != name:
-                        names.append(name)
+                    names.add(key[len(prefix):].split(b"/", 1)[0].decode("utf-8"))
         if not names:
             raise FileNotFoundError(f"folder not found in lmdb database: {self.location(rel)}")
-        return names
+        return sorted(names)
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:

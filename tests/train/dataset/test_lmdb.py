@@ -132,3 +132,16 @@ def test_create_lmdb_reports_bad_input_without_traceback(tmp_path, trackingnet_r
     assert "pass --output" in capsys.readouterr().err
     assert create_lmdb(["trackingnet", "--source", str(trackingnet_root), "--output", str(tmp_path / "t")]) == 1
     assert "TRAIN_1/anno" in capsys.readouterr().err and not (tmp_path / "t").exists()
+
+
+def test_list_dir_matches_the_folder(tmp_path):
+    root = tmp_path / "raw"
+    for rel in ["d/a/x.txt", "d/a-b.txt", "d/a.txt", "d/b/c/y.txt", "e.txt"]:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(rel)
+    files = ["d/a/x.txt", "d/a-b.txt", "d/a.txt", "d/b/c/y.txt", "e.txt"]
+    convert_to_lmdb(DirectorySource(root), files, tmp_path / "db", {}, progress=False)
+    raw, copy = DirectorySource(root), LmdbSource(tmp_path / "db")
+    for folder in ["d", "d/a", "d/b"]:
+        assert copy.list_dir(folder) == raw.list_dir(folder)
+    assert raw.list_dir("d") == ["a", "a-b.txt", "a.txt", "b"]
