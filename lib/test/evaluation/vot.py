@@ -140,7 +140,8 @@ def _load_sequence(name: str, seq_dir: Path) -> Sequence:
     boxes = np.stack([region_box(region) for region in regions])
     visible = np.nan_to_num(boxes[:, 2:], nan=0.0).min(axis=1) > 0
     if not visible[0]:
-        raise AnnotationError(f"{gt_file}: line 1: the first frame must have a non-empty region to initialise the tracker")
+        raise AnnotationError(f"{gt_file}: line 1: the first frame must have a non-empty region "
+                              f"to initialise the tracker")
     pattern = _read_metadata(seq_dir / "sequence").get("channels.color", "")
     if "%" not in pattern:
         raise AnnotationError(f"{seq_dir / 'sequence'}: needs a line 'channels.color=<folder>/%08d.jpg'")

@@ -31,7 +31,8 @@ FOLDERS = {
     "Tiger1": (354, 4, [("groundtruth_rect.txt", 354, ["\t"])]),
     "Board": (698, 5, [("groundtruth_rect.txt", 698, [" "])]),
     "Diving": (231, 4, [("groundtruth_rect.txt", 215, ["  "])]),
-    "Jogging": (307, 4, [("groundtruth_rect.1.txt", 307, [","]), ("groundtruth_rect.2.txt", 307, [",", "\t", " ", ", "])]),
+    "Jogging": (307, 4, [("groundtruth_rect.1.txt", 307, [","]),
+                         ("groundtruth_rect.2.txt", 307, [",", "\t", " ", ", "])]),
     "Human4": (667, 4, [("groundtruth_rect.1.txt", 0, [","]), ("groundtruth_rect.2.txt", 667, ["\t"])]),
 }
 
@@ -92,7 +93,8 @@ def test_tiger1_skips_five_frames_and_rows(otb: dict, otb_root: Path) -> None:
 
 def test_board_five_digits_spaces(otb: dict, otb_root: Path) -> None:
     seq = otb["otb_Board"]
-    assert seq.frames[:2] == [str(otb_root / "Board" / "img" / "00001.jpg"), str(otb_root / "Board" / "img" / "00002.jpg")]
+    img = otb_root / "Board" / "img"
+    assert seq.frames[:2] == [str(img / "00001.jpg"), str(img / "00002.jpg")]
     np.testing.assert_array_equal(seq.ground_truth_xywh[697], [698, 1397, 34, 40.5])
 
 

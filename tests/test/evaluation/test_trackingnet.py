@@ -12,7 +12,8 @@ from lib.test.evaluation import AnnotationError, DatasetLayoutError, load_benchm
 @pytest.fixture
 def tn_root(tmp_path: Path, write_frames) -> Path:
     root = tmp_path / "TrackingNet"
-    for split, name, count in (("TEST", "zz_Ab-Cd_Ef_3", 2), ("TEST", "AbCdEfGhIjK_0", 12), ("TRAIN_0", "Tr_ain_00001_0", 3)):
+    videos = (("TEST", "zz_Ab-Cd_Ef_3", 2), ("TEST", "AbCdEfGhIjK_0", 12), ("TRAIN_0", "Tr_ain_00001_0", 3))
+    for split, name, count in videos:
         write_frames(root / split / "frames" / name, [f"{i}.jpg" for i in range(count)])
         (root / split / "zips").mkdir(parents=True, exist_ok=True)
         (root / split / "zips" / f"{name}.zip").write_bytes(b"")
