@@ -27,7 +27,7 @@ from lib.test.analysis.evaluate import ResultSource, evaluate_sources
 from lib.test.analysis.metrics import MetricError
 from lib.test.analysis.plots import plot_all
 from lib.test.analysis.protocols import PROTOCOLS, get_protocol
-from lib.test.analysis.report import per_sequence_report, summary_report
+from lib.test.analysis.report import per_sequence_report, summary_report, write_json
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
 from lib.utils.settings import Settings, load_settings
@@ -52,6 +52,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="folder for the PNG plots (default: <result_plots_dir>/<dataset>)")
     parser.add_argument("--no-plots", action="store_true", help="print the table only")
     parser.add_argument("--per-sequence", action="store_true", help="also print one row per sequence")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="also write scores, per-sequence scores and curves to this JSON file")
     parser.add_argument("--skip-missing", action="store_true",
                         help="evaluate only the sequences that every result folder has results for")
     parser.add_argument("--settings", default=None,
@@ -99,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.per_sequence:
         print()
         print(per_sequence_report(evaluations, protocol))
+    if args.json:
+        print(f"json: {write_json(evaluations, protocol, args.dataset, args.json)}")
     if not args.no_plots:
         plot_dir = args.plot_dir or Path(settings.result_plots_dir) / args.dataset
         for path in plot_all(evaluations, protocol, args.dataset, plot_dir):

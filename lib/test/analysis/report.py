@@ -1,7 +1,13 @@
-"""Plain-text tables of evaluation scores; every table names the protocol that produced it."""
+"""Evaluation reports: plain-text tables (each names the protocol that produced it) and a JSON dump."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import numpy as np
+
 from lib.test.analysis.protocols import Evaluation, Protocol
+from lib.utils.io import atomic_write_text
 
 
 def format_table(header: list[str], rows: list[list[str]]) -> str:
@@ -45,3 +51,18 @@ def per_sequence_report(evaluations: list[Evaluation], protocol: Protocol) -> st
     rows = [[name] + [_value(e.per_sequence.get(name, {}), s) for e in evaluations for s in columns]
             for name in names]
     return f"Per-sequence scores (protocol: {protocol.name})\n" + format_table(header, rows)
+
+
+def write_json(evaluations: list[Evaluation], protocol: Protocol, dataset: str, path: str | Path) -> Path:
+    """Scores, per-sequence scores and curves (percent) of every tracker as JSON, written atomically."""
+    data = {
+        "protocol": protocol.name,
+        "description": protocol.description,
+        "dataset": dataset,
+        "thresholds": {spec.key: spec.thresholds.tolist() for spec in protocol.curve_specs},
+        "trackers": [{"label": e.label, "scores": e.scores, "per_sequence": e.per_sequence,
+                      "curves": {k: np.asarray(v, dtype=np.float64).tolist() for k, v in e.curves.items()},
+                      "notes": e.notes} for e in evaluations],
+    }
+    atomic_write_text(path, json.dumps(data, indent=1))
+    return Path(path)

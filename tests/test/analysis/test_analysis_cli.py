@@ -1,6 +1,7 @@
 """tracking/analysis_results.py on a synthetic GOT-10k validation split read by the real loader."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -53,10 +54,14 @@ def test_cli_prints_protocol_table_and_writes_plots(got10k_val: Path, tmp_path: 
 def test_cli_got10k_protocol(got10k_val: Path, capsys: pytest.CaptureFixture) -> None:
     code = analysis_results.main(["--results", f"mine={Path(got10k_val).parent / 'res/aiatrack/perfect'}",
                                   "--dataset", "got10k_val", "--settings", str(got10k_val), "--protocol", "got10k",
-                                  "--no-plots", "--no-progress"])
+                                  "--no-plots", "--no-progress", "--json", str(got10k_val.parent / "s.json")])
     out = capsys.readouterr().out
     assert code == 0 and out.startswith("Protocol: got10k - got10k toolkit ExperimentGOT10k")
     assert "mine    | 100.00 | 100.00 | 100.00 | 50.00" in out
+    data = json.loads((got10k_val.parent / "s.json").read_text())
+    assert data["protocol"] == "got10k" and data["trackers"][0]["scores"]["AO"] == 100.0
+    assert len(data["thresholds"]["success"]) == 101 and len(data["trackers"][0]["curves"]["success"]) == 101
+    assert set(data["trackers"][0]["per_sequence"]) == {"GOT-10k_Val_000001", "GOT-10k_Val_000002"}
 
 
 def test_cli_errors_are_one_line(got10k_val: Path, capsys: pytest.CaptureFixture) -> None:
