@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         step = make_step(model.to(device), crop, num_short, device)
         medians = time_stages(step, device, args.runs, args.warmup, progress=not args.no_progress)
         where = (torch.cuda.get_device_name(device) if device.type == "cuda"
-                 else f"CPU, {torch.get_num_threads()} threads")
+                 else f"CPU, {torch.get_num_threads()} thread(s)")
         print(f"\nlatency per tracked frame on {where} (median of {args.runs} runs after {args.warmup} warm-up): "
               f"{medians['total'] * 1e3:.1f} ms ({1 / medians['total']:.1f} fps)")
         print("  " + ", ".join(f"{name} {medians[name] * 1e3:.2f} ms" for name in STAGES))

@@ -131,7 +131,8 @@ class _TensorRecord:
     stride: tuple[int, ...]
 
 
-def _rebuild_tensor(storage: Any, offset: int, size: Any, stride: Any, *_: Any) -> _TensorRecord | UnpickledObject:
+def _rebuild_tensor(storage: Any, offset: int, size: Any, stride: Any,
+                    *_: Any) -> _TensorRecord | UnpickledObject:
     if not isinstance(storage, _StorageRecord):
         return UnpickledObject(storage, offset, size, stride)
     return _TensorRecord(storage, int(offset), tuple(int(s) for s in size), tuple(int(s) for s in stride))
@@ -144,7 +145,6 @@ def _rebuild_parameter(data: Any, *_: Any) -> Any:
 _ALLOWED_GLOBALS = {
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
-    ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor,
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
     ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
 }
@@ -251,13 +251,14 @@ def _storage_records(obj: Any) -> dict[str, torch.dtype]:
     return found
 
 
-def _materialize(records: Mapping[str, Any], storages: _ZipStorages | _LegacyStorages) -> dict[str, Tensor]:
+def _materialize(path: Path, records: Mapping[str, Any],
+                 storages: _ZipStorages | _LegacyStorages) -> dict[str, Tensor]:
     """Read the tensors of a state dict of records (each storage once)."""
     loaded: dict[str, Tensor] = {}
     state: dict[str, Tensor] = {}
     for name, record in records.items():
         if not isinstance(name, str) or not isinstance(record, _TensorRecord):
-            raise pickle.UnpicklingError(f"'net' entry {name!r} is {record!r}, not a tensor")
+            raise CheckpointError(path, f"the 'net' entry {name!r} is {record!r}, not a tensor")
         storage = record.storage
         if storage.key not in loaded:
             raw = torch.empty(storage.numel * _element_size(storage.dtype), dtype=torch.uint8)
@@ -314,7 +315,7 @@ def _read_legacy_header(stream: BinaryIO) -> bool:
     if protocol != _LEGACY_PROTOCOL:
         raise pickle.UnpicklingError(f"unsupported legacy protocol {protocol!r}")
     system = _unpickle(stream)
-    if isinstance(system, Mapping) and not system.get("little_endian", True) == (sys.byteorder == "little"):
+    if isinstance(system, Mapping) and system.get("little_endian", True) != (sys.byteorder == "little"):
         raise pickle.UnpicklingError("storages were written with another byte order")
     return True
 
@@ -324,11 +325,12 @@ def _net_tensors(path: Path, top: Any, storages: _ZipStorages | _LegacyStorages)
         return None
     if not isinstance(top["net"], Mapping):
         raise CheckpointError(path, f"the 'net' entry is {type(top['net']).__name__}, not a state dict")
-    return _materialize(top["net"], storages)
+    return _materialize(path, top["net"], storages)
 
 
 # ------------------------------------------------------------------------------------ public API
-def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> tuple[dict[str, Tensor], CheckpointInfo]:
+def read_checkpoint(path: str | Path,
+                    map_location: str | torch.device = "cpu") -> tuple[dict[str, Tensor], CheckpointInfo]:
     """Read the network weights of a checkpoint, in our key names, without running any pickled code.
 
     Returns ``(state_dict, info)``. Raises :class:`CheckpointError` (naming the file) for a missing,
@@ -366,7 +368,8 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     return {k: v.to(map_location) for k, v in net.items()}, info
 
 
-def load_checkpoint(model: nn.Module, path: str | Path, map_location: str | torch.device = "cpu") -> CheckpointInfo:
+def load_checkpoint(model: nn.Module, path: str | Path,
+                    map_location: str | torch.device = "cpu") -> CheckpointInfo:
     """Load a checkpoint's weights into ``model`` strictly: every key present, none extra, shapes equal.
 
     Accepts the official raw training checkpoints, official ``net``-only files and our own checkpoints.

@@ -340,6 +340,9 @@ def test_torch_file_without_net(tmp_path: Path, tiny_model: AiATrack) -> None:
     torch.save({"state_dict": {"w": torch.ones(2)}}, path)
     with pytest.raises(CheckpointError, match=r"expected a dict with a 'net' state dict.*'state_dict'"):
         load_checkpoint(tiny_model, path)
+    torch.save({"net": {"bottleneck.weight": 3}}, path)
+    with pytest.raises(CheckpointError, match=r"'bottleneck.weight' is 3, not a tensor"):
+        load_checkpoint(tiny_model, path)
     with zipfile.ZipFile(tmp_path / "other.zip", "w") as archive:
         archive.writestr("readme.txt", "hello")
     with pytest.raises(CheckpointError, match="not a torch.save checkpoint"):
