@@ -54,7 +54,8 @@ def _decode_opencv(data: np.ndarray) -> np.ndarray | None:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def decode_image(data: bytes | bytearray | memoryview | np.ndarray, name: str, use_turbojpeg: bool | None = None) -> np.ndarray:
+def decode_image(data: bytes | bytearray | memoryview | np.ndarray, name: str,
+                 use_turbojpeg: bool | None = None) -> np.ndarray:
     """Decode an encoded image held in memory to RGB uint8 (H, W, 3).
 
     ``name`` identifies the data in error messages (a file path or an lmdb key). ``use_turbojpeg``
