@@ -76,6 +76,7 @@ def default_config_dict() -> dict[str, Any]:
             "AMP": "none",  # none | bf16 | fp16 (GPU only)
             "CHECKPOINT_KEEP_LAST": 3,
             "CHECKPOINT_KEEP_EVERY": 50,
+            "SYNC_BN": False,  # synchronize head BatchNorm statistics across DDP processes (official: False)
         },
         "DATA": {
             "MEAN": [0.485, 0.456, 0.406],

@@ -29,6 +29,8 @@ TRAINING_DATASETS: dict[str, tuple[str, Callable[[FileSource, str, Sequence[int]
     "LASOT": ("lasot_dir", lambda source, name, _: Lasot(source, name=name)),
     "GOT10K_train": ("got10k_dir", lambda source, name, _: Got10k(source, split="train_full", name=name)),
     "GOT10K_vot_train": ("got10k_dir", lambda source, name, _: Got10k(source, split="vot_train", name=name)),
+    # every sequence of train/list.txt, for roots that are not the official train set (e.g. synthetic)
+    "GOT10K_all": ("got10k_dir", lambda source, name, _: Got10k(source, split="all", name=name)),
     "COCO17": ("coco_dir", lambda source, name, _: Coco(source, version="2017", name=name)),
     "TRACKINGNET": ("trackingnet_dir", lambda source, name, chunks: TrackingNet(source, chunks=chunks, name=name)),
 }

@@ -1,0 +1,232 @@
+"""The epoch loop: forward/backward/step, metric logging, per-epoch checkpoints and resuming."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from tqdm import tqdm
+
+from lib.config import ConfigNode
+from lib.train.trainer.checkpointing import CheckpointManager, capture_rng_state, restore_rng_state
+from lib.train.trainer.distributed import DistributedContext, average_across_ranks
+from lib.train.trainer.logs import ScalarWriter
+
+_AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+# One epoch's batches: a sized iterable of dicts of tensors (a DataLoader, or a list in tests).
+LoaderFactory = Callable[[int], Iterable[dict[str, torch.Tensor]]]
+
+
+@dataclass(frozen=True)
+class TrainingParts:
+    """What the trainer drives: the actor (model + losses), its optimizer and LR schedule."""
+
+    actor: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+
+
+class Trainer:
+    """Trains ``parts`` for ``cfg.TRAIN.EPOCH`` epochs, one process of a (possibly) distributed run.
+
+    ``make_loader(epoch)`` returns the batches of this process for that epoch (1-based). The LR
+    schedule steps once per epoch; after each epoch the main process writes a checkpoint with the
+    model (key ``net``), optimizer, scheduler, epoch, config and the RNG states of every process.
+    :meth:`train` first resumes from the newest readable checkpoint, if there is one.
+    """
+
+    def __init__(self, parts: TrainingParts, cfg: ConfigNode, ctx: DistributedContext,
+                 make_loader: LoaderFactory, checkpoints: CheckpointManager,
+                 writer: ScalarWriter | None = None, logger: logging.Logger | None = None,
+                 progress: bool = True) -> None:
+        self.cfg = cfg
+        self.ctx = ctx
+        self.model = parts.actor.model
+        self.optimizer = parts.optimizer
+        self.scheduler = parts.scheduler
+        self.make_loader = make_loader
+        self.checkpoints = checkpoints
+        self.writer = writer or ScalarWriter(None)
+        self.log = logger or logging.getLogger(__name__)
+        self.progress = progress and ctx.is_main
+        self.epoch = 0
+        self.amp_dtype = self._amp_dtype(cfg.TRAIN.AMP, ctx.device)
+        self.scaler = torch.amp.GradScaler("cuda") if self.amp_dtype == torch.float16 else None
+        device_ids = [ctx.local_rank] if ctx.device.type == "cuda" else None
+        self.actor = DistributedDataParallel(parts.actor, device_ids=device_ids) if ctx.distributed else parts.actor
+
+    @staticmethod
+    def _amp_dtype(amp: str, device: torch.device) -> torch.dtype | None:
+        """Autocast dtype for ``TRAIN.AMP`` (none | bf16 | fp16); fp16 needs CUDA."""
+        if amp == "none":
+            return None
+        if amp not in _AMP_DTYPES:
+            raise ValueError(f"TRAIN.AMP must be none, bf16 or fp16, got {amp!r}")
+        if amp == "fp16" and device.type != "cuda":
+            raise ValueError("TRAIN.AMP fp16 needs a CUDA device (use bf16 or none on CPU)")
+        return _AMP_DTYPES[amp]
+
+    # ----------------------------------------------------------------------------------- steps
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.ctx.device.type, dtype=self.amp_dtype)
+
+    def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """One optimization step on this process's batch; returns the detached loss statistics."""
+        batch = {key: value.to(self.ctx.device, non_blocking=True) for key, value in batch.items()}
+        with self._autocast():
+            loss, stats = self.actor(batch)
+        self.optimizer.zero_grad(set_to_none=True)
+        clip = self.cfg.TRAIN.GRAD_CLIP_NORM
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.optimizer)
+            if clip > 0:
+                nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            loss.backward()
+            if clip > 0:
+                nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+            self.optimizer.step()
+        return stats
+
+    def train_epoch(self, epoch: int) -> dict[str, float]:
+        """Run one epoch; returns the epoch means of the statistics averaged over processes."""
+        self.model.train()
+        loader = self.make_loader(epoch)
+        num_batches = len(loader)  # type: ignore[arg-type]
+        if num_batches == 0:
+            raise ValueError("the training loader yields no batch (samples per epoch < batch size?)")
+        interval = max(1, self.cfg.TRAIN.PRINT_INTERVAL)
+        totals: dict[str, torch.Tensor] = defaultdict(lambda: torch.zeros((), dtype=torch.float64))
+        window: dict[str, torch.Tensor] = defaultdict(lambda: torch.zeros((), dtype=torch.float64))
+        window_count = 0
+        bar = tqdm(total=num_batches, desc=f"epoch {epoch}", disable=not self.progress, leave=False,
+                   dynamic_ncols=True)
+        tick = time.perf_counter()
+        for index, batch in enumerate(_counted(loader, num_batches)):
+            data_time = time.perf_counter() - tick
+            stats = self.train_step(batch)
+            step_time = time.perf_counter() - tick - data_time
+            stats = {k: v.double().cpu() for k, v in stats.items()}
+            stats["data_time"] = torch.tensor(data_time, dtype=torch.float64)
+            stats["step_time"] = torch.tensor(step_time, dtype=torch.float64)
+            for name, value in stats.items():
+                totals[name] += value
+                window[name] += value
+            window_count += 1
+            if (index + 1) % interval == 0 or index + 1 == num_batches:
+                means = average_across_ranks({k: v / window_count for k, v in window.items()})
+                step = (epoch - 1) * num_batches + index + 1
+                self._write_step_scalars(means, step)
+                bar.set_postfix(loss=f"{means['total']:.4f}", iou=f"{means['mean_iou']:.3f}")
+                window.clear()
+                window_count = 0
+            bar.update(1)
+            tick = time.perf_counter()
+        bar.close()
+        return average_across_ranks({k: v / num_batches for k, v in totals.items()})
+
+    def _write_step_scalars(self, means: dict[str, float], step: int) -> None:
+        losses = {k: means[k] for k in ("total", "giou", "l1", "iou")}
+        self.writer.write("loss", losses, step)
+        self.writer.write("metric", {"mean_iou": means["mean_iou"]}, step)
+        self.writer.write("time", {"data": means["data_time"], "step": means["step_time"]}, step)
+        self.writer.write("lr", {f"group{i}": g["lr"] for i, g in enumerate(self.optimizer.param_groups)}, step)
+
+    # ------------------------------------------------------------------------------ epochs
+    def train(self) -> dict[str, float]:
+        """Resume if possible, then train the remaining epochs; returns the last epoch's means."""
+        self.resume()
+        last: dict[str, float] = {}
+        for epoch in range(self.epoch + 1, self.cfg.TRAIN.EPOCH + 1):
+            lr = self.optimizer.param_groups[0]["lr"]
+            last = self.train_epoch(epoch)
+            self.scheduler.step()
+            self.epoch = epoch
+            self.log.info("epoch %d/%d  lr %.3g  loss %.4f (giou %.4f l1 %.4f iou %.4f)  mean IoU %.3f  "
+                          "data %.3fs step %.3fs", epoch, self.cfg.TRAIN.EPOCH, lr, last["total"], last["giou"],
+                          last["l1"], last["iou"], last["mean_iou"], last["data_time"], last["step_time"])
+            self.writer.write("epoch", {k: last[k] for k in ("total", "giou", "l1", "iou", "mean_iou")}, epoch)
+            self.save_checkpoint()
+        return last
+
+    def state(self, rng_states: list[dict[str, Any]]) -> dict[str, Any]:
+        """Everything a checkpoint holds (``net`` = the model's state dict, as official files)."""
+        state = {
+            "epoch": self.epoch,
+            "net": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "rng": rng_states,
+            "config": self.cfg.to_dict(),
+        }
+        if self.scaler is not None:
+            state["scaler"] = self.scaler.state_dict()
+        return state
+
+    def save_checkpoint(self) -> None:
+        """Gather every process's RNG state; the main process writes the checkpoint atomically."""
+        rng = capture_rng_state()
+        if self.ctx.distributed:
+            gathered: list[Any] = [None] * self.ctx.world_size
+            dist.all_gather_object(gathered, rng)
+        else:
+            gathered = [rng]
+        if self.ctx.is_main:
+            path = self.checkpoints.save(self.epoch, self.state(gathered))
+            self.log.info("saved %s", path)
+        if self.ctx.distributed:
+            dist.barrier()
+
+    def resume(self) -> None:
+        """Load the newest readable checkpoint (all processes read the same file) if one exists."""
+        found = self.checkpoints.load_latest(map_location=self.ctx.device)
+        if found is None:
+            return
+        path, state = found
+        self.model.load_state_dict(state["net"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        if self.scaler is not None and "scaler" in state:
+            self.scaler.load_state_dict(state["scaler"])
+        self.epoch = int(state["epoch"])
+        rng = state["rng"]
+        if len(rng) == self.ctx.world_size:
+            restore_rng_state(_to_cpu(rng[self.ctx.rank]))
+        else:
+            self.log.warning("checkpoint was written by %d processes, this run has %d: RNG states not restored",
+                             len(rng), self.ctx.world_size)
+        self.log.info("resumed from %s (epoch %d)", path, self.epoch)
+
+
+def _counted(loader: Iterable[dict[str, torch.Tensor]], expected: int) -> Iterator[dict[str, torch.Tensor]]:
+    """Yield from ``loader`` and check it produced the ``expected`` number of batches."""
+    count = 0
+    for batch in loader:
+        count += 1
+        yield batch
+    if count != expected:
+        raise RuntimeError(f"the training loader announced {expected} batches but produced {count}")
+
+
+def _to_cpu(value: Any) -> Any:
+    """RNG states must be CPU tensors (checkpoints may be mapped to a GPU)."""
+    if isinstance(value, torch.Tensor):
+        return value.cpu()
+    if isinstance(value, dict):
+        return {k: _to_cpu(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_cpu(v) for v in value)
+    return value

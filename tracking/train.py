@@ -1,0 +1,169 @@
+"""Train AiATrack: one process, or several through torchrun (DDP).
+
+    python tracking/train.py --config baseline                 # one process (GPU if available)
+    python tracking/train.py --config baseline --nproc 8       # 8 processes on this machine
+    python tracking/train.py --config baseline --nproc 8 --nnodes 2 --node-rank 0 \\
+        --master-addr 10.0.0.1 --master-port 29500             # first of two machines
+
+Checkpoints go to ``<workspace_dir>/checkpoints/train/aiatrack/<config>/AIATRACK_ep<epoch>.pth.tar``
+(the place ``tracking/test.py`` looks), the text log to ``<workspace_dir>/logs`` and TensorBoard
+scalars to ``<workspace_dir>/tensorboard``. Running the same command again resumes from the newest
+checkpoint.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+import yaml
+from torch.distributed.elastic.multiprocessing.errors import record
+from torch.utils.data import DataLoader
+
+from lib.config import ConfigNode, load_config
+from lib.models import build_aiatrack
+from lib.train.actors import AiATrackActor, LossWeights
+from lib.train.data import build_train_sampler, worker_init_fn
+from lib.train.dataset import build_training_datasets
+from lib.train.optim import build_optimizer, build_scheduler
+from lib.train.trainer import CheckpointManager, Trainer, TrainingParts, init_distributed, shutdown_distributed
+from lib.train.trainer.distributed import DistributedContext, free_port, synchronize_batch_norms
+from lib.train.trainer.logs import ScalarWriter, setup_text_log
+from lib.utils.settings import Settings, load_settings
+
+CHECKPOINT_PREFIX = "AIATRACK"
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description="Train AiATrack (single process or DDP through torchrun).",
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--config", default="baseline",
+                        help="experiment name in experiments/aiatrack/ or a YAML file")
+    parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
+                        help="config override, e.g. TRAIN.EPOCH=10 (YAML value; repeatable)")
+    parser.add_argument("--settings", default=None, help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=PATH",
+                        help="settings override, e.g. got10k_dir=/data/got10k (repeatable)")
+    parser.add_argument("--workspace", default=None, help="output folder (default: settings workspace_dir)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in batch jobs)")
+    dist = parser.add_argument_group("distributed (launches torchrun when --nproc > 1 or --nnodes > 1)")
+    dist.add_argument("--nproc", type=int, default=1, help="processes on this machine (one per GPU)")
+    dist.add_argument("--nnodes", type=int, default=1, help="number of machines")
+    dist.add_argument("--node-rank", type=int, default=0, help="rank of this machine")
+    dist.add_argument("--master-addr", default="127.0.0.1", help="address of the rank-0 machine")
+    dist.add_argument("--master-port", type=int, default=None,
+                      help="rendezvous port (default: a free port; required with --nnodes > 1)")
+    args = parser.parse_args(argv)
+    if args.nproc < 1 or args.nnodes < 1:
+        parser.error("--nproc and --nnodes must be at least 1")
+    if args.nnodes > 1 and args.master_port is None:
+        parser.error("--master-port is required with --nnodes > 1 (all machines must use the same port)")
+    return args
+
+
+def parse_overrides(items: Sequence[str], flag: str) -> dict[str, Any]:
+    """``A.B=value`` items -> nested dict with YAML-parsed values."""
+    nested: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"{flag} {item!r}: expected KEY=VALUE")
+        node = nested
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = yaml.safe_load(value)
+    return nested
+
+
+def launch_torchrun(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Re-run this script under ``torch.distributed.run`` with the same arguments; its exit code."""
+    port = args.master_port if args.master_port is not None else free_port()
+    command = [sys.executable, "-m", "torch.distributed.run", f"--nproc-per-node={args.nproc}",
+               f"--nnodes={args.nnodes}", f"--node-rank={args.node_rank}", f"--master-addr={args.master_addr}",
+               f"--master-port={port}", str(Path(__file__).resolve()), *argv]
+    return subprocess.call(command)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch generators."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def build_loader_factory(cfg: ConfigNode, settings: Settings, ctx: DistributedContext):
+    """``make_loader(epoch)``: this process's share (``SAMPLE_PER_EPOCH / world size``) of the epoch."""
+    datasets = build_training_datasets(cfg.DATA.TRAIN.DATASETS_NAME, settings)
+    sampler = build_train_sampler(cfg, datasets, rank=ctx.rank)
+    per_rank = cfg.DATA.TRAIN.SAMPLE_PER_EPOCH // ctx.world_size
+    if per_rank < cfg.TRAIN.BATCH_SIZE:
+        raise ValueError(f"DATA.TRAIN.SAMPLE_PER_EPOCH ({cfg.DATA.TRAIN.SAMPLE_PER_EPOCH}) gives {per_rank} samples "
+                         f"per process, fewer than TRAIN.BATCH_SIZE ({cfg.TRAIN.BATCH_SIZE})")
+
+    def make_loader(epoch: int) -> DataLoader:
+        sampler.set_epoch(epoch)
+        return DataLoader(sampler, batch_size=cfg.TRAIN.BATCH_SIZE, sampler=range(per_rank), drop_last=True,
+                          num_workers=cfg.TRAIN.NUM_WORKER, worker_init_fn=worker_init_fn,
+                          pin_memory=ctx.device.type == "cuda")
+    return make_loader
+
+
+def run(args: argparse.Namespace) -> dict[str, float]:
+    """Train in this process (one rank of a torchrun launch, or alone); the last epoch's means."""
+    ctx = init_distributed(args.device)
+    try:
+        cfg = load_config(args.config, parse_overrides(args.override, "--override"))
+        settings = load_settings(args.settings, parse_overrides(args.setting, "--setting"))
+        name = Path(args.config).stem
+        workspace = Path(args.workspace or settings.workspace_dir)
+        log = setup_text_log(workspace / "logs" / f"aiatrack-{name}.log", ctx.is_main)
+        try:
+            log.info("config %s, %d process(es), device %s", name, ctx.world_size, ctx.device)
+            seed_everything(cfg.TRAIN.SEED)        # identical initial weights on every process
+            model = build_aiatrack(cfg, training=True)
+            if cfg.TRAIN.SYNC_BN and ctx.distributed:
+                synchronize_batch_norms(model)
+            model.to(ctx.device)
+            actor = AiATrackActor(model, LossWeights.from_config(cfg))
+            optimizer = build_optimizer(model, cfg)
+            parts = TrainingParts(actor, optimizer, build_scheduler(optimizer, cfg))
+            seed_everything(cfg.TRAIN.SEED + ctx.rank)   # per-process dropout streams
+            checkpoints = CheckpointManager(workspace / "checkpoints" / "train" / "aiatrack" / name, CHECKPOINT_PREFIX,
+                                            cfg.TRAIN.CHECKPOINT_KEEP_LAST, cfg.TRAIN.CHECKPOINT_KEEP_EVERY)
+            writer = ScalarWriter(workspace / "tensorboard" / "train" / "aiatrack" / name if ctx.is_main else None)
+            trainer = Trainer(parts, cfg, ctx, build_loader_factory(cfg, settings, ctx), checkpoints, writer, log,
+                              progress=not args.no_progress)
+            try:
+                return trainer.train()
+            finally:
+                writer.close()
+        except BaseException:
+            log.exception("training failed on rank %d", ctx.rank)
+            raise
+    finally:
+        shutdown_distributed()
+
+
+@record
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: launch torchrun for several processes, else train here."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    launched = "LOCAL_RANK" in os.environ
+    if not launched and (args.nproc > 1 or args.nnodes > 1):
+        return launch_torchrun(args, argv)
+    run(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
