@@ -41,7 +41,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="result folders to compare side by side (label defaults to the folder name)")
     parser.add_argument("--param", nargs="+",
                         help="one or several experiment names (or YAML paths) as given to tracking/test.py")
-    parser.add_argument("--run-id", type=int, default=None, help="the --run-id used with tracking/test.py")
+    parser.add_argument("--run-id", type=int, nargs="+", default=None,
+                        help="the --run-id(s) used with tracking/test.py (each run is one row unless --merge-runs)")
+    parser.add_argument("--merge-runs", action="store_true",
+                        help="average the runs given by --run-id per sequence (official merge_results; the "
+                             "got10k protocol pools them like the toolkit's repetitions)")
     parser.add_argument("--dataset", required=True, choices=sorted(n for n in BENCHMARKS if n != "vot20"),
                         help="benchmark whose ground truth is used")
     parser.add_argument("--split", default=None, help="benchmark split where it has several")
@@ -63,21 +67,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.tracker and not args.param:
         parser.error("--tracker needs --param")
+    if args.results and (args.run_id or args.merge_runs):
+        parser.error("--run-id and --merge-runs go with --tracker/--param")
     return args
 
 
 def result_sources(args: argparse.Namespace, settings: Settings) -> list[ResultSource]:
-    """The result folders named on the command line, with their display labels."""
-    if args.tracker:
-        suffix = "" if args.run_id is None else f"_{args.run_id:03d}"
-        return [ResultSource(f"{args.tracker}_{Path(param).stem}{suffix}",
-                             result_dir(settings, args.tracker, Path(param).stem, args.run_id))
-                for param in args.param]
+    """The result folders named on the command line, with their display labels (runs merged on request)."""
+    if args.results:
+        sources = []
+        for item in args.results:
+            label, sep, folder = item.partition("=")
+            path = Path(folder if sep else label)
+            sources.append(ResultSource(label if sep else path.name, (path,)))
+        return sources
+    run_ids = args.run_id or [None]
     sources = []
-    for item in args.results:
-        label, sep, folder = item.partition("=")
-        path = Path(folder if sep else label)
-        sources.append(ResultSource(label if sep else path.name, path))
+    for param in (Path(p).stem for p in args.param):
+        runs = [(run_id, result_dir(settings, args.tracker, param, run_id)) for run_id in run_ids]
+        if args.merge_runs:
+            sources.append(ResultSource(f"{args.tracker}_{param}", tuple(folder for _, folder in runs)))
+        else:
+            sources.extend(ResultSource(f"{args.tracker}_{param}" + ("" if run_id is None else f"_{run_id:03d}"),
+                                        (folder,)) for run_id, folder in runs)
     return sources
 
 
@@ -87,9 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.settings, {"results_dir": args.results_dir})
         sources = result_sources(args, settings)
-        for source in sources:
-            if not source.directory.is_dir():
-                raise FileNotFoundError(f"result folder {source.directory} does not exist")
+        for folder in (d for source in sources for d in source.directories):
+            if not folder.is_dir():
+                raise FileNotFoundError(f"result folder {folder} does not exist")
         sequences = load_benchmark(args.dataset, settings, args.split, args.sequence)
         evaluations, skipped = evaluate_sources(sequences, sources, protocol, args.skip_missing,
                                                 progress=not args.no_progress)

@@ -15,10 +15,13 @@ from lib.test.evaluation.sequence import Sequence
 
 @dataclass(frozen=True)
 class ResultSource:
-    """A result folder (``<results_dir>/<tracker>/<param>``) and the label shown in tables and plots."""
+    """Result folders (``<results_dir>/<tracker>/<param>[_<id>]``) evaluated as one tracker, and its label.
+
+    One folder is one run; several folders are runs of the same tracker whose results are merged.
+    """
 
     label: str
-    directory: Path
+    directories: tuple[Path, ...]
 
 
 def check_ground_truth(sequences: list[Sequence]) -> None:
@@ -35,28 +38,28 @@ def select_sequences(sequences: list[Sequence], sources: list[ResultSource],
     """Sequences that every source has results for; without ``skip_missing`` a missing one is an error."""
     kept, skipped = [], []
     for seq in sequences:
-        missing = [s for s in sources if not sequence_results_exist(s.directory, seq)]
+        missing = [d for s in sources for d in s.directories if not sequence_results_exist(d, seq)]
         if not missing:
             kept.append(seq)
         elif skip_missing:
             skipped.append(seq.name)
         else:
             raise FileNotFoundError(f"no results for sequence {seq.name}: "
-                                    f"{sequence_result_path(missing[0].directory, seq)} does not exist "
+                                    f"{sequence_result_path(missing[0], seq)} does not exist "
                                     "(use --skip-missing to evaluate the sequences that have results)")
     return kept, skipped
 
 
-def load_inputs(sequences: list[Sequence], source: ResultSource, progress: bool = True) -> list[SequenceInput]:
-    """Read the boxes (and time files where the benchmark has them) of ``source`` for ``sequences``."""
+def load_inputs(sequences: list[Sequence], directory: Path, desc: str, progress: bool = True) -> list[SequenceInput]:
+    """Read the boxes (and time files where the benchmark has them) in ``directory`` for ``sequences``."""
     inputs = []
-    for seq in tqdm(sequences, desc=f"reading {source.label}", unit="seq", disable=not progress):
-        if not sequence_results_exist(source.directory, seq):
+    for seq in tqdm(sequences, desc=desc, unit="seq", disable=not progress):
+        if not sequence_results_exist(directory, seq):
             inputs.append(SequenceInput(seq, None, None))
             continue
-        boxes = read_sequence_results(source.directory, seq)
+        boxes = read_sequence_results(directory, seq)
         try:
-            times = read_sequence_times(source.directory, seq)
+            times = read_sequence_times(directory, seq)
         except FileNotFoundError:
             times = None
         inputs.append(SequenceInput(seq, boxes, times))
@@ -67,7 +70,8 @@ def evaluate_sources(sequences: list[Sequence], sources: list[ResultSource], pro
                      skip_missing: bool = False, progress: bool = True) -> tuple[list[Evaluation], list[str]]:
     """Evaluate every source on the same sequences; returns the evaluations and the skipped sequence names.
 
-    A protocol that scores missing results as zero boxes (TrackingNet) keeps every sequence.
+    The runs of a source are merged by the protocol. A protocol that scores missing results as zero
+    boxes (TrackingNet) keeps every sequence.
     """
     check_ground_truth(sequences)
     if protocol.missing_as_zero:
@@ -78,8 +82,9 @@ def evaluate_sources(sequences: list[Sequence], sources: list[ResultSource], pro
         raise MetricError("no sequence has results in every result folder")
     evaluations = []
     for source in sources:
+        runs = [load_inputs(kept, directory, f"reading {source.label}", progress) for directory in source.directories]
         try:
-            evaluations.append(protocol.evaluate(load_inputs(kept, source, progress), source.label))
+            evaluations.append(protocol.evaluate_runs(runs, source.label))
         except MetricError as err:
-            raise MetricError(f"{source.directory}: {err}") from None
+            raise MetricError(f"{', '.join(str(d) for d in source.directories)}: {err}") from None
     return evaluations, skipped

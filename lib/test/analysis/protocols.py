@@ -2,13 +2,15 @@
 
 Every protocol turns a list of :class:`SequenceInput` (ground truth + one tracker's results) into an
 :class:`Evaluation` with dataset scores, per-sequence scores and the averaged curves for plotting.
+Several runs of one tracker can be merged: per-sequence curves are averaged over the runs (the
+official ``merge_results``), the GOT-10k protocol pools the runs' frames like the toolkit's repetitions.
 ``PROTOCOLS`` maps the names accepted by ``tracking/analysis_results.py --protocol``.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -16,7 +18,9 @@ from lib.test.analysis import got10k_toolkit, lasot_toolkit, metrics, trackingne
 from lib.test.analysis.metrics import MetricError
 from lib.test.evaluation.sequence import Sequence
 
-T = TypeVar("T")
+R = TypeVar("R")  # a protocol's per-sequence result
+# dataset scores, per-sequence scores, averaged curves (percent), notes
+Summary = tuple[dict[str, float], dict[str, dict[str, float]], dict[str, np.ndarray], list[str]]
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class Evaluation:
     notes: list[str] = field(default_factory=list)
 
 
-class Protocol(ABC):
+class Protocol(ABC, Generic[R]):
     """An evaluation protocol. ``missing_as_zero``: a sequence without results scores as all-zero boxes."""
 
     name: str
@@ -62,29 +66,47 @@ class Protocol(ABC):
     missing_as_zero: bool = False
 
     @abstractmethod
+    def sequence_result(self, item: SequenceInput) -> R:
+        """The per-sequence result of one run (curves, IoUs, ...)."""
+
+    @abstractmethod
+    def merge_runs(self, results: list[R]) -> R:
+        """Several runs' results for the same sequence combined into one."""
+
+    @abstractmethod
+    def summarize(self, sequences: list[Sequence], results: list[R], missing: int) -> Summary:
+        """Dataset scores, per-sequence scores, averaged curves (percent) and notes (``missing``: absent results)."""
+
     def evaluate(self, inputs: list[SequenceInput], label: str) -> Evaluation:
-        """Scores of one tracker over ``inputs``."""
+        """Scores of one tracker run over ``inputs``."""
+        return self.evaluate_runs([inputs], label)
 
-    def _per_sequence(self, inputs: list[SequenceInput], compute: Callable[[SequenceInput], T]) -> list[T]:
-        """``compute(item)`` for every input; errors name the sequence."""
-        out = []
-        for item in inputs:
-            if item.boxes is None and not self.missing_as_zero:
-                raise MetricError(f"sequence {item.sequence.name}: no results")
-            try:
-                out.append(compute(item))
-            except MetricError as err:
-                raise MetricError(f"sequence {item.sequence.name}: {err}") from None
-        return out
+    def evaluate_runs(self, runs: list[list[SequenceInput]], label: str) -> Evaluation:
+        """Scores of one tracker over several runs, each a list of inputs for the same sequences in order."""
+        per_run = [[self._checked_result(item) for item in run] for run in runs]
+        merged = [results[0] if len(results) == 1 else self.merge_runs(list(results)) for results in zip(*per_run)]
+        sequences = [item.sequence for item in runs[0]]
+        missing = sum(item.boxes is None for run in runs for item in run)
+        scores, per_sequence, curves, notes = self.summarize(sequences, merged, missing)
+        return Evaluation(label, self.name, scores, per_sequence, curves, notes)
+
+    def _checked_result(self, item: SequenceInput) -> R:
+        """``sequence_result`` with errors that name the sequence."""
+        if item.boxes is None and not self.missing_as_zero:
+            raise MetricError(f"sequence {item.sequence.name}: no results")
+        try:
+            return self.sequence_result(item)
+        except MetricError as err:
+            raise MetricError(f"sequence {item.sequence.name}: {err}") from None
 
 
-def _speed_scores(inputs: list[SequenceInput]) -> dict[str, float]:
-    """OTB-style speed (mean over sequences of mean 1/t) when time files exist, else nothing."""
-    speeds = [s for s in (got10k_toolkit.sequence_speed(i.times) for i in inputs) if s is not None]
-    return {"FPS": float(np.mean(speeds))} if speeds else {}
+def _mean_speed(speeds: list[float | None]) -> float | None:
+    """Mean of the available speeds; ``None`` when there is none."""
+    known = [s for s in speeds if s is not None]
+    return float(np.mean(known)) if known else None
 
 
-class AiATrackProtocol(Protocol):
+class AiATrackProtocol(Protocol[metrics.SequenceCurves]):
     """BENCHMARKS.md section 4: ``extract_results`` + ``plot_results`` of the official code."""
 
     name = "aiatrack"
@@ -99,25 +121,26 @@ class AiATrackProtocol(Protocol):
                   metrics.NORM_PRECISION_THRESHOLDS, "P_norm", "lower right"),
     )
 
-    def evaluate(self, inputs: list[SequenceInput], label: str) -> Evaluation:
-        def compute(item: SequenceInput) -> metrics.SequenceCurves:
-            seq = item.sequence
-            # Of the official test-time loaders only LaSOT's provides visibility flags.
-            visible = seq.target_visible if seq.dataset == "lasot" else None
-            errors = metrics.sequence_errors(item.boxes, seq.ground_truth_xywh, seq.dataset, visible)
-            return metrics.sequence_curves(errors)
+    def sequence_result(self, item: SequenceInput) -> metrics.SequenceCurves:
+        seq = item.sequence
+        # Of the official test-time loaders only LaSOT's provides visibility flags.
+        visible = seq.target_visible if seq.dataset == "lasot" else None
+        return metrics.sequence_curves(metrics.sequence_errors(item.boxes, seq.ground_truth_xywh, seq.dataset,
+                                                               visible))
 
-        curves = self._per_sequence(inputs, compute)
-        per_sequence = {item.sequence.name: {**metrics.curve_scores(c.success, c.precision, c.norm_precision),
-                                             "AvgOverlap": c.avg_overlap * 100}
-                        for item, c in zip(inputs, curves)}
-        mean = metrics.average_curves(curves)
-        return Evaluation(label, self.name, metrics.curve_scores(mean.success, mean.precision, mean.norm_precision),
-                          per_sequence, {"success": mean.success * 100, "precision": mean.precision * 100,
-                                         "norm_precision": mean.norm_precision * 100})
+    def merge_runs(self, results: list[metrics.SequenceCurves]) -> metrics.SequenceCurves:
+        return metrics.average_curves(results)
+
+    def summarize(self, sequences: list[Sequence], results: list[metrics.SequenceCurves], missing: int) -> Summary:
+        per_sequence = {seq.name: {**metrics.curve_scores(c.success, c.precision, c.norm_precision),
+                                   "AvgOverlap": c.avg_overlap * 100} for seq, c in zip(sequences, results)}
+        mean = metrics.average_curves(results)
+        curves = {"success": mean.success * 100, "precision": mean.precision * 100,
+                  "norm_precision": mean.norm_precision * 100}
+        return metrics.curve_scores(mean.success, mean.precision, mean.norm_precision), per_sequence, curves, []
 
 
-class LasotToolkitProtocol(Protocol):
+class LasotToolkitProtocol(Protocol[lasot_toolkit.LasotCurves]):
     """BENCHMARKS.md section 6.2: the LaSOT MATLAB toolkit (absent frames count as misses)."""
 
     name = "lasot-toolkit"
@@ -133,32 +156,42 @@ class LasotToolkitProtocol(Protocol):
                   lasot_toolkit.NORM_PRECISION_THRESHOLDS, "P_norm", "lower right"),
     )
 
-    def evaluate(self, inputs: list[SequenceInput], label: str) -> Evaluation:
-        def compute(item: SequenceInput) -> lasot_toolkit.LasotCurves:
-            seq = item.sequence
-            absent = None if seq.target_visible is None else ~np.asarray(seq.target_visible, dtype=bool)
-            return lasot_toolkit.sequence_curves(item.boxes, seq.ground_truth_xywh, absent)
+    def sequence_result(self, item: SequenceInput) -> lasot_toolkit.LasotCurves:
+        seq = item.sequence
+        absent = None if seq.target_visible is None else ~np.asarray(seq.target_visible, dtype=bool)
+        return lasot_toolkit.sequence_curves(item.boxes, seq.ground_truth_xywh, absent)
 
-        curves = self._per_sequence(inputs, compute)
+    def merge_runs(self, results: list[lasot_toolkit.LasotCurves]) -> lasot_toolkit.LasotCurves:
+        return lasot_toolkit.LasotCurves(*(np.mean([getattr(r, k) for r in results], axis=0)
+                                           for k in ("success", "precision", "norm_precision")))
 
-        def scores(success: np.ndarray, precision: np.ndarray, norm: np.ndarray) -> dict[str, float]:
-            return {"AUC": float(np.mean(success) * 100), "P": float(precision[20] * 100),
-                    "P_norm": float(norm[20] * 100)}
+    @staticmethod
+    def _scores(success: np.ndarray, precision: np.ndarray, norm: np.ndarray) -> dict[str, float]:
+        return {"AUC": float(np.mean(success) * 100), "P": float(precision[20] * 100), "P_norm": float(norm[20] * 100)}
 
-        per_sequence = {i.sequence.name: scores(c.success, c.precision, c.norm_precision)
-                        for i, c in zip(inputs, curves)}
-        success = lasot_toolkit.average_nonzero([c.success for c in curves])
-        precision = lasot_toolkit.average_nonzero([c.precision for c in curves])
-        norm = lasot_toolkit.average_nonzero([c.norm_precision for c in curves])
+    def summarize(self, sequences: list[Sequence], results: list[lasot_toolkit.LasotCurves], missing: int) -> Summary:
+        per_sequence = {seq.name: self._scores(c.success, c.precision, c.norm_precision)
+                        for seq, c in zip(sequences, results)}
+        success = lasot_toolkit.average_nonzero([c.success for c in results])
+        precision = lasot_toolkit.average_nonzero([c.precision for c in results])
+        norm = lasot_toolkit.average_nonzero([c.norm_precision for c in results])
         notes = []
-        if any(i.sequence.target_visible is None for i in inputs):
+        if any(seq.target_visible is None for seq in sequences):
             notes.append("some sequences have no visibility flags: no frame was treated as absent there")
-        return Evaluation(label, self.name, scores(success, precision, norm), per_sequence,
-                          {"success": success * 100, "precision": precision * 100, "norm_precision": norm * 100},
-                          notes)
+        curves = {"success": success * 100, "precision": precision * 100, "norm_precision": norm * 100}
+        return self._scores(success, precision, norm), per_sequence, curves, notes
 
 
-class Got10kOtbProtocol(Protocol):
+@dataclass(frozen=True)
+class OtbResult:
+    """Per-sequence curves and speed of the got10k toolkit's OTB-style experiments."""
+
+    success: np.ndarray
+    precision: np.ndarray
+    speed: float | None
+
+
+class Got10kOtbProtocol(Protocol[OtbResult]):
     """BENCHMARKS.md section 6.1: got10k toolkit ExperimentOTB / ExperimentNfS / ExperimentUAV123."""
 
     name = "got10k-otb"
@@ -172,29 +205,28 @@ class Got10kOtbProtocol(Protocol):
                   got10k_toolkit.PRECISION_THRESHOLDS, "P", "lower right"),
     )
 
-    def evaluate(self, inputs: list[SequenceInput], label: str) -> Evaluation:
-        def compute(item: SequenceInput) -> tuple[np.ndarray, np.ndarray]:
-            seq = item.sequence
-            return got10k_toolkit.otb_sequence_curves(item.boxes, seq.ground_truth_xywh,
-                                                      drop_nan_gt=seq.dataset == "uav")
+    def sequence_result(self, item: SequenceInput) -> OtbResult:
+        seq = item.sequence
+        success, precision = got10k_toolkit.otb_sequence_curves(item.boxes, seq.ground_truth_xywh,
+                                                                drop_nan_gt=seq.dataset == "uav")
+        return OtbResult(success, precision, got10k_toolkit.sequence_speed(item.times))
 
-        curves = self._per_sequence(inputs, compute)
+    def merge_runs(self, results: list[OtbResult]) -> OtbResult:
+        return OtbResult(np.mean([r.success for r in results], axis=0),
+                         np.mean([r.precision for r in results], axis=0), _mean_speed([r.speed for r in results]))
 
-        def scores(success: np.ndarray, precision: np.ndarray) -> dict[str, float]:
-            return {"AUC": float(np.mean(success) * 100), "SR50": float(success[10] * 100),
-                    "P": float(precision[20] * 100)}
+    @staticmethod
+    def _scores(success: np.ndarray, precision: np.ndarray, speed: float | None) -> dict[str, float]:
+        scores = {"AUC": float(np.mean(success) * 100), "SR50": float(success[10] * 100),
+                  "P": float(precision[20] * 100)}
+        return scores if speed is None else {**scores, "FPS": speed}
 
-        per_sequence = {}
-        for item, (succ, prec) in zip(inputs, curves):
-            per_sequence[item.sequence.name] = scores(succ, prec)
-            speed = got10k_toolkit.sequence_speed(item.times)
-            if speed is not None:
-                per_sequence[item.sequence.name]["FPS"] = speed
-        success = np.mean([c[0] for c in curves], axis=0)
-        precision = np.mean([c[1] for c in curves], axis=0)
-        overall = {**scores(success, precision), **_speed_scores(inputs)}
-        return Evaluation(label, self.name, overall, per_sequence,
-                          {"success": success * 100, "precision": precision * 100})
+    def summarize(self, sequences: list[Sequence], results: list[OtbResult], missing: int) -> Summary:
+        per_sequence = {seq.name: self._scores(r.success, r.precision, r.speed) for seq, r in zip(sequences, results)}
+        success = np.mean([r.success for r in results], axis=0)
+        precision = np.mean([r.precision for r in results], axis=0)
+        overall = self._scores(success, precision, _mean_speed([r.speed for r in results]))
+        return overall, per_sequence, {"success": success * 100, "precision": precision * 100}, []
 
 
 def got10k_side_info(sequence: Sequence) -> tuple[np.ndarray | None, tuple[float, float] | None]:
@@ -203,7 +235,15 @@ def got10k_side_info(sequence: Sequence) -> tuple[np.ndarray | None, tuple[float
     return (None if cover is None else np.asarray(cover)), sequence.extra.get("resolution")
 
 
-class Got10kProtocol(Protocol):
+@dataclass(frozen=True)
+class Got10kResult:
+    """The kept IoUs and the per-frame times of one sequence (all repetitions together)."""
+
+    ious: np.ndarray
+    times: np.ndarray | None
+
+
+class Got10kProtocol(Protocol[Got10kResult]):
     """BENCHMARKS.md section 6.3: got10k toolkit ExperimentGOT10k (AO / SR / speed)."""
 
     name = "got10k"
@@ -214,36 +254,49 @@ class Got10kProtocol(Protocol):
         CurveSpec("success", "Success plot", "Overlap threshold", np.linspace(0.0, 1.0, 101), "AO", "lower left"),
     )
 
-    def evaluate(self, inputs: list[SequenceInput], label: str) -> Evaluation:
-        notes: set[str] = set()
+    def sequence_result(self, item: SequenceInput) -> Got10kResult:
+        cover, image_size = got10k_side_info(item.sequence)
+        ious = got10k_toolkit.got10k_sequence_ious(item.boxes, item.sequence.ground_truth_xywh, cover, image_size)
+        return Got10kResult(ious, item.times)
 
-        def compute(item: SequenceInput) -> np.ndarray:
-            seq = item.sequence
-            cover, image_size = got10k_side_info(seq)
-            if cover is None:
-                notes.add("cover labels not found: every frame after the first was kept")
-            if image_size is None:
-                notes.add("image resolution not found: boxes were not bounded to the image")
-            return got10k_toolkit.got10k_sequence_ious(item.boxes, seq.ground_truth_xywh, cover, image_size)
+    def merge_runs(self, results: list[Got10kResult]) -> Got10kResult:
+        times = [r.times for r in results if r.times is not None]
+        return Got10kResult(np.concatenate([r.ious for r in results]), np.concatenate(times) if times else None)
 
-        ious = self._per_sequence(inputs, compute)
-        per_sequence = {}
-        for item, seq_ious in zip(inputs, ious):
-            per_sequence[item.sequence.name] = got10k_toolkit.ao_sr(seq_ious) if len(seq_ious) else {}
-            speed = got10k_toolkit.sequence_speed(item.times)
-            if speed is not None:
-                per_sequence[item.sequence.name]["FPS"] = speed
-        pooled = np.concatenate(ious)
-        overall = got10k_toolkit.ao_sr(pooled)
-        speed = got10k_toolkit.pooled_speed([i.times for i in inputs if i.times is not None])
-        if speed is not None:
-            overall["FPS"] = speed
+    @staticmethod
+    def _scores(ious: np.ndarray, times: list[np.ndarray]) -> dict[str, float]:
+        scores = got10k_toolkit.ao_sr(ious) if len(ious) else {}
+        speed = got10k_toolkit.pooled_speed(times)
+        return scores if speed is None else {**scores, "FPS": speed}
+
+    def summarize(self, sequences: list[Sequence], results: list[Got10kResult], missing: int) -> Summary:
+        per_sequence = {seq.name: self._scores(r.ious, [] if r.times is None else [r.times])
+                        for seq, r in zip(sequences, results)}
+        pooled = np.concatenate([r.ious for r in results])
+        overall = self._scores(pooled, [r.times for r in results if r.times is not None])
+        if "AO" not in overall:
+            raise MetricError("no frame to evaluate")
         thresholds = self.curve_specs[0].thresholds
         success = (pooled[:, None] > thresholds[None, :]).mean(axis=0) * 100
-        return Evaluation(label, self.name, overall, per_sequence, {"success": success}, sorted(notes))
+        notes = []
+        if any(got10k_side_info(seq)[0] is None for seq in sequences):
+            notes.append("cover labels not found: every frame after the first was kept")
+        if any(got10k_side_info(seq)[1] is None for seq in sequences):
+            notes.append("image resolution not found: boxes were not bounded to the image")
+        return overall, per_sequence, {"success": success}, notes
 
 
-class TrackingNetProtocol(Protocol):
+@dataclass(frozen=True)
+class TrackingNetResult:
+    """Per-sequence curves (21 points each) and coverage of the TrackingNet devkit."""
+
+    success: np.ndarray
+    precision: np.ndarray
+    norm_precision: np.ndarray
+    coverage: float
+
+
+class TrackingNetProtocol(Protocol[TrackingNetResult]):
     """BENCHMARKS.md section 6.4: the TrackingNet devkit (EvalAI server) evaluation."""
 
     name = "trackingnet"
@@ -260,23 +313,29 @@ class TrackingNetProtocol(Protocol):
     )
     missing_as_zero = True
 
-    def evaluate(self, inputs: list[SequenceInput], label: str) -> Evaluation:
-        curves = self._per_sequence(
-            inputs, lambda item: trackingnet_devkit.sequence_curves(item.boxes, item.sequence.ground_truth_xywh))
+    def sequence_result(self, item: SequenceInput) -> TrackingNetResult:
+        return TrackingNetResult(*trackingnet_devkit.sequence_curves(item.boxes, item.sequence.ground_truth_xywh))
 
-        def scores(success: np.ndarray, precision: np.ndarray, norm: np.ndarray) -> dict[str, float]:
-            return {"Success": trackingnet_devkit.area(success), "Precision": trackingnet_devkit.area(precision),
-                    "P_norm": trackingnet_devkit.area(norm)}
+    def merge_runs(self, results: list[TrackingNetResult]) -> TrackingNetResult:
+        return TrackingNetResult(*(np.mean([getattr(r, k) for r in results], axis=0)
+                                   for k in ("success", "precision", "norm_precision")),
+                                 float(np.mean([r.coverage for r in results])))
 
-        per_sequence = {i.sequence.name: {**scores(*c[:3]), "Coverage": c[3] * 100} for i, c in zip(inputs, curves)}
-        success, precision, norm = (np.mean([c[k] for c in curves], axis=0) for k in range(3))
-        lengths = np.array([len(i.sequence.ground_truth_xywh) for i in inputs], dtype=np.float64)
-        coverage = float(np.sum([c[3] for c in curves] * lengths) / lengths.sum() * 100)
-        missing = sum(i.boxes is None for i in inputs)
-        notes = [f"{missing} sequence(s) without results scored as all-zero boxes"] if missing else []
-        return Evaluation(label, self.name, {**scores(success, precision, norm), "Coverage": coverage},
-                          per_sequence, {"success": success * 100, "precision": precision * 100,
-                                         "norm_precision": norm * 100}, notes)
+    @staticmethod
+    def _scores(r: TrackingNetResult) -> dict[str, float]:
+        return {"Success": trackingnet_devkit.area(r.success), "Precision": trackingnet_devkit.area(r.precision),
+                "P_norm": trackingnet_devkit.area(r.norm_precision), "Coverage": r.coverage * 100}
+
+    def summarize(self, sequences: list[Sequence], results: list[TrackingNetResult], missing: int) -> Summary:
+        per_sequence = {seq.name: self._scores(r) for seq, r in zip(sequences, results)}
+        lengths = np.array([len(seq.ground_truth_xywh) for seq in sequences], dtype=np.float64)
+        mean = TrackingNetResult(*(np.mean([getattr(r, k) for r in results], axis=0)
+                                   for k in ("success", "precision", "norm_precision")),
+                                 float(np.sum(np.array([r.coverage for r in results]) * lengths) / lengths.sum()))
+        notes = [f"{missing} sequence result(s) missing, scored as all-zero boxes"] if missing else []
+        curves = {"success": mean.success * 100, "precision": mean.precision * 100,
+                  "norm_precision": mean.norm_precision * 100}
+        return self._scores(mean), per_sequence, curves, notes
 
 
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (AiATrackProtocol(), LasotToolkitProtocol(),

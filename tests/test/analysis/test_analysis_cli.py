@@ -64,6 +64,20 @@ def test_cli_got10k_protocol(got10k_val: Path, capsys: pytest.CaptureFixture) ->
     assert set(data["trackers"][0]["per_sequence"]) == {"GOT-10k_Val_000001", "GOT-10k_Val_000002"}
 
 
+def test_cli_run_ids_side_by_side_or_merged(got10k_val: Path, capsys: pytest.CaptureFixture) -> None:
+    root = got10k_val.parent / "res" / "aiatrack"
+    (root / "perfect").rename(root / "x_001")
+    (root / "shifted").rename(root / "x_002")
+    base = ["--tracker", "aiatrack", "--param", "x", "--run-id", "1", "2", "--dataset", "got10k_val",
+            "--settings", str(got10k_val), "--no-plots", "--no-progress"]
+    assert analysis_results.main(base) == 0
+    out = capsys.readouterr().out
+    assert "aiatrack_x_001 | 95.24" in out and "aiatrack_x_002 | 15.87" in out
+    assert analysis_results.main(base + ["--merge-runs"]) == 0
+    out = capsys.readouterr().out
+    assert "aiatrack_x | 55.56" in out  # (20/21 + 20/21 * 1/6) / 2
+
+
 def test_cli_errors_are_one_line(got10k_val: Path, capsys: pytest.CaptureFixture) -> None:
     code = analysis_results.main(["--tracker", "aiatrack", "--param", "nothing", "--dataset", "got10k_val",
                                   "--settings", str(got10k_val), "--no-plots"])

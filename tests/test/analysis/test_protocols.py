@@ -96,7 +96,7 @@ def test_evaluate_sources_reads_files_and_compares_folders(tmp_path: Path) -> No
     for seq in seqs:
         write(tmp_path / "perfect", seq, [BOX] * 3)
         write(tmp_path / "half", seq, [BOX, [6, 1, 10, 10], BOX])
-    sources = [ResultSource("perfect", tmp_path / "perfect"), ResultSource("half", tmp_path / "half")]
+    sources = [ResultSource("perfect", (tmp_path / "perfect",)), ResultSource("half", (tmp_path / "half",))]
     evaluations, skipped = evaluate_sources(seqs, sources, get_protocol("aiatrack"), progress=False)
     assert skipped == [] and [e.label for e in evaluations] == ["perfect", "half"]
     assert evaluations[0].scores["AUC"] == pytest.approx(100 * 20 / 21, abs=1e-4)
@@ -114,7 +114,7 @@ def test_missing_results(tmp_path: Path) -> None:
     write(tmp_path / "one", seqs[0], [BOX] * 2)
     write(tmp_path / "two", seqs[0], [BOX] * 2)
     write(tmp_path / "two", seqs[1], [BOX] * 2)
-    sources = [ResultSource("one", tmp_path / "one"), ResultSource("two", tmp_path / "two")]
+    sources = [ResultSource("one", (tmp_path / "one",)), ResultSource("two", (tmp_path / "two",))]
     with pytest.raises(FileNotFoundError, match=r"otb_B\.txt does not exist"):
         evaluate_sources(seqs, sources, get_protocol("aiatrack"), progress=False)
     evaluations, skipped = evaluate_sources(seqs, sources, get_protocol("aiatrack"), skip_missing=True,
@@ -123,23 +123,23 @@ def test_missing_results(tmp_path: Path) -> None:
     # The TrackingNet devkit scores a missing file as all-zero boxes instead.
     tn_seqs = [sequence(s.name, "trackingnet", [BOX] * 2) for s in seqs]
     write(tmp_path / "tn", tn_seqs[0], [BOX] * 2)
-    evaluations, _ = evaluate_sources(tn_seqs, [ResultSource("tn", tmp_path / "tn")], get_protocol("trackingnet"),
+    evaluations, _ = evaluate_sources(tn_seqs, [ResultSource("tn", (tmp_path / "tn",))], get_protocol("trackingnet"),
                                       progress=False)
     assert evaluations[0].per_sequence["otb_B"]["Coverage"] == pytest.approx(50.0)
-    assert "1 sequence(s) without results" in evaluations[0].notes[0]
+    assert "1 sequence result(s) missing" in evaluations[0].notes[0]
 
 
 def test_bad_results_name_folder_and_sequence(tmp_path: Path) -> None:
     seq = sequence("otb_A", "otb", [BOX] * 2)
     (tmp_path / "otb_A.txt").write_text("1,1,10,10\n1,1,-3,10\n")
     with pytest.raises(MetricError, match=r"sequence otb_A: prediction has a negative width"):
-        evaluate_sources([seq], [ResultSource("x", tmp_path)], get_protocol("aiatrack"), progress=False)
+        evaluate_sources([seq], [ResultSource("x", (tmp_path,))], get_protocol("aiatrack"), progress=False)
 
 
 def test_withheld_ground_truth_is_refused(tmp_path: Path) -> None:
     seq = Sequence("GOT-10k_Test_000001", ["0.jpg", "1.jpg"], np.array([BOX]), "got10k")
     with pytest.raises(MetricError, match="first frame only"):
-        evaluate_sources([seq], [ResultSource("x", tmp_path)], get_protocol("got10k"), progress=False)
+        evaluate_sources([seq], [ResultSource("x", (tmp_path,))], get_protocol("got10k"), progress=False)
 
 
 @pytest.mark.parametrize("name", sorted(PROTOCOLS))
@@ -154,3 +154,20 @@ def test_plots_are_png_files_for_every_curve(tmp_path: Path, name: str) -> None:
     assert [p.name for p in paths] == [f"demo_{name}_{spec.key}.png" for spec in protocol.curve_specs]
     for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_runs_are_merged_per_sequence() -> None:
+    gt = [[0, 0, 10, 10]] * 4
+    seq = sequence("otb_A", "otb", gt)
+    # Run 1: IoUs [1, 1/3, 0.5, 0] -> AUC 9.25/21; run 2 perfect -> 20/21; merged curve = mean of the two.
+    run1 = [SequenceInput(seq, np.array([[0, 0, 10, 10], [5, 0, 10, 10], [0, 0, 10, 20], [20, 20, 10, 10]], float))]
+    run2 = [SequenceInput(seq, np.array(gt, float))]
+    merged = get_protocol("aiatrack").evaluate_runs([run1, run2], "t")
+    assert merged.scores["AUC"] == pytest.approx((9.25 + 20) / 2 / 21 * 100, abs=1e-4)
+    assert merged.per_sequence["otb_A"]["OP50"] == pytest.approx((25 + 100) / 2)
+    # GOT-10k pools the repetitions' frames: IoUs [1/3, 0.5, 0] and [1, 1, 1] -> AO = (1/3 + 0.5 + 3) / 6.
+    g_seq = sequence("GOT-10k_Val_000001", "got10k", gt)
+    runs = [[SequenceInput(g_seq, item.boxes, np.array([1.0, 0.5, 0.5, 0.5]))] for item in (run1[0], run2[0])]
+    pooled = get_protocol("got10k").evaluate_runs(runs, "t")
+    assert pooled.scores["AO"] == pytest.approx((1 / 3 + 0.5 + 3) / 6 * 100)
+    assert pooled.scores["FPS"] == pytest.approx((1 + 2 + 2 + 2) / 4)  # mean of 1/t over all frames
