@@ -1,8 +1,8 @@
 """Attention in Attention (AiA): multi-head attention whose logits are refined by an inner attention.
 
 Outer attention (Q14): packed input projection (q, k, v thirds of ``in_proj_weight``), q divided by
-sqrt(head_dim) before ``q @ k^T``, giving logits ``L`` of shape (B, heads, Nq, Nk). The inner module
-adds a correction, ``L' = L + inner(L)``, then softmax over the keys, ``softmax @ v`` and ``out_proj``.
+sqrt(head_dim) before the dot products, giving logits ``L`` (B, heads, Nq, Nk). The inner module adds
+a correction, ``L' = L + inner(L)``, then softmax over the keys, ``softmax @ v`` and ``out_proj``.
 No attention mask is ever applied (Q13): padding acts only through the position embeddings.
 
 Inner attention (Q15): the key axis is cut into chunks of ``feat_size`` tokens (one chunk per
@@ -14,7 +14,10 @@ is its column of ``Nq`` logits (all queries' affinities to it), so ``Nq`` must e
     A = softmax(q_proj(x) / sqrt(match_dim) @ k_proj(x)^T) @ v
     correction = A + out_proj(A)                            # inner residual
 
-Every tensor here is sequence-first (N, B, C), as in the rest of the model.
+Because the inner attention's tokens are the keys, the logits are computed and kept key-major,
+(B, heads, Nk, Nq) = ``k @ q^T``: every inner step then works on contiguous rows and the large
+logit tensor is never transposed in memory. Inputs and outputs are sequence-first (N, B, C), as in
+the rest of the model.
 """
 from __future__ import annotations
 
@@ -45,25 +48,27 @@ class InnerAttention(nn.Module):
         for linear in (self.q_proj, self.k_proj, self.out_proj):
             nn.init.zeros_(linear.bias)
 
-    def forward(self, logits: Tensor, key_pos: Tensor) -> Tensor:
-        """Correction for ``logits`` (B, H, Nq, Nk) given key positions ``key_pos`` (Nk, B, match_dim)."""
-        batch, heads, num_queries, num_keys = logits.shape
+    def forward(self, key_logits: Tensor, key_pos: Tensor) -> Tensor:
+        """Correction for key-major logits (B, H, Nk, Nq), given key positions ``key_pos`` (Nk, B, match_dim).
+
+        Row j of ``key_logits`` is key j's column of query logits, i.e. the inner attention's token
+        feature; the correction is returned in the same key-major layout.
+        """
+        batch, heads, num_keys, num_queries = key_logits.shape
         chunk = self.feat_size
         if num_queries != chunk or num_keys % chunk:
             raise ValueError(f"AiA inner attention needs {chunk} queries and a multiple of {chunk} keys "
                              f"(FEAT_SIZE), got {num_queries} queries and {num_keys} keys")
         chunks = num_keys // chunk
-        # Token = key of one chunk, feature = its column of query logits: (B, H, chunks, chunk, Nq).
-        columns = logits.view(batch, heads, num_queries, chunks, chunk).permute(0, 1, 3, 4, 2)
+        tokens = key_logits.reshape(batch, heads, chunks, chunk, num_queries)       # (B, H, chunks, keys, Nq)
         pos = key_pos.view(chunks, chunk, batch, self.match_dim).permute(2, 0, 1, 3).unsqueeze(1)
-        x = self.corr_norm(self.corr_proj(columns)) + pos
+        x = self.corr_norm(self.corr_proj(tokens)) + pos
         q = self.q_proj(x) / math.sqrt(self.match_dim)
         k = self.k_proj(x)
         weights = self.attn_dropout(torch.softmax(q @ k.transpose(-2, -1), dim=-1))
-        refined = weights @ self.value_norm(columns)
+        refined = weights @ self.value_norm(tokens)
         refined = self.out_dropout(refined + self.out_proj(refined))
-        # Back to (B, H, Nq, Nk): feature axis = queries, tokens = keys of each chunk.
-        return refined.permute(0, 1, 4, 2, 3).reshape(batch, heads, num_queries, num_keys)
+        return refined.reshape(batch, heads, num_keys, num_queries)
 
 
 class AiAAttention(nn.Module):
@@ -98,19 +103,20 @@ class AiAAttention(nn.Module):
         probabilities (B, Nq, Nk).
         """
         num_queries, batch, _ = query.shape
-        num_keys = key.shape[0]
         w_q, w_k, w_v = self.in_proj_weight.chunk(3)
         b_q, b_k, b_v = self.in_proj_bias.chunk(3)
         q = self._split_heads(F.linear(query, w_q, b_q), batch) / math.sqrt(self.head_dim)
         k = self._split_heads(F.linear(key, w_k, b_k), batch)
         v = self._split_heads(F.linear(value, w_v, b_v), batch)
-        logits = q @ k.transpose(-2, -1)                                   # (B, H, Nq, Nk)
+        # Logits are kept key-major (B, H, Nk, Nq), the layout the inner attention works in, so no
+        # transposed copy of this large tensor is ever made; the softmax runs over the key axis.
+        key_logits = k @ q.transpose(-2, -1)
         if self.inner_attn is not None:
             if key_pos is None:
                 raise ValueError("AiA attention needs key_pos (the keys' inner position embedding)")
-            logits = logits + self.inner_attn(logits, key_pos)
-        weights = torch.softmax(logits, dim=-1)
-        out = self.attn_dropout(weights) @ v                               # (B, H, Nq, head_dim)
+            key_logits = key_logits + self.inner_attn(key_logits, key_pos)
+        weights = torch.softmax(key_logits, dim=-2).transpose(-2, -1)           # (B, H, Nq, Nk)
+        out = self.attn_dropout(weights) @ v                                    # (B, H, Nq, head_dim)
         out = self.out_proj(out.permute(2, 0, 1, 3).reshape(num_queries, batch, self.embed_dim))
         return out, (weights.mean(dim=1) if need_weights else None)
 

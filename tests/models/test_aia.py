@@ -72,15 +72,15 @@ def test_chunks_never_mix():
     """Changing one reference chunk's keys leaves the other chunk's inner correction unchanged."""
     attn = _randomized(AiAAttention(embed_dim=8, num_heads=2, match_dim=4, feat_size=6))
     generator = torch.Generator().manual_seed(2)
-    logits = torch.randn(2, 2, 6, 12, generator=generator, dtype=torch.float64)
+    key_logits = torch.randn(2, 2, 12, 6, generator=generator, dtype=torch.float64)   # (B, H, Nk, Nq)
     key_pos = torch.randn(12, 2, 4, generator=generator, dtype=torch.float64)
-    changed = logits.clone()
-    changed[..., 6:] += 1.0
+    changed = key_logits.clone()
+    changed[:, :, 6:] += torch.randn(6, 6, generator=generator, dtype=torch.float64)
     with torch.no_grad():
-        a = attn.inner_attn(logits, key_pos)
+        a = attn.inner_attn(key_logits, key_pos)
         b = attn.inner_attn(changed, key_pos)
-    assert torch.equal(a[..., :6], b[..., :6])
-    assert not torch.allclose(a[..., 6:], b[..., 6:])
+    assert torch.equal(a[:, :, :6], b[:, :, :6])
+    assert not torch.allclose(a[:, :, 6:], b[:, :, 6:])
 
 
 def test_disabled_inner_attention_is_plain_multihead_attention():

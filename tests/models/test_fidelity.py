@@ -161,9 +161,11 @@ def test_first_step_encoder(first_step_run):
     for i in range(2):
         check(f"first/search/encoder layer {i} output", rec[f"enc{i}"][2], fx["encoder_layer_outputs_0_1"][i])
     check("first/search/memory", run["search"].memory, fx["memory"])
-    logits = rec["inner0"][0][0]                                               # (B, H, Nq, Nk)
-    check("first/search/enc0 corr_map_in", logits.reshape(4, 400, 400), fx["enc_layer0_aia"]["corr_map_in_BhNtNs"])
-    check("first/search/enc0 corr_map_out", rec["inner0"][2].reshape(4, 400, 400),
+    # The inner module sees key-major logits (B, H, Nk, Nq); the fixture stores them query-major.
+    key_logits, correction = rec["inner0"][0][0], rec["inner0"][2]
+    check("first/search/enc0 corr_map_in", key_logits.transpose(-2, -1).reshape(4, 400, 400),
+          fx["enc_layer0_aia"]["corr_map_in_BhNtNs"])
+    check("first/search/enc0 corr_map_out", correction.transpose(-2, -1).reshape(4, 400, 400),
           fx["enc_layer0_aia"]["corr_map_out_BhNtNs"])
     check("first/search/enc0 self_attn_out", rec["attn0"][2][0], fx["enc_layer0_aia"]["self_attn_out"])
     check("first/reference/memory", run["ref"].memory, first_step_run["fx"]["reference"]["memory"])
