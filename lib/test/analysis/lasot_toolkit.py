@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib.test.analysis.metrics import MetricError, center_error, pixel_iou
+from lib.test.analysis.metrics import MetricError, carry_forward, center_error, pixel_iou
 
 MATLAB_EPS = float(np.finfo(np.float64).eps)
 
@@ -46,12 +46,9 @@ class LasotCurves:
 
 def repair_predictions(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     """Rows 1.. with NaN or ``w <= 0`` or ``h <= 0`` take the previous row when the GT row has no NaN."""
-    pred = pred.copy()
-    for i in range(1, len(gt)):
-        bad = bool(np.isnan(pred[i]).any()) or not (pred[i, 2] > 0) or not (pred[i, 3] > 0)
-        if bad and not np.isnan(gt[i]).any():
-            pred[i] = pred[i - 1]
-    return pred
+    with np.errstate(invalid="ignore"):
+        bad = np.isnan(pred).any(axis=1) | ~(pred[:, 2] > 0) | ~(pred[:, 3] > 0)
+    return carry_forward(pred, bad & ~np.isnan(gt).any(axis=1))
 
 
 def sequence_curves(pred_xywh: np.ndarray, gt_xywh: np.ndarray, absent: np.ndarray | None) -> LasotCurves:

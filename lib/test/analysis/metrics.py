@@ -67,14 +67,24 @@ def pixel_iou(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
         return inter / union
 
 
+def carry_forward(boxes: np.ndarray, replace: np.ndarray) -> np.ndarray:
+    """Rows where ``replace`` is set take the nearest earlier row that is kept (row 0 is always kept).
+
+    Equals replacing rows 1.. in order by the already-replaced previous row.
+    """
+    keep = ~np.asarray(replace, dtype=bool)
+    keep[0] = True
+    source = np.maximum.accumulate(np.where(keep, np.arange(len(boxes)), 0))
+    return boxes[source]
+
+
 def repair_zero_size(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     """Rows 1.. with zero width or height take the (repaired) previous row, unless that frame's GT has NaN."""
-    pred = pred.copy()
-    for i in range(1, len(pred)):
-        gt_has_nan = i < len(gt) and bool(np.isnan(gt[i]).any())
-        if (pred[i, 2] == 0.0 or pred[i, 3] == 0.0) and not gt_has_nan:
-            pred[i] = pred[i - 1]
-    return pred
+    gt_has_nan = np.zeros(len(pred), dtype=bool)
+    n = min(len(pred), len(gt))
+    gt_has_nan[:n] = np.isnan(gt[:n]).any(axis=1)
+    zero_size = (pred[:, 2] == 0.0) | (pred[:, 3] == 0.0)
+    return carry_forward(pred, zero_size & ~gt_has_nan)
 
 
 def sequence_errors(pred_xywh: np.ndarray, gt_xywh: np.ndarray, dataset: str,

@@ -168,3 +168,17 @@ def test_dataset_average_is_unweighted_over_sequences() -> None:
     mean = metrics.average_curves([long_seq, short_seq])
     auc = metrics.curve_scores(mean.success, mean.precision, mean.norm_precision)["AUC"]
     assert auc == pytest.approx((20 / 21 + 9.25 / 21) / 2 * 100, abs=1e-5)
+
+
+def test_vectorised_repair_equals_the_sequential_rule() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        n = int(rng.integers(2, 30))
+        pred = rng.integers(0, 3, (n, 4)).astype(float)  # many zero widths/heights, also in row 0
+        gt = rng.integers(1, 5, (n, 4)).astype(float)
+        gt[rng.random(n) < 0.3] = np.nan
+        expected = pred.copy()
+        for i in range(1, n):  # the rule as stated: in order, from the already repaired previous row
+            if (expected[i, 2] == 0 or expected[i, 3] == 0) and not np.isnan(gt[i]).any():
+                expected[i] = expected[i - 1]
+        np.testing.assert_array_equal(metrics.repair_zero_size(pred, gt), expected)
