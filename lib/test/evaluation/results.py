@@ -12,6 +12,7 @@ is the initialisation box. Time files (GOT-10k and TrackingNet only) hold one ``
 """
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from lib.utils.settings import Settings
 TIMED_DATASETS = ("got10k", "trackingnet")
 
 _SEPARATOR = re.compile(r"[,\s]+")
+_BLANKS = re.compile(r"[ \t]+")
 
 
 def result_dir(settings: Settings, tracker: str, param: str, run_id: int | None = None) -> Path:
@@ -99,25 +101,35 @@ def read_numeric_rows(path: str | Path, columns: int | None) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: result file not found")
-    rows = []
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            text = line.strip()
-            if not text:
-                continue
-            fields = _SEPARATOR.split(text)
-            expected = 1 if columns is None else columns
-            if len(fields) != expected:
-                raise ValueError(f"{path}, line {line_no}: expected {expected} value(s), "
-                                 f"found {len(fields)}: {text!r}")
-            try:
-                rows.append([float(v) for v in fields])
-            except ValueError:
-                raise ValueError(f"{path}, line {line_no}: not a number: {text!r}") from None
-    if not rows:
+    text = path.read_text(encoding="utf-8")
+    if not text.strip():
         raise ValueError(f"{path}: file is empty")
-    values = np.asarray(rows, dtype=np.float64)
+    expected = 1 if columns is None else columns
+    try:  # fast path for well-formed files; anything unusual is parsed (and diagnosed) line by line
+        values = np.loadtxt(io.StringIO(_BLANKS.sub(",", text)), delimiter=",", ndmin=2,
+                            dtype=np.float64, comments=None)
+        if values.shape[1] != expected:
+            raise ValueError
+    except ValueError:
+        values = _parse_lines(path, text, expected)
     return values[:, 0] if columns is None else values
+
+
+def _parse_lines(path: Path, text: str, expected: int) -> np.ndarray:
+    """Line-by-line parse with an error naming the file and line of the first bad line."""
+    rows = []
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        fields = _SEPARATOR.split(stripped)
+        if len(fields) != expected:
+            raise ValueError(f"{path}, line {line_no}: expected {expected} value(s), found {len(fields)}: {stripped!r}")
+        try:
+            rows.append([float(v) for v in fields])
+        except ValueError:
+            raise ValueError(f"{path}, line {line_no}: not a number: {stripped!r}") from None
+    return np.asarray(rows, dtype=np.float64)
 
 
 def read_sequence_results(result_dir: str | Path, sequence: Sequence) -> np.ndarray:

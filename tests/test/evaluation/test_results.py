@@ -65,7 +65,8 @@ def test_missing_results(tmp_path: Path) -> None:
         read_sequence_results(tmp_path, seq)
 
 
-@pytest.mark.parametrize("text", ["1\t2\t3\t4\n5\t6\t7\t8\n", "1 2 3 4\n5 6 7 8\n", "1,2,3,4\n\n5,6,7,8"])
+@pytest.mark.parametrize("text", ["1\t2\t3\t4\n5\t6\t7\t8\n", "1 2 3 4\n5 6 7 8\n", "1,2,3,4\n\n5,6,7,8",
+                                  " 1, 2,  3,4 \n  \n5\t6 7,8\n"])
 def test_read_other_delimiters(tmp_path: Path, text: str) -> None:
     seq = make_sequence("car-1", "lasot", 2)
     (tmp_path / "car-1.txt").write_text(text)
@@ -81,7 +82,10 @@ def test_read_errors_name_file_and_line(tmp_path: Path) -> None:
     path.write_text("1,2,3,4\n5,6,7,8\n1,2,x,4\n")
     with pytest.raises(ValueError, match=r"car-1\.txt, line 3: not a number"):
         read_sequence_results(tmp_path, seq)
-    path.write_text("")
+    path.write_text("1,2,3,4\n# comment\n")
+    with pytest.raises(ValueError, match=r"car-1\.txt, line 2: expected 4 value\(s\), found 2"):
+        read_sequence_results(tmp_path, seq)
+    path.write_text(" \n")
     with pytest.raises(ValueError, match="empty"):
         read_sequence_results(tmp_path, seq)
 
