@@ -5,6 +5,7 @@ Examples::
     python tracking/pack_submission.py got10k --tracker aiatrack --param baseline_got
     python tracking/pack_submission.py trackingnet --tracker aiatrack --param baseline --output tn.zip
     python tracking/pack_submission.py got10k --results output/test/tracking_results/aiatrack/baseline_got
+    python tracking/pack_submission.py got10k --tracker mytracker --param cfg --run-id 1 2 3   # 3 repetitions
 
 The results must come from ``tracking/test.py`` on ``got10k_test`` resp. ``trackingnet`` (they live in
 ``<result folder>/got10k/`` resp. ``<result folder>/trackingnet/``). Before anything is written the
@@ -23,7 +24,7 @@ from pathlib import Path
 from lib.test.evaluation import load_benchmark
 from lib.test.evaluation.results import result_dir
 from lib.test.submission import SubmissionError, got10k_entries, trackingnet_entries, write_zip
-from lib.utils.settings import load_settings
+from lib.utils.settings import Settings, load_settings
 
 # subcommand -> (benchmark name for load_benchmark, entry builder, default zip name)
 TARGETS = {
@@ -38,11 +39,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name, (bench, _, zip_name) in TARGETS.items():
         p = sub.add_parser(name, help=f"pack {bench} results into {zip_name}",
                            description=f"Validate the {bench} results and write {zip_name}.")
+        runs = "+" if name == "got10k" else None
+        run_help = " (several = repetitions _001, _002, _003)" if runs else ""
         source = p.add_mutually_exclusive_group(required=True)
         source.add_argument("--tracker", help="tracker name (with --param)")
-        source.add_argument("--results", type=Path, help="result folder written by tracking/test.py")
+        source.add_argument("--results", type=Path, nargs=runs,
+                            help=f"result folder(s) written by tracking/test.py{run_help}")
         p.add_argument("--param", help="experiment name (or YAML path) as given to tracking/test.py")
-        p.add_argument("--run-id", type=int, default=None, help="the --run-id used with tracking/test.py")
+        p.add_argument("--run-id", type=int, nargs=runs, default=None,
+                       help=f"the --run-id used with tracking/test.py{run_help}")
         p.add_argument("--output", type=Path, default=None,
                        help=f"zip file to write (default: <result folder>/{zip_name})")
         p.add_argument("--settings", default=None,
@@ -54,17 +59,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def result_folders(args: argparse.Namespace, settings: Settings) -> list[Path]:
+    """The result folder(s) named on the command line (one per GOT-10k repetition)."""
+    if args.results:
+        return args.results if isinstance(args.results, list) else [args.results]
+    run_ids = args.run_id if isinstance(args.run_id, list) else [args.run_id]
+    return [result_dir(settings, args.tracker, Path(args.param).stem, run_id) for run_id in run_ids]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     bench, build_entries, zip_name = TARGETS[args.benchmark]
     try:
         settings = load_settings(args.settings, {"results_dir": args.results_dir})
-        folder = args.results or result_dir(settings, args.tracker, Path(args.param).stem, args.run_id)
-        if not folder.is_dir():
-            raise FileNotFoundError(f"result folder {folder} does not exist")
+        folders = result_folders(args, settings)
+        for folder in folders:
+            if not folder.is_dir():
+                raise FileNotFoundError(f"result folder {folder} does not exist")
         sequences = load_benchmark(bench, settings)
-        entries = build_entries(folder, sequences)
-        output = write_zip(entries, args.output or folder / zip_name)
+        entries = build_entries(folders, sequences)
+        output = write_zip(entries, args.output or folders[0] / zip_name)
     except (SubmissionError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
