@@ -182,3 +182,21 @@ def test_vectorised_repair_equals_the_sequential_rule() -> None:
             if (expected[i, 2] == 0 or expected[i, 3] == 0) and not np.isnan(gt[i]).any():
                 expected[i] = expected[i - 1]
         np.testing.assert_array_equal(metrics.repair_zero_size(pred, gt), expected)
+
+
+def test_iou_formulas_equal_pixel_counting_on_integer_boxes() -> None:
+    from lib.test.analysis.got10k_toolkit import continuous_iou
+
+    rng = np.random.default_rng(1)
+    boxes = np.column_stack([rng.integers(0, 30, (200, 2)), rng.integers(1, 25, (200, 2))]).astype(float)
+    pred, gt = boxes[:100], boxes[100:]
+
+    def mask(box: np.ndarray) -> np.ndarray:
+        grid = np.zeros((60, 60), dtype=bool)
+        x, y, w, h = box.astype(int)
+        grid[y:y + h, x:x + w] = True
+        return grid
+
+    counted = np.array([(mask(p) & mask(g)).sum() / (mask(p) | mask(g)).sum() for p, g in zip(pred, gt)])
+    np.testing.assert_allclose(metrics.pixel_iou(pred, gt), counted, rtol=1e-12)
+    np.testing.assert_allclose(continuous_iou(pred, gt), counted, rtol=1e-12)
