@@ -1,1 +1,48 @@
+"""Trackers for evaluation, and the registry the benchmark runner builds them from.
 
+A registered loader turns (config, checkpoint, device) into a factory ``dataset_name -> Tracker``; the
+runner calls the loader once per worker process (the network is loaded once) and the factory once per
+sequence (fresh tracking state, benchmark-specific hyper-parameters).
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from lib.config import ConfigNode
+from lib.test.tracker.base import Tracker
+
+TrackerFactory = Callable[[str], Tracker]
+
+
+def load_aiatrack(cfg: ConfigNode, checkpoint: str | Path | None, device: str | torch.device) -> TrackerFactory:
+    """Build the AiATrack network from ``cfg``, load ``checkpoint`` (``None``: random weights, warned)."""
+    from lib.models import build_aiatrack, load_checkpoint
+    from lib.test.tracker.aiatrack import AiATracker
+
+    model = build_aiatrack(cfg)
+    if checkpoint is None:
+        warnings.warn("AiATrack runs with RANDOMLY INITIALISED weights: its boxes are meaningless", stacklevel=2)
+    else:
+        load_checkpoint(model, checkpoint)
+    model = model.to(device).eval()
+    return lambda dataset_name: AiATracker(model, cfg, dataset_name)
+
+
+TRACKERS: dict[str, Callable[[ConfigNode, str | Path | None, str | torch.device], TrackerFactory]] = {
+    "aiatrack": load_aiatrack,
+}
+
+
+def load_tracker(name: str, cfg: ConfigNode, checkpoint: str | Path | None,
+                 device: str | torch.device = "cpu") -> TrackerFactory:
+    """The factory of the registered tracker ``name`` (see ``TRACKERS``)."""
+    if name not in TRACKERS:
+        raise ValueError(f"unknown tracker {name!r}; registered: {', '.join(sorted(TRACKERS))}")
+    return TRACKERS[name](cfg, checkpoint, device)
+
+
+__all__ = ["TRACKERS", "Tracker", "TrackerFactory", "load_aiatrack", "load_tracker"]

@@ -1,0 +1,80 @@
+"""Which network weights a demo runs with, and an honest description of them.
+
+Order: an explicit checkpoint; else the small checkpoint shipped in the repository
+(``checkpoints/aiatrack_tiny_synthetic.pth.tar``, trained on synthetic videos only); else randomly
+initialised weights of the tiny configuration, announced loudly (the pipeline runs, the boxes are
+meaningless).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from lib.config import ConfigNode, config_from_dict, load_config
+from lib.models.checkpoint import read_checkpoint
+from lib.test.tracker import TrackerFactory, load_tracker
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+EMBEDDED_CHECKPOINT = REPO_ROOT / "checkpoints" / "aiatrack_tiny_synthetic.pth.tar"
+TINY_EXPERIMENT = "tiny"
+
+
+@dataclass(frozen=True)
+class WeightsChoice:
+    """Config (experiment name/path, or a saved config dict), checkpoint (None = random), description."""
+
+    config: str | dict[str, Any]
+    checkpoint: str | None
+    description: str
+
+    @property
+    def random(self) -> bool:
+        """True when no trained weights are used."""
+        return self.checkpoint is None
+
+
+def resolve_config(config: str | dict[str, Any]) -> ConfigNode:
+    """An experiment name or YAML path, or a config dict saved in a checkpoint, as a ConfigNode."""
+    return config_from_dict(config) if isinstance(config, dict) else load_config(config)
+
+
+def saved_config(checkpoint: str | Path) -> dict[str, Any] | None:
+    """The training config stored in one of our checkpoints (``None`` for official-format files)."""
+    return read_checkpoint(checkpoint)[1].config
+
+
+def choose_weights(checkpoint: str | Path | None = None, config: str | None = None) -> WeightsChoice:
+    """Pick the weights as described in the module docstring; the config defaults to the checkpoint's own."""
+    if checkpoint is not None:
+        path = Path(checkpoint)
+        if not path.is_file():
+            raise FileNotFoundError(f"checkpoint not found: {path}")
+        chosen = config or saved_config(path) or "baseline"
+        return WeightsChoice(chosen, str(path), f"weights from {path}")
+    if EMBEDDED_CHECKPOINT.is_file():
+        chosen = config or saved_config(EMBEDDED_CHECKPOINT) or TINY_EXPERIMENT
+        return WeightsChoice(chosen, str(EMBEDDED_CHECKPOINT), (
+            f"weights from {EMBEDDED_CHECKPOINT.relative_to(REPO_ROOT)}: a SMALL model (tiny config) trained "
+            "only on synthetic videos in this repository; it is NOT the paper's model and its accuracy "
+            "says nothing about AiATrack on real benchmarks"))
+    return WeightsChoice(config or TINY_EXPERIMENT, None, (
+        "NO TRAINED WEIGHTS FOUND: using RANDOMLY INITIALISED weights of the tiny config. The pipeline "
+        "runs end to end, but the boxes are meaningless and any score is near zero. Pass --checkpoint "
+        "with trained weights (e.g. an official AiATrack checkpoint) for real tracking"))
+
+
+def describe_weights(choice: WeightsChoice) -> str:
+    """A banner naming the weights; framed with '!' lines when they are random."""
+    text = f"Weights: {choice.description}."
+    if choice.random:
+        bar = "!" * 100
+        return f"{bar}\n{text}\n{bar}"
+    return text
+
+
+def load_tracker_from_weights(choice: WeightsChoice, device: str | torch.device = "cpu") -> TrackerFactory:
+    """Tracker factory (``dataset_name -> Tracker``) of AiATrack with the chosen weights."""
+    return load_tracker("aiatrack", resolve_config(choice.config), choice.checkpoint, device)
