@@ -1,12 +1,94 @@
-"""Embedded default: check the installation by building the configuration (grows into the full demo)."""
-from lib.config import load_config
+"""Embedded default: the whole AiATrack pipeline end to end on a small synthetic benchmark, on CPU.
+
+1. renders a few synthetic videos and writes them as a GOT-10k validation set (the real layout),
+2. tracks every sequence with the benchmark runner of ``tracking/test.py`` (results in the official format),
+3. scores them with ``tracking/analysis_results.py`` and prints the table and the plot paths.
+
+No dataset and no download is needed. The weights are stated plainly: by default the small checkpoint
+shipped in ``checkpoints/`` (trained on synthetic videos only), else RANDOM weights of the tiny config,
+announced loudly. Pass ``--checkpoint`` (with ``--config`` when it is not one of our checkpoints) for
+other weights, e.g. an official AiATrack checkpoint with ``--config baseline``.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from lib.test.evaluation import load_benchmark
+from lib.test.evaluation.runner import TrackerSpec, run_benchmark
+from lib.test.tracker.weights import choose_weights, describe_weights
+from lib.utils.settings import Settings, save_settings
+from lib.utils.synthetic import render_videos, write_got10k
+from tracking.analysis_results import main as analysis_main
+from tracking.test import print_summary
 
 
-def main() -> None:
-    cfg = load_config("baseline")
-    print(f"AiATrack config loaded: search {cfg.DATA.SEARCH.SIZE}px x{cfg.DATA.SEARCH.FACTOR}, "
-          f"{cfg.MODEL.TRANSFORMER.ENC_LAYERS} encoder / {cfg.MODEL.TRANSFORMER.DEC_LAYERS} decoder layers")
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workspace", type=Path, default=Path("output/quickstart"),
+                        help="folder for the synthetic benchmark, results and plots (default: output/quickstart)")
+    parser.add_argument("--checkpoint", default=None,
+                        help="weights (default: checkpoints/aiatrack_tiny_synthetic.pth.tar if present, else random)")
+    parser.add_argument("--config", default=None,
+                        help="experiment name or YAML of the weights (default: the checkpoint's own, else tiny)")
+    parser.add_argument("--videos", type=int, default=4, help="synthetic videos (default: 4)")
+    parser.add_argument("--frames", type=int, default=40, help="frames per video (default: 40)")
+    parser.add_argument("--threads", type=int, default=0, help="tracking worker processes (0 = this process)")
+    parser.add_argument("--torch-threads", type=int, default=1,
+                        help="torch threads per worker (default: 1, fastest on a busy small CPU)")
+    parser.add_argument("--seed", type=int, default=2022, help="seed of the synthetic videos")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser.parse_args(argv)
+
+
+def write_benchmark(root: Path, videos: int, frames: int, seed: int) -> None:
+    """Synthetic GOT-10k validation split under ``root`` (kept when it already exists)."""
+    if (root / "val" / "list.txt").is_file():
+        print(f"[1/3] synthetic benchmark already at {root} (delete it to re-render)")
+        return
+    print(f"[1/3] rendering {videos} synthetic videos x {frames} frames into {root} (GOT-10k layout)")
+    write_got10k(root, render_videos(seed, videos, num_frames=frames), split="val")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    start = time.perf_counter()
+    try:
+        weights = choose_weights(args.checkpoint, args.config)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(describe_weights(weights))
+
+    workspace = args.workspace
+    settings = Settings(workspace_dir=str(workspace), results_dir=str(workspace / "tracking_results"),
+                        result_plots_dir=str(workspace / "result_plots"), got10k_dir=str(workspace / "got10k"))
+    settings_file = workspace / "settings.yaml"
+    workspace.mkdir(parents=True, exist_ok=True)
+    save_settings(settings, settings_file)
+    write_benchmark(Path(settings.got10k_dir), args.videos, args.frames, args.seed)
+
+    label = "random_tiny" if weights.random else Path(weights.checkpoint).name.split(".")[0]
+    out_dir = Path(settings.results_dir) / "aiatrack" / label
+    sequences = load_benchmark("got10k_val", settings)
+    print(f"[2/3] tracking {len(sequences)} sequences -> {out_dir} (existing results are kept; "
+          f"same as: python tracking/test.py aiatrack <config> --dataset got10k_val --settings {settings_file})")
+    spec = TrackerSpec("aiatrack", weights.config, weights.checkpoint, "cpu")
+    summary = run_benchmark(spec, sequences, "got10k_val", out_dir, num_workers=args.threads,
+                            torch_threads=args.torch_threads, progress=not args.no_progress)
+    print_summary(summary, out_dir)
+    if summary.failed:
+        return 1
+
+    print("[3/3] analysis (python tracking/analysis_results.py)")
+    status = analysis_main(["--results", f"{label}={out_dir}", "--dataset", "got10k_val", "--settings",
+                            str(settings_file)] + (["--no-progress"] if args.no_progress else []))
+    print(describe_weights(weights))
+    print(f"quickstart finished in {time.perf_counter() - start:.0f} s")
+    return status
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -23,10 +23,11 @@ def load_aiatrack(cfg: ConfigNode, checkpoint: str | Path | None, device: str | 
     from lib.models import build_aiatrack, load_checkpoint
     from lib.test.tracker.aiatrack import AiATracker
 
-    model = build_aiatrack(cfg)
     if checkpoint is None:
         warnings.warn("AiATrack runs with RANDOMLY INITIALISED weights: its boxes are meaningless", stacklevel=2)
-    else:
+        torch.manual_seed(0)  # the same random network in every process and run
+    model = build_aiatrack(cfg)
+    if checkpoint is not None:
         load_checkpoint(model, checkpoint)
     model = model.to(device).eval()
     return lambda dataset_name: AiATracker(model, cfg, dataset_name)

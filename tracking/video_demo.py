@@ -1,0 +1,181 @@
+"""Track one object through a video file (any format OpenCV reads) or a folder of frames.
+
+Example::
+
+    python tracking/video_demo.py clip.mp4 --init-bbox 120,80,60,40 --output clip_tracked.mp4
+
+Writes the annotated video and a text file with one ``x,y,w,h`` box per frame (beside the video,
+``.txt``). Without ``--init-bbox`` the first frame is shown for drawing the box, which needs a display.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from lib.test.tracker import Tracker
+from lib.test.tracker.weights import choose_weights, describe_weights, load_tracker_from_weights
+from lib.utils.image import read_image
+from lib.utils.io import atomic_write_text
+
+FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
+
+class FrameSource:
+    """RGB frames of a video file or of the sorted image files in a folder."""
+
+    def __init__(self, path: str | os.PathLike, folder_fps: float = 30.0) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            self.files = sorted(p for p in self.path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES)
+            if not self.files:
+                raise FileNotFoundError(f"{self.path}: folder holds no image files ({', '.join(FRAME_SUFFIXES)})")
+            self.fps, self.count = folder_fps, len(self.files)
+        elif self.path.is_file():
+            self.files = None
+            capture = cv2.VideoCapture(str(self.path))
+            if not capture.isOpened():
+                raise ValueError(f"{self.path}: OpenCV cannot open this video")
+            self.fps = capture.get(cv2.CAP_PROP_FPS) or folder_fps
+            self.count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
+            capture.release()
+        else:
+            raise FileNotFoundError(f"video not found: {self.path}")
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        if self.files is not None:
+            for file in self.files:
+                yield read_image(file)
+            return
+        capture = cv2.VideoCapture(str(self.path))
+        try:
+            while True:
+                ok, bgr = capture.read()
+                if not ok:
+                    break
+                yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        finally:
+            capture.release()
+
+
+def parse_box(text: str) -> list[float]:
+    """``'x,y,w,h'`` -> four floats (width and height > 0)."""
+    try:
+        box = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--init-bbox must be x,y,w,h numbers, got {text!r}") from None
+    if len(box) != 4 or box[2] <= 0 or box[3] <= 0:
+        raise argparse.ArgumentTypeError(f"--init-bbox must be x,y,w,h with w, h > 0, got {text!r}")
+    return box
+
+
+def display_available() -> bool:
+    """Whether an interactive window can be opened (X11/Wayland session, or not Linux)."""
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def select_box(frame_rgb: np.ndarray) -> list[float]:
+    """Let the user draw the initial box on the first frame."""
+    if not display_available():
+        raise RuntimeError("no display available for drawing the box: pass --init-bbox x,y,w,h")
+    try:
+        x, y, w, h = cv2.selectROI("draw the target box, then press ENTER", cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2BGR),
+                                   showCrosshair=True)
+        cv2.destroyAllWindows()
+    except cv2.error as exc:
+        raise RuntimeError(f"OpenCV cannot open a window ({exc.err}); pass --init-bbox x,y,w,h") from None
+    if w <= 0 or h <= 0:
+        raise RuntimeError("no box drawn; pass --init-bbox x,y,w,h")
+    return [float(x), float(y), float(w), float(h)]
+
+
+def draw_box(frame_rgb: np.ndarray, box: list[float], label: str) -> np.ndarray:
+    """BGR copy of the frame with the box and a label drawn on it."""
+    image = cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2BGR)
+    x, y, w, h = (int(round(v)) for v in box)
+    cv2.rectangle(image, (x, y), (x + w, y + h), (0, 255, 0), 2)
+    cv2.putText(image, label, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 255, 255), 2, cv2.LINE_AA)
+    return image
+
+
+def track_video(tracker: Tracker, source: FrameSource, init_box: list[float] | None, output: Path,
+                progress: bool = True) -> np.ndarray:
+    """Track through ``source``, writing the annotated video to ``output``; returns the (N, 4) boxes."""
+    boxes: list[list[float]] = []
+    writer = None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(f".{output.stem}.partial{output.suffix}")
+    try:
+        for index, frame in enumerate(tqdm(source, total=source.count, unit="frame", disable=not progress)):
+            if index == 0:
+                init_box = init_box or select_box(frame)
+                result = tracker.initialize(frame, {"init_bbox": init_box})
+                label = "frame 0 (init)"
+                height, width = frame.shape[:2]
+                writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"mp4v"), source.fps, (width, height))
+                if not writer.isOpened():
+                    raise RuntimeError(f"OpenCV cannot write the video {output}")
+            else:
+                result = tracker.track(frame)
+                iou = result.get("predicted_iou")
+                label = f"frame {index}" + (f"  predicted IoU {iou:.2f}" if iou is not None else "")
+            boxes.append([float(v) for v in result["target_bbox"]])
+            writer.write(draw_box(frame, boxes[-1], label))
+    finally:
+        if writer is not None:
+            writer.release()
+    if not boxes:
+        raise ValueError(f"{source.path}: no frames could be read")
+    os.replace(partial, output)
+    return np.asarray(boxes)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("video", help="video file or folder of frames (sorted by name)")
+    parser.add_argument("--init-bbox", type=parse_box, default=None, help="initial box x,y,w,h in pixels of frame 0")
+    parser.add_argument("--checkpoint", default=None,
+                        help="weights (default: the embedded checkpoints/aiatrack_tiny_synthetic.pth.tar)")
+    parser.add_argument("--config", default=None,
+                        help="experiment name or YAML of the weights (default: the one the checkpoint was trained with)")
+    parser.add_argument("--hyper", default="default", help="TEST.HYPER row to use (a benchmark name; default: DEFAULT)")
+    parser.add_argument("--output", default=None, help="annotated video (default: <video name>_tracked.mp4 here)")
+    parser.add_argument("--boxes", default=None, help="box text file (default: the output path with .txt)")
+    parser.add_argument("--fps", type=float, default=30.0, help="frame rate of a folder of frames (default: 30)")
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        source = FrameSource(args.video, args.fps)
+        weights = choose_weights(args.checkpoint, args.config)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(describe_weights(weights))
+    output = Path(args.output) if args.output else Path(f"{Path(args.video).stem}_tracked.mp4")
+    boxes_path = Path(args.boxes) if args.boxes else output.with_suffix(".txt")
+    tracker = load_tracker_from_weights(weights, args.device)(args.hyper)
+    try:
+        boxes = track_video(tracker, source, args.init_bbox, output, progress=not args.no_progress)
+    except (RuntimeError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    atomic_write_text(boxes_path, "".join(",".join(f"{v:.2f}" for v in box) + "\n" for box in boxes))
+    print(f"{len(boxes)} frames tracked: video {output}, boxes {boxes_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
