@@ -129,6 +129,9 @@ def track_video(tracker: Tracker, source: FrameSource, init_box: list[float] | N
                 label = f"frame {index}" + (f"  predicted IoU {iou:.2f}" if iou is not None else "")
             boxes.append([float(v) for v in result["target_bbox"]])
             writer.write(draw_box(frame, boxes[-1], label))
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     finally:
         if writer is not None:
             writer.release()
