@@ -1,1 +1,30 @@
+"""Training data pipeline: frame sampling, cropping and augmentation into AiATrack training samples.
 
+Typical use::
+
+    sampler = build_train_sampler(cfg, build_training_datasets(cfg.DATA.TRAIN.DATASETS_NAME, settings))
+    loader = DataLoader(sampler, batch_size=cfg.TRAIN.BATCH_SIZE, num_workers=cfg.TRAIN.NUM_WORKER,
+                        worker_init_fn=worker_init_fn, drop_last=True)
+    for epoch in ...:
+        sampler.set_epoch(epoch)
+        for batch in loader: ...
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from lib.config import ConfigNode
+from lib.train.data.processing import AiATrackProcessing, StageTimer
+from lib.train.data.sampler import TrackingSampler, worker_init_fn
+from lib.train.data.transforms import Augmentation
+from lib.train.dataset.base import TrackingDataset
+
+__all__ = ["AiATrackProcessing", "Augmentation", "StageTimer", "TrackingSampler", "build_train_sampler",
+           "worker_init_fn"]
+
+
+def build_train_sampler(cfg: ConfigNode, datasets: Sequence[TrackingDataset], rank: int = 0) -> TrackingSampler:
+    """The sampler of ``cfg`` (ratios, samples per epoch, max interval, seed) with the official processing."""
+    return TrackingSampler(datasets, cfg.DATA.TRAIN.DATASETS_RATIO, cfg.DATA.TRAIN.SAMPLE_PER_EPOCH,
+                           cfg.DATA.MAX_SAMPLE_INTERVAL, AiATrackProcessing.from_config(cfg),
+                           seed=cfg.TRAIN.SEED, rank=rank)
