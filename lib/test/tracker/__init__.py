@@ -13,6 +13,8 @@ from typing import Callable
 import torch
 
 from lib.config import ConfigNode
+from lib.models import build_aiatrack, load_checkpoint
+from lib.test.tracker.aiatrack import AiATracker
 from lib.test.tracker.base import Tracker
 
 TrackerFactory = Callable[[str], Tracker]
@@ -20,9 +22,6 @@ TrackerFactory = Callable[[str], Tracker]
 
 def load_aiatrack(cfg: ConfigNode, checkpoint: str | Path | None, device: str | torch.device) -> TrackerFactory:
     """Build the AiATrack network from ``cfg``, load ``checkpoint`` (``None``: random weights, warned)."""
-    from lib.models import build_aiatrack, load_checkpoint
-    from lib.test.tracker.aiatrack import AiATracker
-
     if checkpoint is None:
         warnings.warn("AiATrack runs with RANDOMLY INITIALISED weights: its boxes are meaningless", stacklevel=2)
         torch.manual_seed(0)  # the same random network in every process and run
@@ -46,4 +45,4 @@ def load_tracker(name: str, cfg: ConfigNode, checkpoint: str | Path | None,
     return TRACKERS[name](cfg, checkpoint, device)
 
 
-__all__ = ["TRACKERS", "Tracker", "TrackerFactory", "load_aiatrack", "load_tracker"]
+__all__ = ["TRACKERS", "AiATracker", "Tracker", "TrackerFactory", "load_aiatrack", "load_tracker"]

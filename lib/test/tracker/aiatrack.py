@@ -84,7 +84,7 @@ class AiATracker(Tracker):
     def track(self, image: np.ndarray, info: dict[str, Any] | None = None) -> dict[str, Any]:
         """Locate the target in ``image``; returns ``target_bbox``, ``predicted_iou``, ``cache_updated``."""
         step = self.predict_step(image)
-        update = step.predicted_iou > self.threshold
+        update = step.predicted_iou > self.threshold  # False for NaN
         self.apply_step(step, update)
         return {"target_bbox": list(step.target_bbox), "predicted_iou": step.predicted_iou,
                 "cache_updated": update}
@@ -105,7 +105,10 @@ class AiATracker(Tracker):
         # Image-scale box in float32 (as the official tensor arithmetic), then float64 in Python.
         pred_box = (pred_cxcywh[0] * self.search_size / region.resize_factor).tolist()
         mapped = self._map_box_back(pred_box, region.resize_factor)
-        target_bbox = clip_box_xywh(mapped, height, width, margin=CLIP_MARGIN)
+        if all(math.isfinite(v) for v in mapped):
+            target_bbox = clip_box_xywh(mapped, height, width, margin=CLIP_MARGIN)
+        else:  # a broken network output never becomes the state (it would poison every later crop)
+            target_bbox = list(self.state)
         return TrackStep(encoded, pred_cxcywh, pred_xywh, predicted_iou, region.resize_factor, pred_box, mapped,
                          target_bbox)
 

@@ -82,3 +82,21 @@ def test_hyper_parameters_come_from_the_config(small_tracker_parts):
     assert (tracker.cache_size, tracker.num_short, tracker.threshold) == (7, 2, 0.25)
     unknown = AiATracker(model, cfg, "some_new_benchmark")
     assert (unknown.cache_size, unknown.num_short, unknown.threshold) == (100, 3, 0.7)
+
+
+def test_non_finite_network_output_keeps_the_previous_state():
+    """Weights broken to NaN (e.g. a diverged training run) must not turn the state into NaN."""
+    from lib.models import build_aiatrack
+
+    cfg = load_config("tiny")
+    model = build_aiatrack(cfg).eval()
+    with torch.no_grad():
+        for parameter in model.corner_head.parameters():
+            parameter.fill_(float("nan"))
+    frames = _frames(3, 48, 64)
+    tracker = AiATracker(model, cfg)
+    tracker.initialize(frames[0], {"init_bbox": [10.0, 12.0, 20.0, 16.0]})
+    for frame in frames[1:]:
+        output = tracker.track(frame)
+        assert output["target_bbox"] == [10.0, 12.0, 20.0, 16.0]
+        assert not output["cache_updated"]
