@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from lib.test.evaluation import load_benchmark
-from lib.test.evaluation.runner import TrackerSpec, run_benchmark
+from lib.test.evaluation.runner import TrackerLoadError, TrackerSpec, run_benchmark
 from lib.test.tracker.weights import choose_weights, describe_weights
 from lib.utils.settings import Settings, save_settings
 from lib.utils.synthetic import render_videos, write_got10k
@@ -76,8 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"[2/3] tracking {len(sequences)} sequences -> {out_dir} (existing results are kept; "
           f"same as: python tracking/test.py aiatrack <config> --dataset got10k_val --settings {settings_file})")
     spec = TrackerSpec("aiatrack", weights.config, weights.checkpoint, "cpu")
-    summary = run_benchmark(spec, sequences, "got10k_val", out_dir, num_workers=args.threads,
-                            torch_threads=args.torch_threads, progress=not args.no_progress)
+    try:
+        summary = run_benchmark(spec, sequences, "got10k_val", out_dir, num_workers=args.threads,
+                                torch_threads=args.torch_threads, progress=not args.no_progress)
+    except TrackerLoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print_summary(summary, out_dir)
     if summary.failed:
         return 1

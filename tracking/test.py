@@ -17,7 +17,7 @@ from pathlib import Path
 from lib.config import ConfigError, load_config, resolve_experiment
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
-from lib.test.evaluation.runner import RunSummary, TrackerSpec, run_benchmark
+from lib.test.evaluation.runner import RunSummary, TrackerLoadError, TrackerSpec, run_benchmark
 from lib.utils.settings import Settings, load_settings
 
 
@@ -90,8 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     spec = TrackerSpec(args.tracker, str(config_path), str(checkpoint), args.device)
     print(f"{args.tracker}/{Path(args.param).stem} on {args.dataset}: {len(sequences)} sequence(s), "
           f"weights {checkpoint}")
-    summary = run_benchmark(spec, sequences, args.dataset, out_dir, num_workers=args.threads,
-                            torch_threads=args.torch_threads, progress=not args.no_progress)
+    try:
+        summary = run_benchmark(spec, sequences, args.dataset, out_dir, num_workers=args.threads,
+                                torch_threads=args.torch_threads, progress=not args.no_progress)
+    except TrackerLoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print_summary(summary, out_dir)
     return 1 if summary.failed else 0
 

@@ -79,3 +79,14 @@ def test_default_checkpoint_follows_the_training_layout(synthetic_settings, caps
     assert main(["aiatrack", "tiny", "--dataset", "got10k_val", "--settings", str(synthetic_settings)]) == 2
     expected = os.path.join("work", "checkpoints", "train", "aiatrack", "tiny", "AIATRACK_ep0008.pth.tar")
     assert expected in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("threads", ["0", "2"])
+def test_weights_that_do_not_fit_the_config_stop_the_run(synthetic_settings, tiny_checkpoint, capsys, threads):
+    # Tiny-config weights with the paper's configuration: the checkpoint loader names the mismatch.
+    args = _args(synthetic_settings, tiny_checkpoint, "--threads", threads)
+    args[1] = "baseline"
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "could not build tracker" in err and str(tiny_checkpoint) in err
+    assert not (synthetic_settings.parent / "results" / "aiatrack" / "baseline").exists()

@@ -35,6 +35,10 @@ class TrackerSpec:
     device: str = "cpu"
 
 
+class TrackerLoadError(RuntimeError):
+    """The tracker could not be built (bad config, checkpoint or device); no sequence can run."""
+
+
 @dataclass
 class SequenceOutcome:
     """Result of one sequence: frames tracked and tracker seconds, or the error that stopped it."""
@@ -43,6 +47,7 @@ class SequenceOutcome:
     frames: int = 0
     seconds: float = 0.0
     error: str | None = None
+    fatal: bool = False  # the error is a tracker build failure, not a problem of this sequence
 
 
 @dataclass
@@ -93,16 +98,21 @@ def _init_worker(spec: TrackerSpec, devices: mp.Queue, torch_threads: int, datas
     torch.set_num_threads(torch_threads)
     _WORKER.update(dataset_name=dataset_name, result_dir=result_dir)
     try:
-        factory = load_tracker(spec.name, resolve_config(spec.config), spec.checkpoint, devices.get())
-    except Exception as exc:  # an exception here would make the pool respawn workers forever
-        _WORKER["error"] = f"could not build tracker {spec.name!r}: {type(exc).__name__}: {exc}"
-    else:
-        _WORKER["factory"] = factory
+        _WORKER["factory"] = _build(spec, devices.get())
+    except TrackerLoadError as exc:  # raised here, the pool would respawn workers forever
+        _WORKER["error"] = str(exc)
+
+
+def _build(spec: TrackerSpec, device: str) -> TrackerFactory:
+    try:
+        return load_tracker(spec.name, resolve_config(spec.config), spec.checkpoint, device)
+    except Exception as exc:
+        raise TrackerLoadError(f"could not build tracker {spec.name!r}: {exc}") from exc
 
 
 def _run_in_worker(sequence: Sequence) -> SequenceOutcome:
     if "error" in _WORKER:
-        return SequenceOutcome(sequence.name, error=_WORKER["error"])
+        return SequenceOutcome(sequence.name, error=_WORKER["error"], fatal=True)
     return _run_and_save(_WORKER["factory"], sequence, _WORKER["dataset_name"], _WORKER["result_dir"])
 
 
@@ -128,6 +138,9 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
                   num_workers: int = 0, torch_threads: int | None = None, progress: bool = True) -> RunSummary:
     """Track every sequence without results in ``result_dir``; ``num_workers`` 0 = in this process.
 
+    Raises :class:`TrackerLoadError` when the tracker cannot be built; a sequence that fails (e.g. an
+    unreadable frame) is reported in the summary and the others go on.
+
     ``dataset_name`` selects the tracker's hyper-parameters (e.g. 'lasot'). ``torch_threads`` = intra-op
     threads per worker (default: the CPU cores divided among the workers).
     """
@@ -143,6 +156,9 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
     start = time.perf_counter()
     bar = tqdm(total=len(pending), desc=f"{spec.name} on {dataset_name}", unit="seq", disable=not progress)
     for outcome in _outcomes(spec, pending, dataset_name, str(result_dir), num_workers, torch_threads):
+        if outcome.fatal:
+            bar.close()
+            raise TrackerLoadError(outcome.error)
         (summary.failed if outcome.error else summary.done).append(outcome)
         bar.update(1)
         bar.set_postfix(fps=f"{summary.fps:.1f}", failed=len(summary.failed))
@@ -159,7 +175,7 @@ def _outcomes(spec: TrackerSpec, pending: list[Sequence], dataset_name: str, res
         previous_threads = torch.get_num_threads()
         torch.set_num_threads(torch_threads)
         try:
-            factory = load_tracker(spec.name, resolve_config(spec.config), spec.checkpoint, spec.device)
+            factory = _build(spec, spec.device)
             for sequence in pending:
                 yield _run_and_save(factory, sequence, dataset_name, result_dir)
         finally:
