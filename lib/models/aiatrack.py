@@ -187,7 +187,7 @@ def _feature_side(cfg: ConfigNode) -> int:
 def _check_supported(cfg: ConfigNode) -> None:
     """Reject configuration values this implementation does not provide (rather than ignoring them)."""
     model = cfg.MODEL
-    unsupported = {
+    required = {
         "MODEL.HEAD_TYPE": (model.HEAD_TYPE, "CORNER"),
         "MODEL.POSITION_EMBEDDING": (model.POSITION_EMBEDDING, "sine"),
         "MODEL.NUM_OBJECT_QUERIES": (model.NUM_OBJECT_QUERIES, 1),
@@ -197,7 +197,7 @@ def _check_supported(cfg: ConfigNode) -> None:
         "MODEL.TRANSFORMER.DIVIDE_NORM": (model.TRANSFORMER.DIVIDE_NORM, False),
         "TRAIN.DEEP_SUPERVISION": (cfg.TRAIN.DEEP_SUPERVISION, False),
     }
-    for key, (value, supported) in unsupported.items():
+    for key, (value, supported) in required.items():
         if value != supported:
             raise ValueError(f"{key} = {value!r} is not supported (only {supported!r})")
 

@@ -171,7 +171,8 @@ def load_imagenet_weights(trunk: ResNetTrunk, path: str | Path) -> None:
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # unreadable or not a tensor file: report the file, not a stack trace
-        raise ValueError(f"{path}: cannot read backbone weights ({error})") from None
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ValueError(f"{path}: cannot read backbone weights ({reason})") from None
     if isinstance(loaded, Mapping) and "state_dict" in loaded and isinstance(loaded["state_dict"], Mapping):
         loaded = loaded["state_dict"]
     if not isinstance(loaded, Mapping) or not all(torch.is_tensor(v) for v in loaded.values()):
@@ -184,9 +185,9 @@ def load_imagenet_weights(trunk: ResNetTrunk, path: str | Path) -> None:
     mismatched = [f"{k}: file {tuple(state[k].shape)} vs model {tuple(v.shape)}"
                   for k, v in expected.items() if k in state and state[k].shape != v.shape]
     if missing or unexpected or mismatched:
-        details = "; ".join(filter(None, (
-            f"missing {missing[:5]}{' ...' if len(missing) > 5 else ''}" if missing else "",
-            f"unexpected {unexpected[:5]}{' ...' if len(unexpected) > 5 else ''}" if unexpected else "",
-            f"shape mismatch {mismatched[:3]}" if mismatched else "")))
-        raise ValueError(f"{path}: not a matching torchvision ResNet state dict for this backbone ({details})")
+        problems = [f"{label} {items[:5]}{' ...' if len(items) > 5 else ''}"
+                    for label, items in (("missing", missing), ("unexpected", unexpected),
+                                         ("shape mismatch", mismatched)) if items]
+        raise ValueError(f"{path}: not a matching torchvision ResNet state dict for this backbone "
+                         f"({'; '.join(problems)})")
     trunk.load_state_dict(state, strict=False)  # complete up to BatchNorm counters, checked above
