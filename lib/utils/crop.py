@@ -76,7 +76,7 @@ def box_in_crop(box_xywh: torch.Tensor, crop_center_box_xywh: torch.Tensor, resi
 
 def normalize_image(image: np.ndarray, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
     """(H, W, 3) uint8 RGB -> (1, 3, H, W) float32 ((x / 255) - mean) / std, with true divisions."""
-    tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).unsqueeze(0).float()
+    tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).contiguous().unsqueeze(0).float()
     mean_t = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
     std_t = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
     return ((tensor / 255.0) - mean_t) / std_t
