@@ -17,6 +17,7 @@ from pathlib import Path
 from lib.config import ConfigError, load_config, resolve_experiment
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
+from lib.test.tracker import TRACKERS
 from lib.test.evaluation.runner import RunSummary, TrackerLoadError, TrackerSpec, run_benchmark
 from lib.utils.settings import Settings, load_settings
 
@@ -27,14 +28,21 @@ def default_checkpoint(settings: Settings, tracker: str, param: str, epoch: int)
             / f"{tracker.upper()}_ep{epoch:04d}.pth.tar")
 
 
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("tracker", help="tracker name (registered trackers: aiatrack)")
+    parser.add_argument("tracker", choices=sorted(TRACKERS), help="tracker name")
     parser.add_argument("param", help="experiment name in experiments/<tracker>/ (e.g. baseline) or a YAML path")
     parser.add_argument("--dataset", default="lasot", choices=sorted(BENCHMARKS), help="benchmark (default: lasot)")
     parser.add_argument("--split", default=None, help="benchmark split where it has several")
     parser.add_argument("--sequence", default=None, help="track only the sequence with this name")
-    parser.add_argument("--threads", type=int, default=0,
+    parser.add_argument("--threads", type=_non_negative, default=0,
                         help="worker processes (0 = run in this process; with --device cuda several workers "
                              "share each GPU, spread round-robin over the visible GPUs)")
     parser.add_argument("--torch-threads", type=int, default=None,

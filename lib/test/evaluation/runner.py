@@ -10,6 +10,7 @@ import multiprocessing as mp
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -144,6 +145,8 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
     ``dataset_name`` selects the tracker's hyper-parameters (e.g. 'lasot'). ``torch_threads`` = intra-op
     threads per worker (default: the CPU cores divided among the workers).
     """
+    if num_workers < 0:
+        raise ValueError(f"num_workers must be >= 0 (0 = in this process), got {num_workers}")
     summary = RunSummary()
     pending = []
     for sequence in sequences:
@@ -154,21 +157,20 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
     if torch_threads is None:
         torch_threads = max(1, (mp.cpu_count() or 1) // max(num_workers, 1))
     start = time.perf_counter()
-    bar = tqdm(total=len(pending), desc=f"{spec.name} on {dataset_name}", unit="seq", disable=not progress)
-    for outcome in _outcomes(spec, pending, dataset_name, str(result_dir), num_workers, torch_threads):
-        if outcome.fatal:
-            bar.close()
-            raise TrackerLoadError(outcome.error)
-        (summary.failed if outcome.error else summary.done).append(outcome)
-        bar.update(1)
-        bar.set_postfix(fps=f"{summary.fps:.1f}", failed=len(summary.failed))
-    bar.close()
+    with tqdm(total=len(pending), desc=f"{spec.name} on {dataset_name}", unit="seq", disable=not progress) as bar:
+        for outcome in _outcomes(spec, pending, dataset_name, str(result_dir), num_workers, torch_threads):
+            if outcome.fatal:
+                raise TrackerLoadError(outcome.error)
+            (summary.failed if outcome.error else summary.done).append(outcome)
+            bar.update(1)
+            bar.set_postfix(fps=f"{summary.fps:.1f}", failed=len(summary.failed))
     summary.wall_seconds = time.perf_counter() - start
     return summary
 
 
 def _outcomes(spec: TrackerSpec, pending: list[Sequence], dataset_name: str, result_dir: str, num_workers: int,
-              torch_threads: int):
+              torch_threads: int) -> Iterator[SequenceOutcome]:
+    """Outcomes of the pending sequences as they finish (in this process or in a pool of workers)."""
     if not pending:
         return
     if num_workers == 0:
