@@ -193,6 +193,7 @@ def _check_supported(cfg: ConfigNode) -> None:
         "MODEL.NUM_OBJECT_QUERIES": (model.NUM_OBJECT_QUERIES, 1),
         "MODEL.PREDICT_MASK": (model.PREDICT_MASK, False),
         "MODEL.BACKBONE.DILATION": (model.BACKBONE.DILATION, False),
+        "MODEL.BACKBONE.OUTPUT_LAYERS": (tuple(model.BACKBONE.OUTPUT_LAYERS), ("layer3",)),
         "MODEL.TRANSFORMER.PRE_NORM": (model.TRANSFORMER.PRE_NORM, False),
         "MODEL.TRANSFORMER.DIVIDE_NORM": (model.TRANSFORMER.DIVIDE_NORM, False),
         "TRAIN.DEEP_SUPERVISION": (cfg.TRAIN.DEEP_SUPERVISION, False),

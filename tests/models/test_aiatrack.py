@@ -139,6 +139,7 @@ def test_to_moves_every_parameter_and_buffer():
     ({"MODEL": {"AIA": {"FEAT_SIZE": 400}}}, "FEAT_SIZE"),
     ({"DATA": {"SEARCH": {"SIZE": 72}}}, "DATA.SEARCH.SIZE"),
     ({"MODEL": {"HEAD_TYPE": "MLP"}}, "MODEL.HEAD_TYPE"),
+    ({"MODEL": {"BACKBONE": {"OUTPUT_LAYERS": ["layer2"]}}}, "OUTPUT_LAYERS"),
     ({"MODEL": {"TRANSFORMER": {"NHEADS": 5}}}, "NHEADS"),
 ])
 def test_bad_configurations_are_rejected(overrides, message):
