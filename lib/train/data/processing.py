@@ -24,7 +24,6 @@ from typing import Iterator, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from lib.config import ConfigNode
 from lib.train.data.transforms import (Augmentation, adjust_brightness, draw_jitter, flip_crop, flip_frame,
@@ -158,18 +157,18 @@ class AiATrackProcessing:
             image, mask = region.image, region.padding_mask
             if flip:
                 image, mask, box_norm = flip_crop(image, mask, box_norm)
-            mask_t = torch.from_numpy(mask)
-            if self._all_padding(mask_t):
+            if _all_padding(mask):
                 return None
             image_t = normalize_image(adjust_brightness(image, brightness), self.mean, self.std)[0]
-            return CroppedFrame(image_t, mask_t, box_norm)
+            return CroppedFrame(image_t, torch.from_numpy(mask), box_norm)
 
     def _croppable(self, crop_box: torch.Tensor) -> bool:
         """The crop side ceil(sqrt(w h) * factor) is at least one pixel (and finite)."""
         side = float(torch.sqrt(crop_box[2] * crop_box[3])) * self.search_factor
         return bool(torch.isfinite(crop_box).all()) and math.isfinite(side) and math.ceil(side) >= 1
 
-    def _all_padding(self, mask: torch.Tensor) -> bool:
-        """Every pixel, or every token of the feature-resolution mask, is padding."""
-        tokens = F.interpolate(mask[None, None].float(), size=self.feat_size, mode="nearest")
-        return bool(mask.all()) or bool(tokens.bool().all())
+
+def _all_padding(mask: np.ndarray) -> bool:
+    """Every pixel, or every token of the feature-resolution mask, is padding. The token mask takes
+    the top-left pixel of each stride x stride block (nearest downsampling, as the model does)."""
+    return bool(mask.all()) or bool(mask[::BACKBONE_STRIDE, ::BACKBONE_STRIDE].all())

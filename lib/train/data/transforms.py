@@ -89,32 +89,24 @@ def jitter_box(box_xywh: torch.Tensor, scale_noise: np.ndarray, center_noise: np
     return torch.cat((center - 0.5 * size, size))
 
 
-def _iou_xywh(box: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
-    return paired_iou(box_xywh_to_xyxy(box), box_xywh_to_xyxy(other))[0]
-
-
-def perturb_box(box_xywh: torch.Tensor, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """One IoU proposal around ``box_xywh`` and its IoU with the box.
-
-    The centre, width and height get Gaussian noise; after ``PROPOSAL_TRIES`` draws without
-    IoU > ``PROPOSAL_MIN_IOU`` the last draw is kept (as officially; practically never reached).
-    """
-    sigma = float(torch.sqrt(box_xywh[2] * box_xywh[3])) * PROPOSAL_SIGMA_FACTORS[
-        rng.integers(len(PROPOSAL_SIGMA_FACTORS))]
-    cx, cy = float(box_xywh[0] + 0.5 * box_xywh[2]), float(box_xywh[1] + 0.5 * box_xywh[3])
-    w, h = float(box_xywh[2]), float(box_xywh[3])
-    for _ in range(PROPOSAL_TRIES):
-        pcx, pcy, pw, ph = rng.normal((cx, cy, w, h), sigma)
-        proposal = torch.tensor([pcx - 0.5 * pw, pcy - 0.5 * ph, pw, ph], dtype=torch.float32)
-        iou = _iou_xywh(box_xywh, proposal)
-        if iou > PROPOSAL_MIN_IOU:
-            break
-        sigma *= PROPOSAL_SIGMA_SHRINK
-    return proposal, iou
-
-
 def sample_proposals(box_xywh: torch.Tensor, rng: np.random.Generator, count: int = NUM_PROPOSALS
                      ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(count, 4) xywh proposals around the box and their IoU-head targets 2 * IoU - 1, (count,)."""
-    proposals, ious = zip(*(perturb_box(box_xywh, rng) for _ in range(count)))
-    return torch.stack(proposals), torch.stack(ious) * 2 - 1
+    """(count, 4) xywh IoU proposals around the box and their IoU-head targets 2 * IoU - 1, (count,).
+
+    Each proposal picks a sigma factor; its centre, width and height get Gaussian noise of
+    sigma = factor * sqrt(w h), multiplied by 0.9 after every draw without IoU > 0.1. The first
+    draw passing the test is kept, or the last of ``PROPOSAL_TRIES`` (as officially; practically
+    never reached). All tries are drawn at once, which gives the same distribution.
+    """
+    factors = np.asarray(PROPOSAL_SIGMA_FACTORS)[rng.integers(len(PROPOSAL_SIGMA_FACTORS), size=count)]
+    sigma = (np.sqrt(float(box_xywh[2] * box_xywh[3])) * factors[:, None]
+             * PROPOSAL_SIGMA_SHRINK ** np.arange(PROPOSAL_TRIES)[None, :])
+    x, y, w, h = (float(v) for v in box_xywh)
+    centred = np.array([x + 0.5 * w, y + 0.5 * h, w, h])
+    draws = centred + sigma[..., None] * rng.standard_normal((count, PROPOSAL_TRIES, 4))
+    candidates = torch.from_numpy(np.concatenate((draws[..., :2] - 0.5 * draws[..., 2:], draws[..., 2:]), -1)).float()
+    ious = paired_iou(box_xywh_to_xyxy(box_xywh.float().expand_as(candidates)), box_xywh_to_xyxy(candidates))[0]
+    passed = ious > PROPOSAL_MIN_IOU
+    chosen = torch.where(passed.any(1), passed.float().argmax(1), torch.full((count,), PROPOSAL_TRIES - 1))
+    rows = torch.arange(count)
+    return candidates[rows, chosen], ious[rows, chosen] * 2 - 1

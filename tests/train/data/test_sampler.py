@@ -154,3 +154,22 @@ def test_data_loader_workers_reproducible_and_distinct(synthetic_sampler):
     in_process = list(DataLoader(synthetic_sampler(seed=3), batch_size=2))
     assert _equal(first[0], in_process[0]) and not _equal(first[1], in_process[1])
     assert first[0]["reference_images"].shape == (2, 2, 3, 64, 64)
+
+
+def test_samples_from_a_synthetic_got10k_folder(tmp_path):
+    from lib.config import load_config
+    from lib.train.data import build_train_sampler
+    from lib.train.dataset import Got10k
+    from lib.train.dataset.storage import DirectorySource
+    from lib.utils.synthetic import render_videos, write_got10k
+
+    write_got10k(tmp_path, render_videos(4, 2, num_frames=24), "train")
+    cfg = load_config("baseline_got", {"DATA": {"SEARCH": {"SIZE": 128}, "TRAIN": {"SAMPLE_PER_EPOCH": 3}}})
+    sampler = build_train_sampler(cfg, [Got10k(DirectorySource(tmp_path), split="all")])
+    assert len(sampler) == 3
+    sample = sampler[0]
+    assert sample["reference_images"].shape == (2, 3, 128, 128) and sample["reference_regions"].shape == (2, 8, 8)
+    # the long-term reference is centred on its target: its region touches the middle 2x2 tokens only
+    region = sample["reference_regions"][0]
+    assert region[3:5, 3:5].any() and region.sum() >= 1
+    assert not region[:2].any() and not region[6:].any() and not region[:, :2].any() and not region[:, 6:].any()
