@@ -55,20 +55,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def time_in_process(sampler, samples: int, warmup: int) -> tuple[float, dict[str, float]]:
-    """(samples per second, seconds per stage) over ``samples`` draws after ``warmup`` draws."""
+def time_in_process(sampler, samples: int, warmup: int) -> tuple[float, float, dict[str, float]]:
+    """(samples per second, CPU seconds per sample, wall seconds per stage) over ``samples`` draws
+    after ``warmup`` draws."""
     for i in range(warmup):
         sampler[i]
     timers = (sampler.timer, sampler.processing.timer)
     for timer in timers:
         timer.seconds.clear()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for i in tqdm(range(samples), desc="samples", unit="sample"):
         sampler[i]
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     seconds = {stage: sum(t.seconds.get(stage, 0.0) for t in timers) for stage in STAGES}
     seconds["other"] = elapsed - sum(seconds.values())
-    return samples / elapsed, seconds
+    return samples / elapsed, cpu / samples, seconds
 
 
 def time_loader(sampler, workers: int, samples: int) -> float:
@@ -87,11 +88,12 @@ def run(args: argparse.Namespace, root: Path, split: str) -> None:
     cfg = load_config(args.config, {"TRAIN": {"SEED": args.seed}})
     dataset = Got10k(DirectorySource(root, what="--got10k-dir"), split=split, name="GOT10K")
     sampler = build_train_sampler(cfg, [dataset])
-    rate, seconds = time_in_process(sampler, args.samples, args.warmup)
+    rate, cpu_per_sample, seconds = time_in_process(sampler, args.samples, args.warmup)
     total = sum(seconds.values())
     print(f"\n{len(dataset)} sequences from {root} ({split}); search size {cfg.DATA.SEARCH.SIZE}, "
           f"{cfg.DATA.SEARCH.FACTOR:g}x crops; torch threads {torch.get_num_threads()}, {os.cpu_count()} CPUs")
-    print(f"one worker: {rate:.1f} samples/s ({1000 / rate:.1f} ms per sample)")
+    print(f"one worker: {rate:.1f} samples/s ({1000 / rate:.1f} ms per sample; CPU time {1000 * cpu_per_sample:.1f} ms "
+          f"per sample, so {1 / cpu_per_sample:.1f} samples/s on an otherwise idle core)")
     for stage, value in seconds.items():
         print(f"  {stage:8s} {1000 * value / args.samples:7.2f} ms/sample  {100 * value / total:5.1f} %")
     if args.workers > 0:
