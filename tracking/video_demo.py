@@ -30,20 +30,21 @@ FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 class FrameSource:
     """RGB frames of a video file or of the sorted image files in a folder."""
 
-    def __init__(self, path: str | os.PathLike, folder_fps: float = 30.0) -> None:
+    def __init__(self, path: str | os.PathLike, default_fps: float = 30.0) -> None:
         self.path = Path(path)
         if self.path.is_dir():
             self.files = sorted(p for p in self.path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES)
             if not self.files:
                 raise FileNotFoundError(f"{self.path}: folder holds no image files ({', '.join(FRAME_SUFFIXES)})")
-            self.fps, self.count = folder_fps, len(self.files)
+            self.fps, self.count = default_fps, len(self.files)
         elif self.path.is_file():
             self.files = None
             capture = cv2.VideoCapture(str(self.path))
             if not capture.isOpened():
                 raise ValueError(f"{self.path}: OpenCV cannot open this video")
-            self.fps = capture.get(cv2.CAP_PROP_FPS) or folder_fps
-            self.count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
+            self.fps = capture.get(cv2.CAP_PROP_FPS) or default_fps
+            count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+            self.count = count if count > 0 else None  # unknown for some containers and streams
             capture.release()
         else:
             raise FileNotFoundError(f"video not found: {self.path}")
