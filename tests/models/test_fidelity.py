@@ -171,6 +171,15 @@ def test_first_step_encoder(first_step_run):
     check("first/reference/memory", run["ref"].memory, first_step_run["fx"]["reference"]["memory"])
 
 
+def test_first_step_encoder_on_stored_inputs(model, step_fixture):
+    """The encoder alone, fed the official backbone tokens, reproduces the official search memory."""
+    fx = step_fixture["first_step"]["search"]
+    tokens = fx["backbone_dict"]
+    with torch.no_grad():
+        memory = model.transformer.encoder(tokens["feat"], tokens["pos"], tokens["inr"])
+    check("first/encoder on stored inputs/memory", memory, fx["memory"])
+
+
 def _check_decoder(prefix: str, run: dict, fx: dict) -> None:
     dec = run["dec"]
     check(f"{prefix}/long_term_attn_out", dec["long"][2][0], fx["long_term_attn_out"])
