@@ -123,3 +123,23 @@ def test_bad_arguments_rejected(tmp_path: Path):
         render_video(0, num_frames=0)
     with pytest.raises(ValueError, match="split"):
         write_got10k(tmp_path, [], "training")
+
+
+def test_training_loaders_read_the_written_sets(tmp_path: Path):
+    from lib.train.dataset import Got10k, Lasot
+    from lib.train.dataset.storage import DirectorySource
+
+    videos = list(render_videos(7, 3, num_frames=FRAMES))
+    assert all(video.absent.any() for video in videos)  # seed 7: every video has hidden frames
+    write_got10k(tmp_path / "got", videos, "train")
+    lasot_names = write_lasot(tmp_path / "lasot", videos)
+    got = Got10k(DirectorySource(tmp_path / "got"), split="all")
+    lasot = Lasot(DirectorySource(tmp_path / "lasot"), sequence_names=lasot_names)
+    for dataset in (got, lasot):
+        assert len(dataset) == 3
+        for i, video in enumerate(videos):
+            annotation = dataset.sequence_annotation(i)
+            assert np.allclose(annotation.boxes_xywh.numpy(), video.boxes_xywh)
+            assert np.array_equal(annotation.visible.numpy(), ~video.absent)
+        frames, boxes = dataset.get_frames(1, [0, FRAMES - 1])
+        assert frames[0].shape == (240, 320, 3) and np.allclose(boxes.numpy(), videos[1].boxes_xywh[[0, -1]])
