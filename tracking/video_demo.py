@@ -17,6 +17,7 @@ from typing import Iterator
 
 import cv2
 import numpy as np
+import torch
 from tqdm import tqdm
 
 from lib.test.tracker import Tracker
@@ -155,12 +156,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--boxes", default=None, help="box text file (default: the output path with .txt)")
     parser.add_argument("--fps", type=float, default=30.0, help="frame rate of a folder of frames (default: 30)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--torch-threads", type=int, default=None,
+                        help="intra-op torch threads (default: torch's choice; 1 is fastest on a busy CPU)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
     try:
         source = FrameSource(args.video, args.fps)
         weights = choose_weights(args.checkpoint, args.config)
