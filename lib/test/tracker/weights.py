@@ -41,9 +41,11 @@ def resolve_config(config: str | dict[str, Any]) -> ConfigNode:
     return config_from_dict(config) if isinstance(config, dict) else load_config(config)
 
 
-def saved_config(checkpoint: str | Path) -> dict[str, Any] | None:
-    """The training config stored in one of our checkpoints (``None`` for official-format files)."""
-    return read_checkpoint(checkpoint)[1].config
+def _checkpoint_facts(checkpoint: Path) -> tuple[dict[str, Any] | None, str]:
+    """The training config stored in one of our checkpoints (``None`` for official files) and a summary."""
+    info = read_checkpoint(checkpoint)[1]
+    epoch = f", epoch {info.epoch}" if info.epoch is not None else ""
+    return info.config, f"{info.format} checkpoint{epoch}"
 
 
 def choose_weights(checkpoint: str | Path | None = None, config: str | None = None) -> WeightsChoice:
@@ -52,10 +54,10 @@ def choose_weights(checkpoint: str | Path | None = None, config: str | None = No
         path = Path(checkpoint)
         if not path.is_file():
             raise FileNotFoundError(f"checkpoint not found: {path}")
-        chosen = config or saved_config(path) or "baseline"
-        return WeightsChoice(chosen, str(path), f"weights from {path}")
+        saved, facts = _checkpoint_facts(path)
+        return WeightsChoice(config or saved or "baseline", str(path), f"weights from {path} ({facts})")
     if EMBEDDED_CHECKPOINT.is_file():
-        chosen = config or saved_config(EMBEDDED_CHECKPOINT) or TINY_EXPERIMENT
+        chosen = config or _checkpoint_facts(EMBEDDED_CHECKPOINT)[0] or TINY_EXPERIMENT
         return WeightsChoice(chosen, str(EMBEDDED_CHECKPOINT), (
             f"weights from {EMBEDDED_CHECKPOINT.relative_to(REPO_ROOT)}: a SMALL model (tiny config) trained "
             "only on synthetic videos in this repository; it is NOT the paper's model and its accuracy "
