@@ -84,12 +84,29 @@ def parse_overrides(items: Sequence[str], flag: str) -> dict[str, Any]:
     return nested
 
 
+LAUNCH_OPTIONS = ("--nproc", "--nnodes", "--node-rank", "--master-addr", "--master-port")
+
+
+def training_arguments(argv: Sequence[str]) -> list[str]:
+    """``argv`` without the launch options (torchrun would read them, ``--nproc`` ambiguously)."""
+    kept: list[str] = []
+    skip_value = False
+    for item in argv:
+        if skip_value:
+            skip_value = False
+        elif item in LAUNCH_OPTIONS:
+            skip_value = True
+        elif not item.startswith(tuple(f"{option}=" for option in LAUNCH_OPTIONS)):
+            kept.append(item)
+    return kept
+
+
 def launch_torchrun(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    """Re-run this script under ``torch.distributed.run`` with the same arguments; its exit code."""
+    """Re-run this script under ``torch.distributed.run`` with the same training arguments; its exit code."""
     port = args.master_port if args.master_port is not None else free_port()
     command = [sys.executable, "-m", "torch.distributed.run", f"--nproc-per-node={args.nproc}",
                f"--nnodes={args.nnodes}", f"--node-rank={args.node_rank}", f"--master-addr={args.master_addr}",
-               f"--master-port={port}", str(Path(__file__).resolve()), *argv]
+               f"--master-port={port}", str(Path(__file__).resolve()), *training_arguments(argv)]
     return subprocess.call(command)
 
 

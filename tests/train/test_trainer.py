@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 # The tiny experiment shrunk further (64 px crops, 4x4 tokens): the same code paths, fast on CPU.
 MICRO = ["MODEL.HIDDEN_DIM=32", "MODEL.AIA.MATCH_DIM=16", "MODEL.AIA.FEAT_SIZE=16",
          "MODEL.TRANSFORMER.DIM_FEEDFORWARD=64", "DATA.SEARCH.SIZE=64", "TEST.SEARCH_SIZE=64",
-         "TRAIN.BATCH_SIZE=2", "TRAIN.PRINT_INTERVAL=2"]
+         "TRAIN.BATCH_SIZE=2", "TRAIN.PRINT_INTERVAL=2", "TRAIN.BACKBONE_MULTIPLIER=0.1", "TRAIN.NUM_WORKER=0"]
 
 
 def micro_config(*extra: str):
@@ -82,6 +82,15 @@ def test_step_clips_the_gradient_norm(tmp_path):
     assert all(p.grad is None for p in frozen)
     changed = [not torch.equal(a, b) for a, b in zip(before, trainer.model.parameters())]
     assert any(changed)
+
+
+def test_bf16_autocast_step_runs_and_fp16_needs_cuda(tmp_path):
+    """The mixed-precision path on CPU (bf16); fp16 with loss scaling is for CUDA only."""
+    trainer = make_trainer(micro_config("TRAIN.AMP=bf16"), tmp_path)
+    stats = trainer.train_step(random_batch(2, seed=0))
+    assert all(torch.isfinite(v) and v.dtype == torch.float32 for v in stats.values())
+    with pytest.raises(ValueError, match="fp16 needs a CUDA device"):
+        make_trainer(micro_config("TRAIN.AMP=fp16"), tmp_path)
 
 
 def _ddp_worker(rank: int, port: int, out: str) -> None:
@@ -151,7 +160,9 @@ def train_command(workspace: Path, root: Path, epochs: int) -> list[str]:
 
 @pytest.mark.slow
 def test_sigkill_mid_epoch_then_restart_reaches_the_uninterrupted_state(tmp_path, synthetic_root):
-    env = dict(os.environ, OMP_NUM_THREADS="1", AIATRACK_SETTINGS=str(tmp_path / "none.yaml"))
+    # One thread and MKL's strict reproducible mode: otherwise MKL may round differently with the
+    # different memory alignment of a restarted process, and AdamW amplifies such last-bit changes.
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_CBWR="AUTO,STRICT", AIATRACK_SETTINGS=str(tmp_path / "none.yaml"))
     subprocess.run(train_command(tmp_path / "straight", synthetic_root, 3), check=True, env=env,
                    capture_output=True)
     ckpt_dir = tmp_path / "killed" / "checkpoints" / "train" / "aiatrack" / "tiny"
@@ -172,6 +183,8 @@ def test_sigkill_mid_epoch_then_restart_reaches_the_uninterrupted_state(tmp_path
                           weights_only=True)
     resumed = torch.load(ckpt_dir / "AIATRACK_ep0003.pth.tar", weights_only=True)
     assert resumed["epoch"] == straight["epoch"] == 3
+    losses = [[h[k] for k in ("giou", "l1", "iou")] for h in straight["history"]]
+    assert [[h[k] for k in ("giou", "l1", "iou")] for h in resumed["history"]] == losses
     for name, value in straight["net"].items():
         assert torch.equal(resumed["net"][name], value), name
     for a, b in zip(straight["optimizer"]["state"].values(), resumed["optimizer"]["state"].values()):
@@ -186,3 +199,11 @@ def test_crash_is_reported_with_traceback_and_nonzero_exit(tmp_path):
     assert result.returncode != 0
     assert "Traceback" in result.stderr and "missing_root" in result.stderr
     assert "training failed" in (tmp_path / "logs" / "aiatrack-tiny.log").read_text()
+
+
+def test_launch_options_are_not_forwarded_to_the_training_processes():
+    from tracking.train import training_arguments
+
+    argv = ["--config", "tiny", "--nproc", "2", "--nnodes=2", "--node-rank", "1", "--master-addr", "10.0.0.1",
+            "--master-port=29500", "--override", "TRAIN.EPOCH=3", "--no-progress"]
+    assert training_arguments(argv) == ["--config", "tiny", "--override", "TRAIN.EPOCH=3", "--no-progress"]

@@ -39,7 +39,8 @@ class Trainer:
 
     ``make_loader(epoch)`` returns the batches of this process for that epoch (1-based). The LR
     schedule steps once per epoch; after each epoch the main process writes a checkpoint with the
-    model (key ``net``), optimizer, scheduler, epoch, config and the RNG states of every process.
+    model (key ``net``), optimizer, scheduler, epoch, config, the per-epoch loss history and the RNG
+    states of every process.
     :meth:`train` first resumes from the newest readable checkpoint, if there is one.
     """
 
@@ -58,6 +59,7 @@ class Trainer:
         self.log = logger or logging.getLogger(__name__)
         self.progress = progress and ctx.is_main
         self.epoch = 0
+        self.history: list[dict[str, float]] = []   # per-epoch means, kept in checkpoints
         self.amp_dtype = self._amp_dtype(cfg.TRAIN.AMP, ctx.device)
         self.scaler = torch.amp.GradScaler("cuda") if self.amp_dtype == torch.float16 else None
         device_ids = [ctx.local_rank] if ctx.device.type == "cuda" else None
@@ -117,9 +119,8 @@ class Trainer:
         tick = time.perf_counter()
         for index, batch in enumerate(_counted(loader, num_batches)):
             data_time = time.perf_counter() - tick
-            stats = self.train_step(batch)
+            stats = {k: v.double().cpu() for k, v in self.train_step(batch).items()}  # waits for the device
             step_time = time.perf_counter() - tick - data_time
-            stats = {k: v.double().cpu() for k, v in stats.items()}
             stats["data_time"] = torch.tensor(data_time, dtype=torch.float64)
             stats["step_time"] = torch.tensor(step_time, dtype=torch.float64)
             for name, value in stats.items():
@@ -155,6 +156,7 @@ class Trainer:
             last = self.train_epoch(epoch)
             self.scheduler.step()
             self.epoch = epoch
+            self.history.append({"epoch": epoch, "lr": lr, **last})
             self.log.info("epoch %d/%d  lr %.3g  loss %.4f (giou %.4f l1 %.4f iou %.4f)  mean IoU %.3f  "
                           "data %.3fs step %.3fs", epoch, self.cfg.TRAIN.EPOCH, lr, last["total"], last["giou"],
                           last["l1"], last["iou"], last["mean_iou"], last["data_time"], last["step_time"])
@@ -171,6 +173,7 @@ class Trainer:
             "scheduler": self.scheduler.state_dict(),
             "rng": rng_states,
             "config": self.cfg.to_dict(),
+            "history": self.history,
         }
         if self.scaler is not None:
             state["scaler"] = self.scaler.state_dict()
@@ -202,6 +205,7 @@ class Trainer:
         if self.scaler is not None and "scaler" in state:
             self.scaler.load_state_dict(state["scaler"])
         self.epoch = int(state["epoch"])
+        self.history = list(state.get("history", []))
         rng = state["rng"]
         if len(rng) == self.ctx.world_size:
             restore_rng_state(_to_cpu(rng[self.ctx.rank]))
