@@ -46,7 +46,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="worker processes (0 = run in this process; with --device cuda several workers "
                              "share each GPU, spread round-robin over the visible GPUs)")
     parser.add_argument("--torch-threads", type=int, default=None,
-                        help="intra-op torch threads per worker (default: CPU cores / workers)")
+                        help="intra-op torch threads per worker (default: CPU cores / workers; on a CPU shared "
+                             "with other jobs use 1, or export OMP_WAIT_POLICY=PASSIVE, else idle OpenMP threads "
+                             "spin and a frame can take 10x longer)")
     parser.add_argument("--checkpoint", default=None,
                         help="weights file (default: <workspace>/checkpoints/train/<tracker>/<param>/"
                              "<TRACKER>_ep<TEST.EPOCH>.pth.tar)")
