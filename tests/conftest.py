@@ -1,10 +1,14 @@
 """Shared test helpers: location of the official reference fixtures."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-import pytest
-import torch
+# Idle OpenMP threads must not spin: on a busy machine spinning makes every op many times slower.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"
