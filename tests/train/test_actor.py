@@ -7,8 +7,7 @@ import pytest
 import torch
 
 from lib.config import load_config
-from lib.models import ReferenceFrame, build_aiatrack
-from lib.models.official_keys import official_to_ours
+from lib.models import ReferenceFrame, build_aiatrack, load_checkpoint
 from lib.train.actors import AiATrackActor, LossWeights
 from lib.utils.box_ops import box_to_region_map
 from lib.utils.crop import box_in_crop, crop_search_region, normalize_image
@@ -78,8 +77,7 @@ def test_loss_terms_equal_official_formulas(reference_checkpoint):
     torch.manual_seed(0)
     cfg = load_config("baseline")
     model = build_aiatrack(cfg)
-    state = torch.load(reference_checkpoint, map_location="cpu", weights_only=True)["net"]
-    model.load_state_dict(official_to_ours(state), strict=True)
+    load_checkpoint(model, reference_checkpoint)
     model.train()
     for module in model.modules():              # deterministic forward; BatchNorm keeps batch statistics
         if isinstance(module, torch.nn.Dropout):
