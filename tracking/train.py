@@ -8,7 +8,10 @@
 Checkpoints go to ``<workspace_dir>/checkpoints/train/aiatrack/<config>/AIATRACK_ep<epoch>.pth.tar``
 (the place ``tracking/test.py`` looks), the text log to ``<workspace_dir>/logs`` and TensorBoard
 scalars to ``<workspace_dir>/tensorboard``. Running the same command again resumes from the newest
-checkpoint.
+checkpoint. ``--override TRAIN.AMP=bf16`` (or ``fp16``, CUDA only) trains in mixed precision;
+``--override TRAIN.SYNC_BN=true`` makes the heads' BatchNorm statistics span all processes (the
+official training keeps them per process). Bitwise identical reruns on CPU need
+``OMP_NUM_THREADS=1 MKL_CBWR=AUTO,STRICT``; otherwise reruns agree up to float rounding.
 """
 from __future__ import annotations
 
@@ -42,23 +45,23 @@ CHECKPOINT_PREFIX = "AIATRACK"
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(description="Train AiATrack (single process or DDP through torchrun).",
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", default="baseline",
-                        help="experiment name in experiments/aiatrack/ or a YAML file")
+                        help="experiment name in experiments/aiatrack/ or a YAML file (default: baseline)")
     parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. TRAIN.EPOCH=10 (YAML value; repeatable)")
     parser.add_argument("--settings", default=None, help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
     parser.add_argument("--setting", action="append", default=[], metavar="NAME=PATH",
                         help="settings override, e.g. got10k_dir=/data/got10k (repeatable)")
     parser.add_argument("--workspace", default=None, help="output folder (default: settings workspace_dir)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="auto = CUDA when available (default: auto)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in batch jobs)")
     dist = parser.add_argument_group("distributed (launches torchrun when --nproc > 1 or --nnodes > 1)")
-    dist.add_argument("--nproc", type=int, default=1, help="processes on this machine (one per GPU)")
-    dist.add_argument("--nnodes", type=int, default=1, help="number of machines")
-    dist.add_argument("--node-rank", type=int, default=0, help="rank of this machine")
-    dist.add_argument("--master-addr", default="127.0.0.1", help="address of the rank-0 machine")
+    dist.add_argument("--nproc", type=int, default=1, help="processes on this machine, one per GPU (default: 1)")
+    dist.add_argument("--nnodes", type=int, default=1, help="number of machines (default: 1)")
+    dist.add_argument("--node-rank", type=int, default=0, help="rank of this machine (default: 0)")
+    dist.add_argument("--master-addr", default="127.0.0.1", help="address of the rank-0 machine (default: 127.0.0.1)")
     dist.add_argument("--master-port", type=int, default=None,
                       help="rendezvous port (default: a free port; required with --nnodes > 1)")
     args = parser.parse_args(argv)

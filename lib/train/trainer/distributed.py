@@ -112,10 +112,12 @@ def synchronize_batch_norms(module: nn.Module) -> nn.Module:
     for name, child in module.named_children():
         if type(child) is nn.BatchNorm2d:
             replacement = GlobalBatchNorm2d(child.num_features, child.eps, child.momentum, child.affine,
-                                            child.track_running_stats, device=child.weight.device
-                                            if child.affine else None)
+                                            child.track_running_stats)
             replacement.load_state_dict(child.state_dict())
+            replacement.to(next(child.buffers(), torch.empty(0)).device)
             replacement.train(child.training)
+            for own, old in zip(replacement.parameters(), child.parameters()):
+                own.requires_grad_(old.requires_grad)
             setattr(module, name, replacement)
         else:
             synchronize_batch_norms(child)
