@@ -13,15 +13,6 @@ from lib.utils.synthetic import render_videos, write_got10k
 FRAMES = 6
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """One intra-op thread: on a busy shared CPU two threads wait on each other at every operator."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory) -> Path:
     """Randomly initialised tiny-config weights saved in our checkpoint format (with their config)."""

@@ -4,6 +4,8 @@ import os
 import numpy as np
 import pytest
 
+from lib.config import load_config
+
 from tracking.test import main
 
 NAMES = ["GOT-10k_Val_000001", "GOT-10k_Val_000002"]
@@ -77,7 +79,8 @@ def test_bad_arguments_are_clear_errors(synthetic_settings, tiny_checkpoint, cap
 
 def test_default_checkpoint_follows_the_training_layout(synthetic_settings, capsys):
     assert main(["aiatrack", "tiny", "--dataset", "got10k_val", "--settings", str(synthetic_settings)]) == 2
-    expected = os.path.join("work", "checkpoints", "train", "aiatrack", "tiny", "AIATRACK_ep0008.pth.tar")
+    epoch = load_config("tiny").TEST.EPOCH  # the checkpoint of the epoch the config names for testing
+    expected = os.path.join("work", "checkpoints", "train", "aiatrack", "tiny", f"AIATRACK_ep{epoch:04d}.pth.tar")
     assert expected in capsys.readouterr().err
 
 
