@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 
 from lib.test.evaluation.layout import missing_path_error
+from lib.utils.errors import AnnotationError
 
 # How the fields of one line are separated. "comma_or_space" accepts commas, tabs and runs of spaces,
 # mixed freely (OTB), but still rejects empty fields such as "1,,2".
@@ -21,10 +22,6 @@ _SPLITTERS: dict[str, Callable[[str], list[str]]] = {
     "comma_or_space": re.compile(r"\s*,\s*|\s+").split,
 }
 _DELIMITER_NAMES = {",": "comma", "\t": "tab", "comma_or_space": "comma/tab/space"}
-
-
-class AnnotationError(ValueError):
-    """An annotation file is malformed; the message names the file and line."""
 
 
 def read_lines(path: Path, layout: str = "") -> list[str]:

@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+from lib.lists import read_name_list
 from lib.test.evaluation.annotations import AnnotationError, read_label_column, read_rows
-from lib.test.evaluation.layout import (list_numbered_frames, read_name_list, require_file, require_sequence_dirs,
-                                        select_names)
+from lib.test.evaluation.layout import list_numbered_frames, require_file, require_sequence_dirs, select_names
 from lib.test.evaluation.sequence import Sequence
 
 LAYOUT = ("<root>/{test,val}/list.txt (one sequence name per line), <root>/<split>/<seq>/00000001.jpg ... "

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
+from lib.lists import list_path, read_name_list
 from lib.test.evaluation.annotations import AnnotationError, read_flag_line, read_rows
-from lib.test.evaluation.layout import (check_frame_ends, list_path, numbered_frames, read_name_list,
-                                        require_sequence_dirs, select_names)
+from lib.test.evaluation.layout import check_frame_ends, numbered_frames, require_sequence_dirs, select_names
 from lib.test.evaluation.sequence import Sequence
 
 LAYOUT = ("<root>/<class>/<class>-<k>/img/00000001.jpg ... (8 digits, 1-based), "

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import os
-from importlib import resources
 from pathlib import Path
 from typing import Iterable, Sequence
+
+from lib.lists import list_path
 
 
 class DatasetLayoutError(FileNotFoundError):
@@ -48,17 +49,6 @@ def numbered_frames(folder: Path, numbers: Iterable[int], digits: int, ext: str 
     """Frame paths ``folder/<number zero-padded to digits><ext>`` (string formatting: fast for long videos)."""
     prefix = os.path.join(str(folder), "")
     return [f"{prefix}{number:0{digits}d}{ext}" for number in numbers]
-
-
-def list_path(name: str) -> Path:
-    """Path of the data file ``lib/lists/<name>``."""
-    return Path(str(resources.files("lib") / "lists" / name))
-
-
-def read_name_list(path: Path) -> list[str]:
-    """Non-empty, stripped lines of a one-name-per-line text file."""
-    with open(path, encoding="utf-8") as handle:
-        return [line.strip() for line in handle if line.strip()]
 
 
 def read_info_table(name: str) -> list[dict[str, str]]:

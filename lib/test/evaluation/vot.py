@@ -16,9 +16,9 @@ from typing import Iterable, Union
 
 import numpy as np
 
+from lib.lists import read_name_list
 from lib.test.evaluation.annotations import AnnotationError, read_label_column, read_lines, read_rows
-from lib.test.evaluation.layout import (check_frame_ends, read_name_list, require_file, require_sequence_dirs,
-                                        select_names)
+from lib.test.evaluation.layout import check_frame_ends, require_file, require_sequence_dirs, select_names
 from lib.test.evaluation.sequence import Sequence
 
 LAYOUT = ("<root>/list.txt (one sequence name per line; <root> may also be a VOT workspace holding "

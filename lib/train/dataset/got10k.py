@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from lib.train.dataset.parsing import AnnotationError, parse_boxes, parse_integers, read_packaged_list
+from lib.lists import read_packaged_list
+from lib.train.dataset.parsing import AnnotationError, parse_boxes, parse_integers
 from lib.train.dataset.sequences import AnnotatedSequences
 from lib.train.dataset.storage import FileSource, IncompleteDatasetError
 

@@ -10,7 +10,8 @@ from typing import Sequence
 
 import numpy as np
 
-from lib.train.dataset.parsing import AnnotationError, parse_boxes, parse_integers, read_packaged_list
+from lib.lists import read_packaged_list
+from lib.train.dataset.parsing import AnnotationError, parse_boxes, parse_integers
 from lib.train.dataset.sequences import AnnotatedSequences
 from lib.train.dataset.storage import FileSource, IncompleteDatasetError
 

@@ -1,17 +1,9 @@
-"""Parsing of annotation text (boxes, per-frame labels) and of the packaged sequence/split lists."""
+"""Parsing of annotation text (boxes, per-frame labels) held in memory (read from folders or lmdb)."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 
-import lib
-
-LISTS_DIR = Path(lib.__file__).resolve().parent / "lists"
-
-
-class AnnotationError(ValueError):
-    """An annotation file exists but its content is malformed."""
+from lib.utils.errors import AnnotationError
 
 
 def _tokens(line: str) -> list[str]:
@@ -62,9 +54,3 @@ def parse_integers(text: str, location: str) -> np.ndarray:
     except ValueError:
         raise _first_bad_line(text, location, None, np.int64) from None
 
-
-def read_packaged_list(filename: str) -> list[str]:
-    """The non-empty lines of ``lib/lists/<filename>`` (sequence names or split indices)."""
-    path = LISTS_DIR / filename
-    with open(path, encoding="utf-8") as handle:
-        return [line.strip() for line in handle if line.strip()]

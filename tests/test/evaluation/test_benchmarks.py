@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from lib.lists import list_path, read_name_list
 from lib.test.evaluation import BENCHMARKS, DatasetLayoutError, load_benchmark
-from lib.test.evaluation.layout import list_path, read_info_table, read_name_list, select_names
+from lib.test.evaluation.layout import read_info_table, select_names
 from lib.utils.settings import Settings, load_settings, setting_names
 
 

@@ -4,9 +4,9 @@ import shutil
 import numpy as np
 import pytest
 
+from lib.lists import read_packaged_list
 from lib.train.dataset import Got10k, IncompleteDatasetError
 from lib.train.dataset.got10k import split_indices
-from lib.train.dataset.parsing import read_packaged_list
 from lib.train.dataset.storage import DirectorySource
 
 

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 import torch
 
+from lib.lists import read_packaged_list
 from lib.train.dataset import IncompleteDatasetError, Lasot
-from lib.train.dataset.parsing import AnnotationError, read_packaged_list
+from lib.train.dataset.parsing import AnnotationError
 from lib.train.dataset.storage import DirectorySource
 
 NAMES = ["airplane-1", "rubicCube-7"]
