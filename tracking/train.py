@@ -122,7 +122,8 @@ def seed_everything(seed: int) -> None:
 
 def build_loader_factory(cfg: ConfigNode, settings: Settings, ctx: DistributedContext):
     """``make_loader(epoch)``: this process's share (``SAMPLE_PER_EPOCH / world size``) of the epoch."""
-    datasets = build_training_datasets(cfg.DATA.TRAIN.DATASETS_NAME, settings)
+    datasets = build_training_datasets(cfg.DATA.TRAIN.DATASETS_NAME, settings,
+                                       trackingnet_chunks=cfg.DATA.TRAIN.TRACKINGNET_CHUNKS)
     sampler = build_train_sampler(cfg, datasets, rank=ctx.rank)
     per_rank = cfg.DATA.TRAIN.SAMPLE_PER_EPOCH // ctx.world_size
     if per_rank < cfg.TRAIN.BATCH_SIZE:

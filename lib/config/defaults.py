@@ -86,6 +86,7 @@ def default_config_dict() -> dict[str, Any]:
                 "DATASETS_NAME": ["LASOT", "GOT10K_vot_train", "COCO17", "TRACKINGNET"],
                 "DATASETS_RATIO": [1, 1, 1, 1],
                 "SAMPLE_PER_EPOCH": 60000,
+                "TRACKINGNET_CHUNKS": list(range(12)),  # TRAIN_<k> chunks of TrackingNet used for training
             },
             "SEARCH": {"SIZE": 320, "FACTOR": 5.0, "CENTER_JITTER": 4.5, "SCALE_JITTER": 0.5},
             "TEMPLATE": {"CENTER_JITTER": 0.0, "SCALE_JITTER": 0.0},

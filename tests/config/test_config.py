@@ -54,3 +54,10 @@ def test_config_is_immutable_and_replace_derives_copy():
 def test_missing_experiment_lists_available():
     with pytest.raises(ConfigError, match="baseline"):
         load_config("does_not_exist")
+
+
+def test_trackingnet_chunks_default_to_all_twelve_and_are_selectable(tmp_path: Path):
+    assert list(load_config("baseline").DATA.TRAIN.TRACKINGNET_CHUNKS) == list(range(12))
+    custom = tmp_path / "tn.yaml"
+    custom.write_text("DATA:\n  TRAIN:\n    TRACKINGNET_CHUNKS: [0, 3]\n")
+    assert list(load_config(custom).DATA.TRAIN.TRACKINGNET_CHUNKS) == [0, 3]
