@@ -46,15 +46,6 @@ def paired_iou(boxes1: torch.Tensor, boxes2: torch.Tensor) -> tuple[torch.Tensor
     return inter / union, union
 
 
-def paired_giou(boxes1: torch.Tensor, boxes2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Element-wise generalized IoU and IoU of two equally shaped sets of valid xyxy boxes."""
-    iou, union = paired_iou(boxes1, boxes2)
-    lt = torch.minimum(boxes1[..., :2], boxes2[..., :2])
-    rb = torch.maximum(boxes1[..., 2:], boxes2[..., 2:])
-    enclosing = (rb - lt).clamp(min=0).prod(-1)
-    return iou - (enclosing - union) / enclosing, iou
-
-
 def clip_box_xywh(box: list[float], height: int, width: int, margin: int = 0) -> list[float]:
     """Clip an image-space xywh box so at least ``margin`` pixels of it stay inside the image.
 

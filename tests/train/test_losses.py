@@ -33,6 +33,12 @@ def test_hand_computed_valid_boxes():
     assert math.isclose(loss.item(), ((1 - (1 / 7 - 2 / 9)) + (1 + 1 / 3) + 0) / 3, rel_tol=1e-6)
 
 
+def test_half_overlapping_squares():
+    # inter 0.5, union 1.5, enclosing 1.5 -> IoU = GIoU = 1/3
+    giou, iou = generalized_iou(torch.tensor([[0.0, 0.0, 1.0, 1.0]]), torch.tensor([[0.5, 0.0, 1.5, 1.0]]))
+    assert abs(iou.item() - 1 / 3) < 1e-7 and abs(giou.item() - 1 / 3) < 1e-7
+
+
 def test_equals_official_formula_on_random_valid_boxes():
     gen = torch.Generator().manual_seed(0)
     xy = torch.rand(200, 2, generator=gen)

@@ -1,7 +1,7 @@
 import torch
 
 from lib.utils.box_ops import (box_cxcywh_to_xyxy, box_xywh_to_xyxy, box_xyxy_to_cxcywh, box_xyxy_to_xywh,
-                               clip_box_xywh, paired_giou)
+                               clip_box_xywh)
 
 
 def test_conversions_round_trip_on_hand_computed_box():
@@ -11,18 +11,6 @@ def test_conversions_round_trip_on_hand_computed_box():
     assert box_xyxy_to_cxcywh(xyxy).tolist() == [25.0, 40.0, 30.0, 40.0]
     assert box_cxcywh_to_xyxy(torch.tensor([25.0, 40.0, 30.0, 40.0])).tolist() == xyxy.tolist()
     assert box_xyxy_to_xywh(xyxy).tolist() == xywh.tolist()
-
-
-def test_giou_worked_example():
-    # Two unit squares side by side with a gap of 1: IoU 0, union 2, enclosing 3 -> GIoU = -1/3.
-    a = torch.tensor([[0.0, 0.0, 1.0, 1.0]])
-    b = torch.tensor([[2.0, 0.0, 3.0, 1.0]])
-    giou, iou = paired_giou(a, b)
-    assert iou.item() == 0.0
-    assert abs(giou.item() + 1 / 3) < 1e-7
-    # Half-overlapping squares: inter 0.5, union 1.5, enclosing 1.5.
-    giou, iou = paired_giou(a, torch.tensor([[0.5, 0.0, 1.5, 1.0]]))
-    assert abs(iou.item() - 1 / 3) < 1e-7 and abs(giou.item() - 1 / 3) < 1e-7
 
 
 def test_clip_box_keeps_margin_inside_image():
