@@ -14,10 +14,10 @@ from typing import Any
 import torch
 
 from lib.config import ConfigNode, config_from_dict, load_config
+from lib.config.loader import REPO_ROOT
 from lib.models.checkpoint import read_checkpoint
 from lib.test.tracker import TrackerFactory, load_tracker
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 EMBEDDED_CHECKPOINT = REPO_ROOT / "checkpoints" / "aiatrack_tiny_synthetic.pth.tar"
 TINY_EXPERIMENT = "tiny"
 
