@@ -120,23 +120,24 @@ def test_five_distinct_references(official, step_fixture):
 RUNS = ["lasot", "default", "lasot_cache5_thr0.58"]
 
 
-def _tracker_for_run(cfg, model, run) -> AiATracker:
+def _initialized_run(official, tracker_fixture, run_name):
+    """The recorded run, the video and a tracker set up as the run was (HYPER row, overrides, frame 0)."""
+    cfg, model = official
+    run = tracker_fixture["runs"][run_name]
+    video = tracker_fixture["video_rgb_uint8"].numpy()
     tracker = AiATracker(model, cfg, run["dataset_name"])
     assert list(hyper_for_dataset(cfg, run["dataset_name"])) == run["hyper_from_cfg"]
     assert tracker.num_short + 1 == run["refer_cap"]
     tracker.cache_size, tracker.threshold = run["cache_siz"], run["threshold"]
-    return tracker
+    tracker.initialize(video[0], {"init_bbox": tracker_fixture["init_bbox_xywh"].tolist()})
+    return run, video, tracker
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("run_name", RUNS)
 def test_teacher_forced_video(official, tracker_fixture, run_name):
     """Each frame from the recorded previous state with the recorded memory decision (README section 7)."""
-    cfg, model = official
-    run = tracker_fixture["runs"][run_name]
-    video = tracker_fixture["video_rgb_uint8"].numpy()
-    tracker = _tracker_for_run(cfg, model, run)
-    tracker.initialize(video[0], {"init_bbox": tracker_fixture["init_bbox_xywh"].tolist()})
+    run, video, tracker = _initialized_run(official, tracker_fixture, run_name)
     for t in range(1, len(video)):
         tracker.state = run["prev_state_xywh"][t].tolist()
         assert tracker.memory.selected_indices() == run["refer_cache_indices_used"][t].tolist(), f"frame {t}"
@@ -164,11 +165,7 @@ def test_teacher_forced_video(official, tracker_fixture, run_name):
 @pytest.mark.slow
 @pytest.mark.parametrize("run_name", RUNS)
 def test_free_running_video(official, tracker_fixture, run_name):
-    cfg, model = official
-    run = tracker_fixture["runs"][run_name]
-    video = tracker_fixture["video_rgb_uint8"].numpy()
-    tracker = _tracker_for_run(cfg, model, run)
-    tracker.initialize(video[0], {"init_bbox": tracker_fixture["init_bbox_xywh"].tolist()})
+    run, video, tracker = _initialized_run(official, tracker_fixture, run_name)
     for t in range(1, len(video)):
         output = tracker.track(video[t])
         assert output["cache_updated"] == bool(run["cache_updated"][t]), f"frame {t}"
