@@ -7,6 +7,7 @@ from typing import Any, Mapping
 import yaml
 
 from lib.config.defaults import default_config_dict
+from lib.config.siamattn_defaults import siamattn_default_config_dict
 from lib.config.node import ConfigError, ConfigNode, merge_strict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -40,16 +41,27 @@ def _read_yaml(path: Path) -> Mapping[str, Any]:
     return data
 
 
+DEFAULTS = {"aiatrack": default_config_dict, "siamattn": siamattn_default_config_dict}
+
+
+def defaults_for(tracker: str) -> dict[str, Any]:
+    """The default config dict of a tracker (``aiatrack``, ``siamattn``)."""
+    if tracker not in DEFAULTS:
+        raise ConfigError(f"no configuration defaults for tracker {tracker!r} (known: {', '.join(sorted(DEFAULTS))})")
+    return DEFAULTS[tracker]()
+
+
 def load_config(name_or_path: str | Path | None = None, overrides: Mapping[str, Any] | None = None,
                 tracker: str = "aiatrack") -> ConfigNode:
-    """Defaults, merged with an experiment file (name or path) and then with ``overrides``."""
-    merged = default_config_dict()
+    """Defaults of ``tracker``, merged with an experiment file (name or path) and then with ``overrides``."""
+    merged = defaults_for(tracker)
     if name_or_path is not None:
         path = resolve_experiment(name_or_path, tracker)
         merged = merge_strict(merged, _read_yaml(path), source=str(path))
     if overrides:
         merged = merge_strict(merged, overrides, source="overrides")
-    _validate(merged)
+    if tracker == "aiatrack":
+        _validate(merged)
     return ConfigNode(merged)
 
 
@@ -64,10 +76,11 @@ def _validate(cfg: dict[str, Any]) -> None:
         raise ConfigError("DATA.TRAIN.DATASETS_NAME and DATASETS_RATIO must have the same length")
 
 
-def config_from_dict(data: Mapping[str, Any]) -> ConfigNode:
+def config_from_dict(data: Mapping[str, Any], tracker: str = "aiatrack") -> ConfigNode:
     """Rebuild a config saved with ``ConfigNode.to_dict()`` (e.g. from a checkpoint), strictly."""
-    merged = merge_strict(default_config_dict(), data, source="saved config")
-    _validate(merged)
+    merged = merge_strict(defaults_for(tracker), data, source="saved config")
+    if tracker == "aiatrack":
+        _validate(merged)
     return ConfigNode(merged)
 
 
