@@ -92,7 +92,8 @@ def test_ramp_gives_bin_start_samples_and_drop_then_clamp() -> None:
     ramp = torch.arange(8, dtype=torch.float64).expand(1, 2, 8, 8).contiguous()
     roi = torch.tensor([[0, 0.0, 0.0, 7.0, 7.0]], dtype=torch.float64)
     plain = deform_roi_pool(ramp, roi, None, 1.0, 2)
-    torch.testing.assert_close(plain, torch.tensor([[1.125, 5.0], [1.125, 5.0]], dtype=torch.float64).expand(1, 2, 2, 2))
+    expected = torch.tensor([[1.125, 5.0], [1.125, 5.0]], dtype=torch.float64)
+    torch.testing.assert_close(plain, expected.expand(1, 2, 2, 2))
     offsets = torch.zeros(1, 2, 2, 2, dtype=torch.float64)
     offsets[0, 0, :, 1] = 2.0
     shifted = deform_roi_pool(ramp, roi, offsets, 1.0, 2)

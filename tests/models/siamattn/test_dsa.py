@@ -108,7 +108,8 @@ def test_dcn_offset_layout_and_out_of_range_rule() -> None:
     out = dcn.deform(image, offset)
     for ho in range(5):
         for wo in range(6):
-            expected = _bilinear_or_zero(image[0, 0], ho + offset[0, 8, ho, wo].item(), wo + offset[0, 9, ho, wo].item())
+            h, w = ho + offset[0, 8, ho, wo].item(), wo + offset[0, 9, ho, wo].item()
+            expected = _bilinear_or_zero(image[0, 0], h, w)
             assert out[0, 0, ho, wo].item() == pytest.approx(expected, abs=1e-12), (ho, wo)
 
 
