@@ -10,8 +10,9 @@ def step1_heads(siam_step: dict) -> dict:
     return siam_step["step1"]["net"]["heads"]
 
 
-def test_box_head_stages(official_model, siam_step: dict, step1_heads: dict, check) -> None:
-    ref, fused = step1_heads, siam_step["step1"]["net"]["fusion"]["b_fused"]
+@pytest.mark.parametrize("step", ["step1", "step2"])
+def test_box_head_stages(official_model, siam_step: dict, check, step: str) -> None:
+    ref, fused = siam_step[step]["net"]["heads"], siam_step[step]["net"]["fusion"]["b_fused"]
     head = official_model.bbox_head
     pool = head.roi_pool_b
     with torch.no_grad():
