@@ -26,18 +26,19 @@ def _read_tsv(path: Path) -> list[tuple[str, tuple[int, ...], str, bool]]:
     return rows
 
 
-def test_parameter_counts(official_model: SiamAttn) -> None:
-    assert sum(p.numel() for p in official_model.parameters()) == 140_242_881
-    counts = {name: sum(p.numel() for p in module.parameters()) for name, module in official_model.named_children()}
+def test_parameter_counts(official_architecture: SiamAttn) -> None:
+    model = official_architecture
+    assert sum(p.numel() for p in model.parameters()) == 140_242_881
+    counts = {name: sum(p.numel() for p in module.parameters()) for name, module in model.named_children()}
     assert counts == OFFICIAL_MODULE_PARAMETERS
-    assert sum(b.numel() for b in official_model.buffers()) == 74_719
+    assert sum(b.numel() for b in model.buffers()) == 74_719
 
 
-def test_every_official_key_with_its_shape_and_kind(official_model: SiamAttn, siamattn_dir: Path) -> None:
+def test_every_official_key_with_its_shape_and_kind(official_architecture: SiamAttn, siamattn_dir: Path) -> None:
     rows = _read_tsv(siamattn_dir / "official_state_dict.tsv")
     assert len(rows) == 645
-    state = official_model.state_dict()
-    parameters = dict(official_model.named_parameters())
+    state = official_architecture.state_dict()
+    parameters = dict(official_architecture.named_parameters())
     assert list(state) == [key for key, *_ in rows]                      # same keys, same order
     for key, shape, dtype, is_parameter in rows:
         assert tuple(state[key].shape) == shape, key
