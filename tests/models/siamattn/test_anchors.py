@@ -1,6 +1,7 @@
 """Crop-centred RPN anchors (R3) against hand values and the official tracker constants."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from lib.models.siamattn import crop_anchors
@@ -23,5 +24,6 @@ def test_grid_layout() -> None:
     assert anchors[-1].tolist() == [96, 96, 32, 96]
 
 
+@pytest.mark.reference
 def test_matches_official_tracker_anchors(siam_step: dict) -> None:
     assert torch.equal(crop_anchors(8, RATIOS, [8], 25), siam_step["constants"]["anchors_cxcywh_crop_centered"])

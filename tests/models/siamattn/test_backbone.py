@@ -43,6 +43,7 @@ def test_unknown_backbone_is_rejected() -> None:
         build_backbone("resnet101")
 
 
+@pytest.mark.reference
 def test_template_levels_match_official(official_model, siam_step: dict, check) -> None:
     with torch.no_grad():
         levels = official_model.backbone(siam_step["init"]["z_crop_uint8"].float())
@@ -51,6 +52,7 @@ def test_template_levels_match_official(official_model, siam_step: dict, check) 
         check(ours, ref, check.BACKBONE, f"template level {level}")
 
 
+@pytest.mark.reference
 def test_search_levels_match_official(search_levels: dict, siam_step: dict, check) -> None:
     """Levels 0-1 in full, levels 2-4 on their first 64 channels (all that the fixture stores)."""
     net = siam_step["step1"]["net"]

@@ -34,6 +34,7 @@ def test_parameter_counts(official_architecture: SiamAttn) -> None:
     assert sum(b.numel() for b in model.buffers()) == 74_719
 
 
+@pytest.mark.reference
 def test_every_official_key_with_its_shape_and_kind(official_architecture: SiamAttn, siamattn_dir: Path) -> None:
     rows = _read_tsv(siamattn_dir / "official_state_dict.tsv")
     assert len(rows) == 645
@@ -46,6 +47,7 @@ def test_every_official_key_with_its_shape_and_kind(official_architecture: SiamA
         assert (key in parameters) == is_parameter, key
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("step", ["step1", "step2"])
 def test_track_step_end_to_end(official_model: SiamAttn, siam_step: dict, check, step: str) -> None:
     """From the stored crops only: template features, one track step, both refinements on the stored RoIs."""
