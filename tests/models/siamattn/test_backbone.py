@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lib.models.siamattn.backbone import build_backbone
+from lib.models.siamattn.backbone import build_backbone, level_sizes
 
 
 def test_light_resnet18_level_sizes() -> None:
@@ -19,6 +19,7 @@ def test_light_resnet18_level_sizes() -> None:
         for side, sizes in ((127, [61, 31, 15, 15, 15]), (255, [125, 63, 31, 31, 31])):
             levels = net(torch.zeros(1, 3, side, side))
             assert [tuple(t.shape[1:]) for t in levels] == [(c, s, s) for c, s in zip(channels, sizes)]
+            assert level_sizes(side) == sizes
 
 
 def test_resnet50_geometry_follows_k1() -> None:

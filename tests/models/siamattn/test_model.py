@@ -120,6 +120,14 @@ def test_batch_items_are_independent_and_training_reaches_every_stage(check) -> 
         assert grad is not None and grad.abs().sum() > 0, name
 
 
+def test_pooling_scales_are_the_official_ones(official_architecture: SiamAttn) -> None:
+    """F3/F4: spatial scales 1/(255/25) and 1/(255/63) for the official 255 search crop."""
+    assert official_architecture.bbox_head.roi_pool_b.spatial_scale == 1 / (255 / 25)
+    assert official_architecture.mask_head.roi_pool_m.spatial_scale == 1 / (255 / 63)
+    assert official_architecture.bbox_head.roi_pool_b.out_size == 4
+    assert official_architecture.mask_head.roi_pool_m.out_size == 16
+
+
 def test_official_config_values() -> None:
     model_cfg = load_config(tracker="siamattn").MODEL
     assert model_cfg.BACKBONE.TYPE == "resnet50" and model_cfg.CHANNELS == 256 and model_cfg.MASK is True
