@@ -53,6 +53,7 @@ def _test() -> dict[str, Any]:
     contour area (px^2) below which the polygon falls back to the state box (hard-coded 100 officially).
     """
     return {
+        "EPOCH": 20,  # checkpoint a benchmark run loads by default (the official schedule has 20 epochs)
         "EXEMPLAR_SIZE": 127,
         "INSTANCE_SIZE": 255,
         "BASE_SIZE": 8,

@@ -40,9 +40,11 @@ class SiamAttnTracker(Tracker):
     """SiamAttn on RGB uint8 frames (converted to BGR, as the official tracker reads them with OpenCV).
 
     ``initialize`` takes ``info['init_bbox']`` ([x, y, w, h], or an 8-value polygon on VOT benchmarks);
-    ``track`` returns ``target_bbox`` [cx - w/2, cy - h/2, w, h], ``best_score`` and, with the mask
-    branch, ``target_polygon`` (8 floats). ``center_pos`` and ``size`` (float64) are the state and may be
-    set between frames (teacher forcing).
+    ``track`` returns ``target_bbox`` [cx - w/2, cy - h/2, w, h], ``best_score``, ``best_idx`` (the chosen
+    anchor) and, with the mask branch, ``target_polygon`` (8 floats), ``mask_prob`` (the (M, M) float32
+    mask probabilities of the state box) and ``mask_area_px`` (image pixels above the threshold).
+    ``center_pos`` and ``size`` (float64) are the state and may be set between frames (teacher forcing).
+    Benchmarks named VOT* initialise the VOT way (quirk C1 via ``siamattn_post.initial_state``).
     """
 
     name = "siamattn"
@@ -63,8 +65,8 @@ class SiamAttnTracker(Tracker):
         self.anchors = post.generate_anchors(int(anchor.STRIDE), list(anchor.RATIOS), list(anchor.SCALES),
                                              score_size)
         self.window = post.cosine_window(score_size, len(anchor.RATIOS) * len(anchor.SCALES))
-        self.bbox_stds = [float(v) for v in cfg.MODEL.BBOX.NORMALIZE_STDS]
-        self.bbox_means = [float(v) for v in cfg.MODEL.BBOX.NORMALIZE_MEANS]
+        self.bbox_stds = [float(v) for v in cfg.MODEL.BBOX_NORMALIZE_STDS]
+        self.bbox_means = [float(v) for v in cfg.MODEL.BBOX_NORMALIZE_MEANS]
         self.center_pos: np.ndarray | None = None
         self.size: np.ndarray | None = None
         self.channel_average: np.ndarray | None = None
@@ -81,16 +83,17 @@ class SiamAttnTracker(Tracker):
 
     @torch.no_grad()
     def initialize(self, image: np.ndarray, info: dict[str, Any]) -> dict[str, Any]:
-        """Cache the template features of the region around ``info['init_bbox']``."""
-        self.center_pos, self.size = post.initial_state(info.get("init_bbox", ()), self.vot_style_init)
-        if not (np.all(np.isfinite(self.size)) and np.all(self.size > 0) and np.all(np.isfinite(self.center_pos))):
+        """Cache the template features around ``info['init_bbox']``; returns the box ``init`` received."""
+        init_box = post.official_init_box(info.get("init_bbox", ()), self.vot_style_init)
+        if not (all(np.isfinite(init_box)) and init_box[2] > 0 and init_box[3] > 0):
             raise ValueError(f"init_bbox must be finite with positive width and height, got {info.get('init_bbox')}")
+        self.center_pos, self.size = post.initial_state(init_box)
         bgr = np.ascontiguousarray(image[..., ::-1])
         self.channel_average = np.mean(bgr, axis=(0, 1))
         side = post.template_crop_side(self.size, self.context_amount)
         patch = crop_pysot_subwindow(bgr, self.center_pos, self.exemplar_size, side, self.channel_average)
         self.template = self.model.template_features(self._to_input(patch))
-        return {"target_bbox": self._state_xywh()}
+        return {"target_bbox": init_box}
 
     def _state_xywh(self) -> list[float]:
         cx, cy = self.center_pos
@@ -129,4 +132,5 @@ class SiamAttnTracker(Tracker):
             result["target_polygon"] = post.mask_polygon(mask_in_image, self.mask_threshold, self.center_pos,
                                                          self.size, self.min_polygon_area)
             result["mask_prob"] = mask
+            result["mask_area_px"] = int(np.count_nonzero(mask_in_image > self.mask_threshold))
         return result

@@ -18,15 +18,14 @@ import numpy as np
 import torch
 
 
-def initial_state(box: Sequence[float], vot_style: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Centre (2,) and size (2,) float64 of the first frame, as the official ``tools/test.py`` + ``init``.
+def official_init_box(box: Sequence[float], vot_style: bool) -> list[float]:
+    """The ``[x, y, w, h]`` the official ``tools/test.py`` hands to ``init`` (and reports for frame 0).
 
     ``box`` is ``[x, y, w, h]`` or an 8-value VOT polygon. VOT benchmarks (``vot_style``) turn a
     rectangle into the polygon ``[x, y, x, y+h-1, x+w-1, y+h-1, x+w-1, y]`` and take pysot's
-    ``get_axis_aligned_bbox`` of it (area-preserving for rotated polygons); other benchmarks use the box
-    as given, with centre ``x + w/2``. Either way the box handed to ``init`` is
-    ``[cx - (w-1)/2, cy - (h-1)/2, w, h]`` and ``init`` puts the centre at ``x + (w-1)/2`` (quirk C1),
-    so an axis-aligned VOT box keeps centre ``x + (w-1)/2`` and an OPE box ``x + w/2``.
+    ``get_axis_aligned_bbox`` of it (area-preserving for rotated polygons), which gives back
+    ``[x, y, w, h]`` for a rectangle; other benchmarks take centre ``x + w/2``, which shifts the box by
+    +0.5 px. Either way the result is ``[cx - (w-1)/2, cy - (h-1)/2, w, h]``.
     Raises ValueError for another number of values or an 8-value polygon outside a VOT benchmark.
     """
     values = np.asarray([float(v) for v in box], dtype=np.float64)
@@ -45,8 +44,13 @@ def initial_state(box: Sequence[float], vot_style: bool) -> tuple[np.ndarray, np
         cx, cy = x + w / 2, y + h / 2
     else:
         raise ValueError(f"initial box must be [x, y, w, h] (or an 8-value polygon on VOT), got {list(box)}")
-    x0, y0 = cx - (w - 1) / 2, cy - (h - 1) / 2
-    return np.array([x0 + (w - 1) / 2, y0 + (h - 1) / 2]), np.array([w, h])
+    return [float(v) for v in (cx - (w - 1) / 2, cy - (h - 1) / 2, w, h)]
+
+
+def initial_state(init_box: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Centre (2,) and size (2,) float64 of ``init``: centre ``x + (w-1)/2`` (the "-1" convention, C1)."""
+    x, y, w, h = init_box
+    return np.array([x + (w - 1) / 2, y + (h - 1) / 2]), np.array([w, h], dtype=np.float64)
 
 
 def score_map_size(instance_size: int, exemplar_size: int, stride: int, base_size: int) -> int:

@@ -37,23 +37,27 @@ def _geometry(step: dict) -> post.CropGeometry:
 
 def test_vot_style_initial_state(siamattn_step, siamattn_run):
     init = siamattn_step["init"]
-    center, size = post.initial_state(siamattn_run["init_bbox_xywh"].tolist(), vot_style=True)
+    box = post.official_init_box(siamattn_run["init_bbox_xywh"].tolist(), vot_style=True)
+    assert box == init["init_bbox_xywh_get_axis_aligned"] == [27.0, 116.25, 51.0, 37.5]
+    center, size = post.initial_state(box)
     assert center.tolist() == init["center_pos"].tolist() == [52.0, 134.5]  # x + (w-1)/2 (C1)
     assert size.tolist() == init["size"].tolist()
     assert post.template_crop_side(size, 0.5) == init["s_z"] == 88
-    bbox = [center[0] - size[0] / 2, center[1] - size[1] / 2]
-    assert bbox == [26.5, 115.75]  # reported boxes drop the -1: init box shifted by -0.5 px
 
 
 def test_initial_state_ope_and_rotated_polygon():
-    center, size = post.initial_state([10, 20, 30, 40], vot_style=False)
-    assert center.tolist() == [25.0, 40.0] and size.tolist() == [30.0, 40.0]  # pysot OPE: x + w/2
+    box = post.official_init_box([10, 20, 30, 40], vot_style=False)
+    assert box == [10.5, 20.5, 30.0, 40.0]  # pysot OPE: centre x + w/2, then init's x + (w-1)/2
+    assert post.initial_state(box)[0].tolist() == [25.0, 40.0]
     # A diamond of diagonal 20 around (10, 10): area 200 over a 20x20 bounding box -> s = sqrt(1/2).
-    center, size = post.initial_state([10, 0, 20, 10, 10, 20, 0, 10], vot_style=True)
-    assert center == pytest.approx([10.0, 10.0], abs=1e-12)
-    assert size == pytest.approx([20 / math.sqrt(2) + 1] * 2, abs=1e-12)
+    side = 20 / math.sqrt(2) + 1
+    box = post.official_init_box([10, 0, 20, 10, 10, 20, 0, 10], vot_style=True)
+    assert box == pytest.approx([10 - (side - 1) / 2] * 2 + [side] * 2, abs=1e-12)
+    assert post.initial_state(box)[0] == pytest.approx([10.0, 10.0], abs=1e-12)
     with pytest.raises(ValueError, match="initial box"):
-        post.initial_state([1, 2, 3], vot_style=True)
+        post.official_init_box([1, 2, 3], vot_style=True)
+    with pytest.raises(ValueError, match="initial box"):
+        post.official_init_box([10, 0, 20, 10, 10, 20, 0, 10], vot_style=False)
 
 
 def test_template_crop_and_channel_mean(siamattn_step, frames_bgr):
