@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from lib.config import ConfigNode
+from lib.models.siamattn import crop_anchors
 from lib.test.tracker import siamattn_post as post
 from lib.test.tracker.base import Tracker
 from lib.utils.crop import crop_pysot_subwindow
@@ -62,8 +63,7 @@ class SiamAttnTracker(Tracker):
         anchor = cfg.MODEL.ANCHOR
         score_size = post.score_map_size(self.instance_size, self.exemplar_size, int(anchor.STRIDE),
                                          int(test.BASE_SIZE))
-        self.anchors = post.generate_anchors(int(anchor.STRIDE), list(anchor.RATIOS), list(anchor.SCALES),
-                                             score_size)
+        self.anchors = crop_anchors(int(anchor.STRIDE), list(anchor.RATIOS), list(anchor.SCALES), score_size).numpy()
         self.window = post.cosine_window(score_size, len(anchor.RATIOS) * len(anchor.SCALES))
         self.bbox_stds = [float(v) for v in cfg.MODEL.BBOX_NORMALIZE_STDS]
         self.bbox_means = [float(v) for v in cfg.MODEL.BBOX_NORMALIZE_MEANS]
@@ -121,7 +121,10 @@ class SiamAttnTracker(Tracker):
         raw = self.model.refine_box(outputs["b_fused"], roi)[0].detach().cpu().numpy()
         refined = post.decode_refinement(raw, rpn_box, self.bbox_stds, self.bbox_means)
         lr = post.size_update_rate(selection, score, self.hyper.lr)
-        self.center_pos, self.size = post.update_state(refined, geometry, self.size, lr, image_hw)
+        # A broken network output (NaN/inf) never becomes the state: it would poison every later crop. It is
+        # checked before the clip, whose Python min/max would silently turn a NaN into a border value.
+        if np.all(np.isfinite(refined)) and np.isfinite(lr):
+            self.center_pos, self.size = post.update_state(refined, geometry, self.size, lr, image_hw)
         result: dict[str, Any] = {"target_bbox": self._state_xywh(), "best_score": float(score[best]),
                                   "best_idx": best}
         if getattr(self.model, "mask_enabled", False):

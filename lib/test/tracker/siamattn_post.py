@@ -1,5 +1,5 @@
 """SiamAttn tracker arithmetic outside the network: initial state, anchors, scoring, box selection,
-refinement decoding, state update and the mask's way back into the image.
+refinement decoding, state update and the mask's way back into the image (anchors: ``lib.models.siamattn.crop_anchors``).
 
 Every function reproduces the official SiamAttn tracker (pysot ``SiamRPNTracker`` / ``SiamMaskTracker``
 of msight-tech/research-siamattn) including its numpy-2 dtypes (quirk N1 of the SiamAttn reference README:
@@ -56,25 +56,6 @@ def initial_state(init_box: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
 def score_map_size(instance_size: int, exemplar_size: int, stride: int, base_size: int) -> int:
     """Side of the RPN score map: ``(instance - exemplar) // stride + 1 + base_size`` (25 officially)."""
     return (instance_size - exemplar_size) // stride + 1 + base_size
-
-
-def generate_anchors(stride: int, ratios: Sequence[float], scales: Sequence[float], score_size: int) -> np.ndarray:
-    """Anchors (A * S * S, 4) float32 as (cx, cy, w, h), centres relative to the crop centre (quirk R3).
-
-    Per ratio r and scale s: ``ws = int(sqrt(stride^2 / r))``, ``hs = int(ws * r)``, size
-    ``(ws * s, hs * s)``. Centres run over ``(i - score_size // 2) * stride``; the flat index is
-    ``anchor * S^2 + y * S + x``, the order of the RPN output channels.
-    """
-    sizes = []
-    for ratio in ratios:
-        base_w = int(math.sqrt(stride * stride / ratio))
-        base_h = int(base_w * ratio)
-        sizes.extend((base_w * scale, base_h * scale) for scale in scales)
-    offsets = (np.arange(score_size) - score_size // 2) * stride
-    grid_y, grid_x = np.meshgrid(offsets, offsets, indexing="ij")
-    per_anchor = [np.stack([grid_x.ravel(), grid_y.ravel(), np.full(grid_x.size, w), np.full(grid_x.size, h)], 1)
-                  for w, h in sizes]
-    return np.concatenate(per_anchor, 0).astype(np.float32)
 
 
 def cosine_window(score_size: int, anchor_num: int) -> np.ndarray:

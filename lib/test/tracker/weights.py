@@ -36,9 +36,9 @@ class WeightsChoice:
         return self.checkpoint is None
 
 
-def resolve_config(config: str | dict[str, Any]) -> ConfigNode:
-    """An experiment name or YAML path, or a config dict saved in a checkpoint, as a ConfigNode."""
-    return config_from_dict(config) if isinstance(config, dict) else load_config(config)
+def resolve_config(config: str | dict[str, Any], tracker: str = "aiatrack") -> ConfigNode:
+    """An experiment name or YAML path, or a config dict saved in a checkpoint, as a ``tracker`` ConfigNode."""
+    return config_from_dict(config, tracker) if isinstance(config, dict) else load_config(config, tracker=tracker)
 
 
 def _checkpoint_facts(checkpoint: Path) -> tuple[dict[str, Any] | None, str]:

@@ -46,7 +46,7 @@ def _start(tracker: SiamAttnTracker, tracker_fixture, siamattn_run) -> np.ndarra
 
 
 def _compare_step(out: dict, tracker: SiamAttnTracker, run: dict, t: int) -> bool:
-    """Check frame t's outputs; True when the thresholded masks agree (polygon compared)."""
+    """Check frame t's outputs against the official ones; False when a near tie chose another anchor."""
     if run["pscore_top2_gap"][t] > GAP:
         assert out["best_idx"] == int(run["best_idx"][t]), t
     if out["best_idx"] != int(run["best_idx"][t]):
@@ -57,9 +57,9 @@ def _compare_step(out: dict, tracker: SiamAttnTracker, run: dict, t: int) -> boo
     assert out["best_score"] == pytest.approx(float(run["best_score"][t]), abs=1e-4)
     np.testing.assert_allclose(out["mask_prob"], run["mask_prob_64"][t].numpy(), rtol=0, atol=MASK_TOL,
                                err_msg=str(t))
+    # A mask pixel within ~1e-4 of the threshold may flip (the fixture counts them per frame); a few flipped
+    # pixels do not move the polygon measurably, a larger disagreement could switch its branch.
     assert abs(out["mask_area_px"] - int(run["mask_area_px"][t])) <= 2, t
-    if out["mask_area_px"] != int(run["mask_area_px"][t]):
-        return False
     np.testing.assert_allclose(out["target_polygon"], run["polygon"][t].numpy(), rtol=0, atol=STATE_TOL,
                                err_msg=str(t))
     return True
@@ -68,12 +68,12 @@ def _compare_step(out: dict, tracker: SiamAttnTracker, run: dict, t: int) -> boo
 @pytest.mark.slow
 def test_teacher_forced_video(tracker, tracker_fixture, siamattn_run):
     video = _start(tracker, tracker_fixture, siamattn_run)
-    polygons_compared = 0
+    compared = 0
     for t in range(1, video.shape[0]):
         tracker.center_pos = siamattn_run["center_pos_before"][t].numpy().copy()
         tracker.size = siamattn_run["size_before"][t].numpy().copy()
-        polygons_compared += _compare_step(tracker.track(video[t]), tracker, siamattn_run, t)
-    assert polygons_compared >= 25
+        compared += _compare_step(tracker.track(video[t]), tracker, siamattn_run, t)
+    assert compared >= 25  # near ties (gap < 1e-3 on 5 frames) may go either way, not most of them
 
 
 def test_free_running_while_stable(tracker, tracker_fixture, siamattn_run):
@@ -82,5 +82,25 @@ def test_free_running_while_stable(tracker, tracker_fixture, siamattn_run):
     stable_until = int(np.argmax(gaps[1:] < GAP)) + 1  # first frame whose official choice is a near tie
     assert stable_until >= 3
     for t in range(1, stable_until):
-        out = tracker.track(video[t])
-        assert _compare_step(out, tracker, siamattn_run, t) or t > 1
+        assert _compare_step(tracker.track(video[t]), tracker, siamattn_run, t), t
+
+
+SMALL = {"MODEL": {"BACKBONE": {"TYPE": "resnet18"}, "CHANNELS": 16, "DEFORM_FC_CHANNELS": 16, "FC_CHANNELS": 16,
+                   "MASK": False}}
+
+
+def test_without_mask_branch_and_with_a_broken_box_head():
+    cfg = load_config(overrides=SMALL, tracker="siamattn")
+    with pytest.warns(UserWarning, match="RANDOMLY INITIALISED"):
+        tracker = load_tracker("siamattn", cfg, None)("otb")
+    assert (tracker.hyper.penalty_k, tracker.hyper.window_influence, tracker.hyper.lr) == (0.20, 0.35, 0.50)
+    frame = np.random.default_rng(0).integers(0, 256, (90, 120, 3), dtype=np.uint8)
+    assert tracker.initialize(frame, {"init_bbox": [40, 30, 20, 16]})["target_bbox"] == [40.5, 30.5, 20.0, 16.0]
+    out = tracker.track(frame)
+    assert "target_polygon" not in out and len(out["target_bbox"]) == 4 and np.isfinite(out["target_bbox"]).all()
+    state = (tracker.center_pos.copy(), tracker.size.copy())
+    tracker.model.bbox_head.tail_det_box.bias.data.fill_(float("nan"))
+    out = tracker.track(frame)  # NaN refinement: the state is kept, never poisoned
+    assert tracker.center_pos.tolist() == state[0].tolist() and tracker.size.tolist() == state[1].tolist()
+    with pytest.raises(ValueError, match="init_bbox"):
+        tracker.initialize(frame, {"init_bbox": [1, 2, 0, 4]})
