@@ -1,4 +1,5 @@
-"""tracking/test.py with SiamAttn end to end on a generated OTB-100 root (one real sequence, others stubs)."""
+"""SiamAttn through the entry points: tracking/test.py on a generated OTB-100 root (one real sequence,
+the others stubs) and tracking/video_demo.py on a synthetic clip, with a small random SiamAttn."""
 from __future__ import annotations
 
 import os
@@ -17,6 +18,7 @@ from lib.utils.settings import Settings, save_settings
 from lib.utils.synthetic import render_video
 
 from tracking.test import main
+from tracking.video_demo import main as demo_main
 
 TRACKED = "otb_Deer"  # the shortest OTB sequence (71 frames)
 # A small SiamAttn (mask branch on): the same code paths as the official model at a fraction of the cost.
@@ -50,21 +52,28 @@ def _write_otb(root: Path, stub: Path) -> np.ndarray:
     return tracked
 
 
+@pytest.fixture(scope="module")
+def small_siamattn(tmp_path_factory) -> tuple[Path, Path]:
+    """(experiment YAML, checkpoint in our format) of a small randomly initialised SiamAttn."""
+    folder = tmp_path_factory.mktemp("siamattn")
+    config = folder / "small.yaml"
+    config.write_text(yaml.safe_dump(SMALL_MODEL))
+    torch.manual_seed(0)
+    model = build_siamattn(load_config(config, tracker="siamattn"))
+    checkpoint = folder / "small.pth"
+    torch.save({"net": model.state_dict(), "epoch": 1}, checkpoint)
+    return config, checkpoint
+
+
 @pytest.mark.slow
-def test_siamattn_on_a_generated_otb(tmp_path, capsys):
+def test_siamattn_on_a_generated_otb(tmp_path, capsys, small_siamattn):
+    config, checkpoint = small_siamattn
     stub = tmp_path / "stub.jpg"
     cv2.imwrite(str(stub), np.full((8, 8, 3), 127, dtype=np.uint8))
     gt = _write_otb(tmp_path / "OTB100", stub)
     settings = Settings(otb_dir=str(tmp_path / "OTB100"), results_dir=str(tmp_path / "results"),
                         workspace_dir=str(tmp_path / "work"))
     save_settings(settings, tmp_path / "settings.yaml")
-    config = tmp_path / "small.yaml"
-    config.write_text(yaml.safe_dump(SMALL_MODEL))
-    torch.manual_seed(0)
-    model = build_siamattn(load_config(config, tracker="siamattn"))
-    checkpoint = tmp_path / "small.pth"
-    torch.save({"net": model.state_dict(), "epoch": 1}, checkpoint)
-
     args = ["siamattn", str(config), "--dataset", "otb", "--sequence", TRACKED, "--settings",
             str(tmp_path / "settings.yaml"), "--checkpoint", str(checkpoint), "--no-progress", "--torch-threads", "1"]
     assert main(args) == 0
@@ -75,3 +84,20 @@ def test_siamattn_on_a_generated_otb(tmp_path, capsys):
     # frame 0: the OPE init box of the official tools/test.py (centre x + w/2, reported as x + 0.5), truncated
     np.testing.assert_array_equal(rows[0], np.trunc(gt[0] + [0.5, 0.5, 0, 0]))
     assert (rows[1:, 2:] >= 10).all() and (rows[1:, 2] <= 159).all() and (rows[1:, 3] <= 119).all()
+
+
+def test_video_demo_runs_siamattn(synthetic_videos, small_siamattn, tmp_path, capsys):
+    config, checkpoint = small_siamattn
+    video = synthetic_videos[0]
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for index, frame in enumerate(video.frames):
+        cv2.imwrite(str(folder / f"{index:05d}.png"), frame[..., ::-1])
+    box = ",".join(str(int(v)) for v in video.boxes_xywh[0])
+    output = tmp_path / "tracked.mp4"
+    assert demo_main([str(folder), "--tracker", "siamattn", "--config", str(config), "--checkpoint", str(checkpoint),
+                      "--init-bbox", box, "--output", str(output), "--no-progress"]) == 0
+    assert "SiamAttn weights from" in capsys.readouterr().out
+    boxes = np.loadtxt(output.with_suffix(".txt"), delimiter=",")
+    assert boxes.shape == (len(video), 4) and np.isfinite(boxes).all()
+    np.testing.assert_allclose(boxes[0], video.boxes_xywh[0] + [0.5, 0.5, 0, 0], atol=0.005)  # OPE init box
