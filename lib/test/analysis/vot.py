@@ -271,7 +271,10 @@ def evaluate_multistart(sequences: list[Sequence], root: str | Path, stack: VotS
     curve = np.divide(eao_sum, eao_weight, out=np.zeros(stack.high), where=eao_weight > 0)
     scores = {"A": float((acc * useful).sum() / useful.sum()) if useful.sum() else 0.0,
               "R": float((rob * lengths).sum() / lengths.sum()), "EAO": _eao(curve, stack)}
-    return VotEvaluation(label or root.name, stack, scores, per_sequence, curve)
+    longest = int(max(s["frames"] for s in per_sequence.values()))
+    notes = [f"sequences of at most {longest} frames: beyond that only failed runs shape the EAO interval "
+             f"{stack.low}..{stack.high}"] if longest <= stack.high else []
+    return VotEvaluation(label or root.name, stack, scores, per_sequence, curve, notes)
 
 
 def evaluate(sequences: list[Sequence], root: str | Path, stack: VotStack, label: str = "") -> VotEvaluation:
