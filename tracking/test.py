@@ -41,6 +41,13 @@ def _non_negative(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("tracker", choices=sorted(TRACKERS), help="tracker name")
@@ -63,7 +70,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--settings", default=None, help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
     parser.add_argument("--results-dir", default=None, help="override the results root of the settings")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--repetitions", type=int, default=1,
+    parser.add_argument("--repetitions", type=_positive, default=1,
                         help="VOT supervised runs per sequence (default 1: enough for deterministic trackers)")
     parser.add_argument("--init", default="area", choices=INIT_METHODS,
                         help="VOT: box from a polygon, area-preserving (default) or the min-max hull")
