@@ -7,7 +7,7 @@ Examples::
     python tracking/analysis_results.py --results mine=out/aiatrack/baseline theirs=/data/other --dataset uav
     python tracking/analysis_results.py --tracker aiatrack --param baseline --dataset lasot --protocol lasot-toolkit
     python tracking/analysis_results.py --tracker aiatrack --param baseline --dataset vot18 --protocol vot
-    python tracking/analysis_results.py --results toolkit=vot-ws/results/aiatrack/baseline --dataset vot20 --protocol vot
+    python tracking/analysis_results.py --results tk=vot-ws/results/aiatrack/baseline --dataset vot20 --protocol vot
 
 Protocols (--protocol):
   aiatrack       the official AiATrack analysis (default; AUC over 21 strict thresholds, P at 20 px,

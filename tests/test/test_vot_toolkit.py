@@ -94,13 +94,13 @@ def _toolkit(python: Path, *args: str, cwd: Path) -> None:
 
 
 def _workspace(root: Path, region: str, stack: str) -> Path:
-    videos = render_videos(3, 2, num_frames=30, height=120, width=160, min_size=20, max_size=60)
+    videos = render_videos(3, 1, num_frames=30, height=120, width=160, min_size=20, max_size=60)
     write_vot(root, videos, region, anchor_spacing=10 if region == "mask" else 0)
     (root / "stack.yaml").write_text(stack)
     (root / "config.yaml").write_text(f"registry:\n- ./trackers.ini\nstack: {root.resolve() / 'stack.yaml'}\n")
-    (root / "trackers.ini").write_text(
-        "[aiatrack]\nlabel = aiatrack\nprotocol = traxpython\ncommand = lib.test.vot_trax\n"
-        f"paths = {REPO_ROOT}\npython = {sys.executable}\nenv_OMP_WAIT_POLICY = PASSIVE\n")
+    template = (REPO_ROOT / "tracking" / "vot_trackers.ini").read_text()  # the template users copy
+    (root / "trackers.ini").write_text(template.replace("paths = ..", f"paths = {REPO_ROOT}")
+                                       .replace("/path/to/repo/.venv/bin/python", sys.executable))
     return root
 
 
@@ -133,7 +133,7 @@ def test_supervised_toolkit_equals_native(toolkit_python, tmp_path):
     _toolkit(toolkit_python, "evaluate", "--workspace", str(workspace), "aiatrack", cwd=workspace)
     sequences = _native_run(workspace, tmp_path / "native", SupervisedTask())
     toolkit_dir = workspace / "results" / "aiatrack" / "baseline"
-    assert _same_trajectories(tmp_path / "native", toolkit_dir) == 2
+    assert _same_trajectories(tmp_path / "native", toolkit_dir) == 1
     codes = [line for p in toolkit_dir.glob("*/*.txt") for line in p.read_text().splitlines() if line == "2"]
     assert codes, "the synthetic set is meant to make the tracker fail at least once (re-initialisation path)"
 
@@ -151,7 +151,7 @@ def test_multistart_toolkit_equals_native(toolkit_python, tmp_path):
     _toolkit(toolkit_python, "evaluate", "--workspace", str(workspace), "aiatrack", cwd=workspace)
     sequences = _native_run(workspace, tmp_path / "native", MultistartTask())
     toolkit_dir = workspace / "results" / "aiatrack" / "baseline"
-    assert _same_trajectories(tmp_path / "native", toolkit_dir) == 8  # anchors 0, 10, 20, 29 in two sequences
+    assert _same_trajectories(tmp_path / "native", toolkit_dir) == 4  # anchors 0, 10, 20, 29
 
     (eao,), (curve,), (ar,) = _toolkit_results(toolkit_python, workspace)
     ours = evaluate(sequences, toolkit_dir, load_stack(str(workspace / "stack.yaml")))
@@ -176,7 +176,7 @@ def test_region_overlap_equals_the_toolkit_on_random_regions(toolkit_python, tmp
             return f"m{rng.integers(-10, 50)},{rng.integers(-10, 50)},{w},{h}," + ",".join(map(str, runs))
         return str(int(rng.integers(3)))
 
-    cases = [(region(), region(), bool(rng.random() < 0.8)) for _ in range(1500)]
+    cases = [(region(), region(), bool(rng.random() < 0.8)) for _ in range(500)]
     (tmp_path / "cases.json").write_text(json.dumps(cases))
     script = ("import json,sys; from vot.region.io import parse_region as p; from vot.region import calculate_overlap "
               "as o; c=json.load(open(sys.argv[1])); "

@@ -27,7 +27,7 @@ import numpy as np
 
 from lib.test.analysis.vot_overlap import region_overlap
 from lib.test.evaluation.sequence import Sequence
-from lib.test.evaluation.vot import MaskRegion, PolygonRegion, RectangleRegion, Region, SpecialRegion, region_box
+from lib.test.evaluation.vot import PolygonRegion, RectangleRegion, Region, SpecialRegion, region_box
 from lib.test.evaluation.vot_results import (FAILURE, INITIALIZATION, UNKNOWN, as_reported, multistart_name,
                                              supervised_name, toolkit_region, trajectory_exists, write_trajectory)
 from lib.test.tracker import TrackerFactory
@@ -112,7 +112,8 @@ def run_supervised(factory: TrackerFactory, sequence: Sequence, dataset_name: st
 def anchor_runs(sequence: Sequence) -> list[tuple[int, bool]]:
     """(0-based anchor frame, backward?) for every forward then every backward anchor, as the toolkit orders them."""
     anchors = np.asarray(sequence.extra.get("anchors", ()), dtype=np.float64)
-    runs = [(int(i), False) for i in np.flatnonzero(anchors > 0)] + [(int(i), True) for i in np.flatnonzero(anchors < 0)]
+    runs = [(int(i), False) for i in np.flatnonzero(anchors > 0)]
+    runs += [(int(i), True) for i in np.flatnonzero(anchors < 0)]
     if not runs:
         raise ValueError(f"sequence {sequence.name}: no anchors (anchor.value) for the multistart experiment")
     return runs
