@@ -21,7 +21,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -30,7 +30,7 @@ from lib.test.evaluation.sequence import Sequence
 from lib.test.evaluation.vot import PolygonRegion, RectangleRegion, Region, SpecialRegion, region_box
 from lib.test.evaluation.vot_results import (FAILURE, INITIALIZATION, UNKNOWN, as_reported, multistart_name,
                                              supervised_name, toolkit_region, trajectory_exists, write_trajectory)
-from lib.test.tracker import TrackerFactory
+from lib.test.tracker import Tracker, TrackerFactory
 from lib.utils.image import read_image
 
 INIT_METHODS = ("area", "hull")
@@ -68,13 +68,14 @@ def output_region(output: dict[str, Any], polygon: bool) -> Region:
     return RectangleRegion(*(float(v) for v in output["target_bbox"]))
 
 
-def _timed(call, *args) -> tuple[dict[str, Any], float]:
+def _timed(call: Callable[..., dict[str, Any]], *args: Any) -> tuple[dict[str, Any], float]:
     start = time.perf_counter()
     result = call(*args)
     return result, time.perf_counter() - start
 
 
-def _start(factory: TrackerFactory, dataset_name: str, frame: str, region: Region, method: str):
+def _start(factory: TrackerFactory, dataset_name: str, frame: str, region: Region,
+           method: str) -> tuple[Tracker, float, np.ndarray]:
     """A fresh tracker initialised on ``frame``; (tracker, seconds, image (H, W, 3))."""
     image = read_image(frame)
     tracker = factory(dataset_name)
