@@ -6,6 +6,8 @@ Examples::
     python tracking/analysis_results.py --tracker aiatrack --param baseline baseline_got --dataset lasot --per-sequence
     python tracking/analysis_results.py --results mine=out/aiatrack/baseline theirs=/data/other --dataset uav
     python tracking/analysis_results.py --tracker aiatrack --param baseline --dataset lasot --protocol lasot-toolkit
+    python tracking/analysis_results.py --tracker aiatrack --param baseline --dataset vot18 --protocol vot
+    python tracking/analysis_results.py --results tk=vot-ws/results/aiatrack/baseline --dataset vot20 --protocol vot
 
 Protocols (--protocol):
   aiatrack       the official AiATrack analysis (default; AUC over 21 strict thresholds, P at 20 px,
@@ -14,6 +16,9 @@ Protocols (--protocol):
   got10k-otb     the got10k toolkit's OTB/NfS/UAV123 experiments
   got10k         the got10k toolkit's GOT-10k experiment (AO, SR0.5, SR0.75, fps; for got10k_val)
   trackingnet    the TrackingNet devkit (areas under the curves; for TrackingNet TRAIN_k splits)
+  vot            the VOT toolkit's A, R and EAO (vot16/vot18: supervised, vot20: multistart; --stack picks
+                 another stack or a toolkit stack YAML); reads our trajectories or the toolkit's results
+                 folder (results/<tracker>/<experiment>); the EAO curve goes to <plot-dir>/<dataset>_vot_eao.png
 The printed table and the plot titles name the protocol that produced the numbers. GOT-10k test and
 TrackingNet test withhold their ground truth: pack them with tracking/pack_submission.py instead.
 """
@@ -28,6 +33,8 @@ from lib.test.analysis.metrics import MetricError
 from lib.test.analysis.plots import plot_all
 from lib.test.analysis.protocols import PROTOCOLS, get_protocol
 from lib.test.analysis.report import per_sequence_report, summary_report, write_json
+from lib.test.analysis.vot import DATASET_STACKS, evaluate as evaluate_vot, load_stack
+from lib.test.analysis.vot_report import plot_eao_curve, vot_per_sequence, vot_summary, write_vot_json
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
 from lib.utils.settings import Settings, load_settings
@@ -46,12 +53,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--merge-runs", action="store_true",
                         help="average the runs given by --run-id per sequence (official merge_results; the "
                              "got10k protocol pools them like the toolkit's repetitions)")
-    parser.add_argument("--dataset", required=True, choices=sorted(n for n in BENCHMARKS if n != "vot20"),
-                        help="benchmark whose ground truth is used")
+    parser.add_argument("--dataset", required=True, choices=sorted(BENCHMARKS),
+                        help="benchmark whose ground truth is used (vot16/vot18/vot20 with --protocol vot)")
     parser.add_argument("--split", default=None, help="benchmark split where it has several")
     parser.add_argument("--sequence", nargs="+", default=None, help="evaluate only these sequences")
-    parser.add_argument("--protocol", default="aiatrack", choices=sorted(PROTOCOLS),
+    parser.add_argument("--protocol", default="aiatrack", choices=sorted([*PROTOCOLS, "vot"]),
                         help="evaluation rules (default: aiatrack, the official AiATrack analysis)")
+    parser.add_argument("--stack", default=None,
+                        help="VOT stack name (vot2016, vot2018, vot2020, ...) or toolkit stack YAML "
+                             "(default: the dataset's own)")
     parser.add_argument("--plot-dir", type=Path, default=None,
                         help="folder for the PNG plots (default: <result_plots_dir>/<dataset>)")
     parser.add_argument("--no-plots", action="store_true", help="print the table only")
@@ -69,7 +79,39 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--tracker needs --param")
     if args.results and (args.run_id or args.merge_runs):
         parser.error("--run-id and --merge-runs go with --tracker/--param")
+    if (args.protocol == "vot") != (args.dataset in DATASET_STACKS):
+        parser.error(f"--protocol vot goes with the VOT datasets ({', '.join(DATASET_STACKS)}) and they with it")
+    if args.protocol == "vot" and args.merge_runs:
+        parser.error("--merge-runs does not apply to VOT (repetitions are read from each result folder)")
     return args
+
+
+def vot_main(args: argparse.Namespace, settings: Settings) -> int:
+    """``--protocol vot``: A/R/EAO of every result folder, table, optional per-sequence rows, JSON, EAO plot."""
+    try:
+        stack = load_stack(args.stack or DATASET_STACKS[args.dataset])
+        sequences = load_benchmark(args.dataset, settings, args.split, args.sequence)
+        evaluations = []
+        for source in result_sources(args, settings):
+            folder = source.directories[0]
+            if args.tracker:  # tracking/test.py writes VOT runs below <param>/<dataset>
+                folder = folder / args.dataset
+            if not folder.is_dir():
+                raise FileNotFoundError(f"result folder {folder} does not exist")
+            evaluations.append(evaluate_vot(sequences, folder, stack, source.label))
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(vot_summary(evaluations, args.dataset))
+    if args.per_sequence:
+        print()
+        print(vot_per_sequence(evaluations))
+    if args.json:
+        print(f"json: {write_vot_json(evaluations, args.dataset, args.json)}")
+    if not args.no_plots:
+        plot_dir = args.plot_dir or Path(settings.result_plots_dir) / args.dataset
+        print(f"plot: {plot_eao_curve(evaluations, args.dataset, plot_dir / f'{args.dataset}_vot_eao.png')}")
+    return 0
 
 
 def result_sources(args: argparse.Namespace, settings: Settings) -> list[ResultSource]:
@@ -95,6 +137,13 @@ def result_sources(args: argparse.Namespace, settings: Settings) -> list[ResultS
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.protocol == "vot":
+        try:
+            settings = load_settings(args.settings, {"results_dir": args.results_dir})
+        except (FileNotFoundError, ValueError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        return vot_main(args, settings)
     protocol = get_protocol(args.protocol)
     try:
         settings = load_settings(args.settings, {"results_dir": args.results_dir})

@@ -2,7 +2,8 @@
 
 Entries of an existing file are kept unless given again (``--fresh`` starts from the defaults).
 ``--data-root DIR`` fills every dataset root with its conventional sub-folder of DIR (LaSOT/,
-GOT10k/, TrackingNet/, COCO/, NFS30/, OTB100/, UAV123/, vot2020/, *_lmdb/); explicit flags win over it.
+GOT10k/, TrackingNet/, COCO/, NFS30/, OTB100/, UAV123/, vot2016/, vot2018/, vot2020/, *_lmdb/);
+explicit flags win over it.
 At run time each entry can still be overridden by the environment variable AIATRACK_<NAME>.
 
 Examples:
@@ -28,6 +29,8 @@ DATA_ROOT_SUBFOLDERS = {
     "nfs_dir": "NFS30",
     "otb_dir": "OTB100",
     "uav_dir": "UAV123",
+    "vot16_dir": "vot2016",
+    "vot18_dir": "vot2018",
     "vot20_dir": "vot2020",
     "lasot_lmdb_dir": "lasot_lmdb",
     "got10k_lmdb_dir": "got10k_lmdb",

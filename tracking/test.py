@@ -4,6 +4,11 @@ Example::
 
     python tracking/test.py aiatrack baseline --dataset lasot --threads 2
     python tracking/test.py aiatrack baseline --dataset got10k_test --checkpoint AIATRACK_ep0500.pth.tar
+    python tracking/test.py aiatrack baseline --dataset vot18 --threads 4
+
+VOT benchmarks run the toolkit's experiments (vot16/vot18: supervised with re-initialisation; vot20:
+multistart from every anchor) and write ``<seq>/<seq>_001.txt``-style trajectories to
+``<results_dir>/<tracker>/<param>/<dataset>/`` (score them with analysis_results.py --protocol vot).
 
 Results go to ``<results_dir>/<tracker>/<param>[_<id>]/`` (settings file or ``--results-dir``); sequences
 whose result file exists are skipped, so re-running the same command resumes an interrupted run.
@@ -18,7 +23,8 @@ from lib.config import ConfigError, load_config, resolve_experiment
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
 from lib.test.tracker import TRACKERS
-from lib.test.evaluation.runner import RunSummary, TrackerLoadError, TrackerSpec, run_benchmark
+from lib.test.evaluation.runner import OnePassTask, RunSummary, TrackerLoadError, TrackerSpec, run_benchmark
+from lib.test.evaluation.vot_runner import INIT_METHODS, vot_task
 from lib.utils.settings import Settings, load_settings
 
 
@@ -32,6 +38,13 @@ def _non_negative(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return value
 
 
@@ -57,6 +70,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--settings", default=None, help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
     parser.add_argument("--results-dir", default=None, help="override the results root of the settings")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--repetitions", type=_positive, default=1,
+                        help="VOT supervised runs per sequence (default 1: enough for deterministic trackers)")
+    parser.add_argument("--init", default="area", choices=INIT_METHODS,
+                        help="VOT: box from a polygon, area-preserving (default) or the min-max hull")
     return parser.parse_args(argv)
 
 
@@ -97,12 +114,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out_dir = result_dir(settings, args.tracker, Path(args.param).stem, args.run_id)
+    task = vot_task(args.dataset, args.repetitions, args.init)
+    if task is not None:
+        out_dir = out_dir / args.dataset
     spec = TrackerSpec(args.tracker, str(config_path), str(checkpoint), args.device)
     print(f"{args.tracker}/{Path(args.param).stem} on {args.dataset}: {len(sequences)} sequence(s), "
           f"weights {checkpoint}")
     try:
         summary = run_benchmark(spec, sequences, args.dataset, out_dir, num_workers=args.threads,
-                                torch_threads=args.torch_threads, progress=not args.no_progress)
+                                torch_threads=args.torch_threads, progress=not args.no_progress,
+                                task=task or OnePassTask())
     except TrackerLoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -33,6 +33,8 @@ class Settings:
     nfs_dir: str = ""
     otb_dir: str = ""
     uav_dir: str = ""
+    vot16_dir: str = ""
+    vot18_dir: str = ""
     vot20_dir: str = ""
     lasot_lmdb_dir: str = ""
     got10k_lmdb_dir: str = ""

@@ -277,3 +277,51 @@ def write_lasot(root: str | Path, videos: Iterable[SyntheticVideo]) -> list[str]
         (seq_dir / "nlp.txt").write_text(f"a checkered {video.object_class} {video.motion} over clutter\n")
         names.append(name)
     return names
+
+
+VOT_REGIONS = ("polygon", "mask", "rectangle")
+
+
+def _vot_region(box: np.ndarray, kind: str) -> str:
+    """A box as a VOT ground-truth line: a slightly skewed quadrilateral, an RLE mask or the rectangle."""
+    x, y, w, h = (float(v) for v in box)
+    if kind == "rectangle":
+        return f"{x:.2f},{y:.2f},{w:.2f},{h:.2f}"
+    if kind == "polygon":  # corners nudged by fractions of a pixel, so rounding matters
+        corners = [(x + 0.25, y), (x + w, y + 0.5), (x + w - 0.25, y + h), (x, y + h - 0.5)]
+        return ",".join(f"{cx:.2f},{cy:.2f}" for cx, cy in corners)
+    width, height = int(w), int(h)
+    return f"m{int(x)},{int(y)},{width},{height},0,{width * height}"
+
+
+def write_vot(root: str | Path, videos: Iterable[SyntheticVideo], region: str = "polygon",
+              anchor_spacing: int = 0) -> list[str]:
+    """Write videos as a VOT toolkit workspace dataset ``root/sequences/`` (BENCHMARKS.md 1.8); returns names.
+
+    ``region``: ground truth as ``polygon`` (VOT2016-2019 style), ``mask`` (VOT2020) or ``rectangle``.
+    ``anchor_spacing`` > 0 writes ``anchor.value`` with anchors at frames 0, k, 2k, ... alternating
+    forward (1) and backward (-1) after frame 0 (a backward anchor needs a frame before it, so the
+    last frame is always a backward anchor too). Tags ``occlusion`` mark partly hidden targets.
+    """
+    if region not in VOT_REGIONS:
+        raise ValueError(f"VOT region must be one of {VOT_REGIONS}, got {region!r}")
+    seq_root = Path(root) / "sequences"
+    seq_root.mkdir(parents=True, exist_ok=True)
+    names = []
+    for video in videos:
+        seq_dir = seq_root / video.name
+        _write_jpegs(seq_dir / "color", video.frames, "%08d.jpg")
+        (seq_dir / "groundtruth.txt").write_text(_lines(_vot_region(box, region) for box in video.boxes_xywh))
+        (seq_dir / "sequence").write_text(_lines(["channels.color=color/%08d.jpg", "fps=30", "format=default",
+                                                  f"name={video.name}"]))
+        (seq_dir / "occlusion.tag").write_text(_lines((video.cover < 8).astype(int)))
+        if anchor_spacing > 0:
+            anchors = np.zeros(len(video), dtype=int)
+            for k, frame in enumerate(range(0, len(video), anchor_spacing)):
+                anchors[frame] = 1 if k % 2 == 0 else -1
+            if len(video) > 1:
+                anchors[-1] = -1
+            (seq_dir / "anchor.value").write_text(_lines(anchors))
+        names.append(video.name)
+    (seq_root / "list.txt").write_text(_lines(names))
+    return names

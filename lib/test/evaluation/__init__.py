@@ -50,6 +50,10 @@ BENCHMARKS: dict[str, Benchmark] = {
     "nfs": Benchmark("nfs_dir", {"test": nfs.load_nfs}, "NfS 30 fps (100 sequences, pytracking layout)", nfs.LAYOUT),
     "otb": Benchmark("otb_dir", {"test": otb.load_otb}, "OTB-100 (100 sequences)", otb.LAYOUT),
     "uav": Benchmark("uav_dir", {"test": uav.load_uav}, "UAV123 (123 sequences)", uav.LAYOUT),
+    "vot16": Benchmark("vot16_dir", {"test": vot.load_vot}, "VOT2016 (60 sequences, polygon ground truth)",
+                       vot.LAYOUT),
+    "vot18": Benchmark("vot18_dir", {"test": vot.load_vot}, "VOT-ST2018 (60 sequences, polygon ground truth)",
+                       vot.LAYOUT),
     "vot20": Benchmark("vot20_dir", {"test": vot.load_vot}, "VOT2020 short-term (60 sequences)", vot.LAYOUT),
 }
 

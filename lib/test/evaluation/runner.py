@@ -10,7 +10,7 @@ import multiprocessing as mp
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Protocol
 
 import numpy as np
 import torch
@@ -90,14 +90,39 @@ def track_sequence(tracker_factory: TrackerFactory, sequence: Sequence,
     return boxes, times
 
 
+class SequenceTask(Protocol):
+    """What the runner does with one sequence (must be picklable: workers receive it)."""
+
+    def done(self, result_dir: str | Path, sequence: Sequence) -> bool:
+        """Whether the results of ``sequence`` are complete (the runner then skips it)."""
+
+    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str,
+            result_dir: str | Path) -> tuple[int, float]:
+        """Track and write the results of ``sequence``; frames tracked and tracker seconds."""
+
+
+@dataclass(frozen=True)
+class OnePassTask:
+    """One run from the first-frame box, written in the official box-file layout (the default task)."""
+
+    def done(self, result_dir: str | Path, sequence: Sequence) -> bool:
+        return sequence_results_exist(result_dir, sequence)
+
+    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str,
+            result_dir: str | Path) -> tuple[int, float]:
+        boxes, times = track_sequence(factory, sequence, dataset_name)
+        write_sequence_results(result_dir, sequence, boxes, times)
+        return len(sequence), float(times.sum())
+
+
 # Per-process state of a worker (set once by ``_init_worker``).
 _WORKER: dict = {}
 
 
 def _init_worker(spec: TrackerSpec, devices: mp.Queue, torch_threads: int, dataset_name: str,
-                 result_dir: str) -> None:
+                 result_dir: str, task: SequenceTask) -> None:
     torch.set_num_threads(torch_threads)
-    _WORKER.update(dataset_name=dataset_name, result_dir=result_dir)
+    _WORKER.update(dataset_name=dataset_name, result_dir=result_dir, task=task)
     try:
         _WORKER["factory"] = _build(spec, devices.get())
     except TrackerLoadError as exc:  # raised here, the pool would respawn workers forever
@@ -114,17 +139,17 @@ def _build(spec: TrackerSpec, device: str) -> TrackerFactory:
 def _run_in_worker(sequence: Sequence) -> SequenceOutcome:
     if "error" in _WORKER:
         return SequenceOutcome(sequence.name, error=_WORKER["error"], fatal=True)
-    return _run_and_save(_WORKER["factory"], sequence, _WORKER["dataset_name"], _WORKER["result_dir"])
+    return _run_and_save(_WORKER["factory"], sequence, _WORKER["dataset_name"], _WORKER["result_dir"],
+                         _WORKER["task"])
 
 
 def _run_and_save(factory: TrackerFactory, sequence: Sequence, dataset_name: str,
-                  result_dir: str | Path) -> SequenceOutcome:
+                  result_dir: str | Path, task: SequenceTask) -> SequenceOutcome:
     try:
-        boxes, times = track_sequence(factory, sequence, dataset_name)
-        write_sequence_results(result_dir, sequence, boxes, times)
+        frames, seconds = task.run(factory, sequence, dataset_name, result_dir)
     except Exception as exc:  # one broken sequence must not stop the benchmark; reported at the end
         return SequenceOutcome(sequence.name, error=f"{type(exc).__name__}: {exc}")
-    return SequenceOutcome(sequence.name, len(sequence), float(times.sum()))
+    return SequenceOutcome(sequence.name, frames, seconds)
 
 
 def worker_devices(device: str, num_workers: int) -> list[str]:
@@ -136,21 +161,23 @@ def worker_devices(device: str, num_workers: int) -> list[str]:
 
 
 def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: str, result_dir: str | Path,
-                  num_workers: int = 0, torch_threads: int | None = None, progress: bool = True) -> RunSummary:
+                  num_workers: int = 0, torch_threads: int | None = None, progress: bool = True,
+                  task: SequenceTask = OnePassTask()) -> RunSummary:
     """Track every sequence without results in ``result_dir``; ``num_workers`` 0 = in this process.
 
     Raises :class:`TrackerLoadError` when the tracker cannot be built; a sequence that fails (e.g. an
     unreadable frame) is reported in the summary and the others go on.
 
     ``dataset_name`` selects the tracker's hyper-parameters (e.g. 'lasot'). ``torch_threads`` = intra-op
-    threads per worker (default: the CPU cores divided among the workers).
+    threads per worker (default: the CPU cores divided among the workers). ``task`` says how a sequence
+    is run and stored (default: one pass, official box files; VOT protocols bring their own).
     """
     if num_workers < 0:
         raise ValueError(f"num_workers must be >= 0 (0 = in this process), got {num_workers}")
     summary = RunSummary()
     pending = []
     for sequence in sequences:
-        if sequence_results_exist(result_dir, sequence):
+        if task.done(result_dir, sequence):
             summary.skipped.append(sequence.name)
         else:
             pending.append(sequence)
@@ -158,7 +185,7 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
         torch_threads = max(1, (mp.cpu_count() or 1) // max(num_workers, 1))
     start = time.perf_counter()
     with tqdm(total=len(pending), desc=f"{spec.name} on {dataset_name}", unit="seq", disable=not progress) as bar:
-        for outcome in _outcomes(spec, pending, dataset_name, str(result_dir), num_workers, torch_threads):
+        for outcome in _outcomes(spec, pending, dataset_name, str(result_dir), num_workers, torch_threads, task):
             if outcome.fatal:
                 raise TrackerLoadError(outcome.error)
             (summary.failed if outcome.error else summary.done).append(outcome)
@@ -169,7 +196,7 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
 
 
 def _outcomes(spec: TrackerSpec, pending: list[Sequence], dataset_name: str, result_dir: str, num_workers: int,
-              torch_threads: int) -> Iterator[SequenceOutcome]:
+              torch_threads: int, task: SequenceTask) -> Iterator[SequenceOutcome]:
     """Outcomes of the pending sequences as they finish (in this process or in a pool of workers)."""
     if not pending:
         return
@@ -179,7 +206,7 @@ def _outcomes(spec: TrackerSpec, pending: list[Sequence], dataset_name: str, res
         try:
             factory = _build(spec, spec.device)
             for sequence in pending:
-                yield _run_and_save(factory, sequence, dataset_name, result_dir)
+                yield _run_and_save(factory, sequence, dataset_name, result_dir, task)
         finally:
             torch.set_num_threads(previous_threads)
         return
@@ -188,5 +215,5 @@ def _outcomes(spec: TrackerSpec, pending: list[Sequence], dataset_name: str, res
     for device in worker_devices(spec.device, num_workers):
         devices.put(device)
     workers = min(num_workers, len(pending))
-    with context.Pool(workers, _init_worker, (spec, devices, torch_threads, dataset_name, result_dir)) as pool:
+    with context.Pool(workers, _init_worker, (spec, devices, torch_threads, dataset_name, result_dir, task)) as pool:
         yield from pool.imap_unordered(_run_in_worker, pending)

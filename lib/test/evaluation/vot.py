@@ -1,4 +1,5 @@
-"""VOT2020 short-term (VOT-ST2020, 60 sequences) as laid out by the VOT toolkit. Spec: BENCHMARKS.md 1.8.
+"""VOT short-term sequences as laid out by the VOT toolkit (VOT2016/2018 polygons, VOT2020 masks). Spec:
+BENCHMARKS.md 1.8.
 
 Ground-truth regions (masks in VOT2020; rectangles and polygons are read too) are kept in
 ``extra["regions"]``; ``ground_truth_xywh`` holds their bounding boxes: the tight box of the mask
@@ -117,13 +118,13 @@ def region_box(region: Region) -> np.ndarray:
 
 
 def load_vot(root: Path, sequences: Iterable[str] | None = None) -> list[Sequence]:
-    """VOT sequences listed in ``<root>/list.txt`` (or ``<root>/sequences/list.txt``), dataset tag ``vot``."""
+    """VOT sequences listed in ``<root>/list.txt`` (or ``<root>/sequences/list.txt``), dataset tag ``vot`` (VOT2016, 2018 and 2020 alike)."""
     if not (root / "list.txt").is_file() and (root / "sequences" / "list.txt").is_file():
         root = root / "sequences"
     names = select_names(read_name_list(require_file(root / "list.txt", "sequence list", LAYOUT)), sequences,
-                         "VOT2020")
+                         "VOT")
     dirs = {name: root / name for name in names}
-    require_sequence_dirs(dirs, "VOT2020", root, LAYOUT)
+    require_sequence_dirs(dirs, "VOT", root, LAYOUT)
     return [_load_sequence(name, dirs[name]) for name in names]
 
 

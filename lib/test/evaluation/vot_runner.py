@@ -1,0 +1,206 @@
+"""VOT experiments run natively: supervised (reset-based, VOT2016-2019) and multistart (anchor-based, VOT2020+).
+
+Both follow vot-toolkit 0.7.x (``vot/experiment/multirun.py``, ``vot/experiment/multistart.py``) so that
+the trajectories they write equal the toolkit's for the same deterministic tracker:
+
+* **supervised**: initialise on the ground truth of frame 0; a frame whose (TraX-rounded) region
+  overlaps the ground truth by ``<= failure_overlap`` (0) is a failure (code 2); the tracker is
+  re-initialised ``skip_initialize`` (5) frames later; the frames in between are code 0.
+* **multistart**: for every anchor (``anchor.value`` > 0 forward, < 0 backward) one run initialised
+  there and run to the last frame (forward) or to frame 0 (backward, stored in that reversed order).
+
+The tracker receives an axis-aligned box: rectangle ground truth as is, a mask's tight box, and for a
+polygon either the area-preserving box of the SiamRPN++/SiamAttn wrappers (``area``, pysot
+``get_axis_aligned_bbox``) or its min-max hull (``hull``). A fresh tracker is built for every
+initialisation. The region recorded for a frame is the tracker's ``target_polygon`` (8 floats) when it
+gives one and the ground truth is a polygon, else its ``target_bbox`` (xywh).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from lib.test.analysis.vot_overlap import region_overlap
+from lib.test.evaluation.sequence import Sequence
+from lib.test.evaluation.vot import PolygonRegion, RectangleRegion, Region, SpecialRegion, region_box
+from lib.test.evaluation.vot_results import (FAILURE, INITIALIZATION, UNKNOWN, as_reported, multistart_name,
+                                             supervised_name, toolkit_region, trajectory_exists, write_trajectory)
+from lib.test.tracker import Tracker, TrackerFactory
+from lib.utils.image import read_image
+
+INIT_METHODS = ("area", "hull")
+
+
+def init_box(region: Region, method: str = "area") -> list[float]:
+    """The ``x, y, w, h`` box a tracker is initialised with on ``region`` (see the module docstring).
+
+    ``area`` (polygons only): centre = vertex mean, size = the min-max box scaled by
+    ``sqrt(|p1 p2| * |p2 p3| / (hull w * hull h))`` plus one pixel, as pysot's ``get_axis_aligned_bbox``
+    with its ``cx - (w - 1) / 2`` corner. Raises ValueError for unknown/empty regions or methods.
+    """
+    if method not in INIT_METHODS:
+        raise ValueError(f"unknown initialisation method {method!r}; known: {', '.join(INIT_METHODS)}")
+    if isinstance(region, SpecialRegion):
+        raise ValueError(f"cannot initialise on a special region (code {region.code})")
+    box = region_box(region)
+    if isinstance(region, PolygonRegion) and method == "area" and len(region.points) >= 3:
+        p = region.points
+        hull_w, hull_h = box[2], box[3]
+        if hull_w > 0 and hull_h > 0:
+            scale = math.sqrt(np.linalg.norm(p[0] - p[1]) * np.linalg.norm(p[1] - p[2]) / (hull_w * hull_h))
+            cx, cy = p[:, 0].mean(), p[:, 1].mean()
+            w, h = scale * hull_w + 1, scale * hull_h + 1
+            box = np.array([cx - (w - 1) / 2, cy - (h - 1) / 2, w, h])
+    if not (box[2] > 0 and box[3] > 0):
+        raise ValueError(f"cannot initialise on an empty region (box {box.tolist()})")
+    return [float(v) for v in box]
+
+
+def output_region(output: dict[str, Any], polygon: bool) -> Region:
+    """The tracker's answer as a region (``target_polygon`` when ``polygon`` and given, else ``target_bbox``)."""
+    if polygon and output.get("target_polygon") is not None:
+        return PolygonRegion(np.asarray(output["target_polygon"], dtype=np.float64).reshape(-1, 2))
+    return RectangleRegion(*(float(v) for v in output["target_bbox"]))
+
+
+def _timed(call: Callable[..., dict[str, Any]], *args: Any) -> tuple[dict[str, Any], float]:
+    start = time.perf_counter()
+    result = call(*args)
+    return result, time.perf_counter() - start
+
+
+def _start(factory: TrackerFactory, dataset_name: str, frame: str, region: Region,
+           method: str) -> tuple[Tracker, float, np.ndarray]:
+    """A fresh tracker initialised on ``frame``; (tracker, seconds, image (H, W, 3))."""
+    image = read_image(frame)
+    tracker = factory(dataset_name)
+    _, seconds = _timed(tracker.initialize, image, {"init_bbox": init_box(as_reported(region), method)})
+    return tracker, seconds, image
+
+
+def run_supervised(factory: TrackerFactory, sequence: Sequence, dataset_name: str, skip_initialize: int = 5,
+                   failure_overlap: float = 0.0, method: str = "area") -> tuple[list[Region], list[float | None]]:
+    """One supervised run: per frame the recorded region (codes 0/1/2 or the tracker's) and seconds (None = skipped)."""
+    if skip_initialize < 1:
+        raise ValueError(f"skip_initialize must be >= 1, got {skip_initialize}")
+    truth = [toolkit_region(r) for r in sequence.extra["regions"]]
+    polygon = isinstance(truth[0], PolygonRegion)
+    regions: list[Region] = [SpecialRegion(UNKNOWN)] * len(sequence)
+    times: list[float | None] = [None] * len(sequence)
+    frame = 0
+    while frame < len(sequence):
+        tracker, times[frame], image = _start(factory, dataset_name, sequence.frames[frame], truth[frame], method)
+        size = (image.shape[1], image.shape[0])
+        regions[frame] = SpecialRegion(INITIALIZATION)
+        frame += 1
+        while frame < len(sequence):
+            output, times[frame] = _timed(tracker.track, read_image(sequence.frames[frame]))
+            region = as_reported(output_region(output, polygon))
+            if region_overlap(region, truth[frame], size) <= failure_overlap:
+                regions[frame] = SpecialRegion(FAILURE)
+                frame += skip_initialize
+                break
+            regions[frame] = region
+            frame += 1
+    return regions, times
+
+
+def anchor_runs(sequence: Sequence) -> list[tuple[int, bool]]:
+    """(0-based anchor frame, backward?) for every forward then every backward anchor, as the toolkit orders them."""
+    anchors = np.asarray(sequence.extra.get("anchors", ()), dtype=np.float64)
+    runs = [(int(i), False) for i in np.flatnonzero(anchors > 0)]
+    runs += [(int(i), True) for i in np.flatnonzero(anchors < 0)]
+    if not runs:
+        raise ValueError(f"sequence {sequence.name}: no anchors (anchor.value) for the multistart experiment")
+    return runs
+
+
+def run_from_anchor(factory: TrackerFactory, sequence: Sequence, dataset_name: str, anchor: int, backward: bool,
+                    method: str = "area") -> tuple[list[Region], list[float | None]]:
+    """One multistart run: regions and seconds in run order (anchor first; backward runs end at frame 0)."""
+    truth = [toolkit_region(r) for r in sequence.extra["regions"]]
+    order = list(range(anchor, -1, -1)) if backward else list(range(anchor, len(sequence)))
+    polygon = isinstance(truth[0], PolygonRegion)
+    tracker, seconds, _ = _start(factory, dataset_name, sequence.frames[order[0]], truth[order[0]], method)
+    regions: list[Region] = [SpecialRegion(INITIALIZATION)]
+    times: list[float | None] = [seconds]
+    for index in order[1:]:
+        output, seconds = _timed(tracker.track, read_image(sequence.frames[index]))
+        regions.append(as_reported(output_region(output, polygon)))
+        times.append(seconds)
+    return regions, times
+
+
+def _frames_and_seconds(times: list[float | None]) -> tuple[int, float]:
+    done = [t for t in times if t is not None]
+    return len(done), float(sum(done))
+
+
+@dataclass(frozen=True)
+class SupervisedTask:
+    """Runner task (``lib.test.evaluation.runner.SequenceTask``): ``repetitions`` supervised runs per sequence."""
+
+    repetitions: int = 1
+    skip_initialize: int = 5
+    failure_overlap: float = 0.0
+    method: str = "area"
+
+    def done(self, result_dir: str | Path, sequence: Sequence) -> bool:
+        return all(trajectory_exists(result_dir, sequence.name, supervised_name(sequence.name, r))
+                   for r in range(1, self.repetitions + 1))
+
+    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str,
+            result_dir: str | Path) -> tuple[int, float]:
+        frames, seconds = 0, 0.0
+        for repetition in range(1, self.repetitions + 1):
+            name = supervised_name(sequence.name, repetition)
+            if trajectory_exists(result_dir, sequence.name, name):
+                continue
+            regions, times = run_supervised(factory, sequence, dataset_name, self.skip_initialize,
+                                            self.failure_overlap, self.method)
+            write_trajectory(result_dir, sequence.name, name, regions, times)
+            done, spent = _frames_and_seconds(times)
+            frames, seconds = frames + done, seconds + spent
+        return frames, seconds
+
+
+@dataclass(frozen=True)
+class MultistartTask:
+    """Runner task: one run from every anchor of a sequence (runs already on disk are kept)."""
+
+    method: str = "area"
+
+    def done(self, result_dir: str | Path, sequence: Sequence) -> bool:
+        return all(trajectory_exists(result_dir, sequence.name, multistart_name(sequence.name, anchor))
+                   for anchor, _ in anchor_runs(sequence))
+
+    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str,
+            result_dir: str | Path) -> tuple[int, float]:
+        frames, seconds = 0, 0.0
+        for anchor, backward in anchor_runs(sequence):
+            name = multistart_name(sequence.name, anchor)
+            if trajectory_exists(result_dir, sequence.name, name):
+                continue
+            regions, times = run_from_anchor(factory, sequence, dataset_name, anchor, backward, self.method)
+            write_trajectory(result_dir, sequence.name, name, regions, times)
+            done, spent = _frames_and_seconds(times)
+            frames, seconds = frames + done, seconds + spent
+        return frames, seconds
+
+
+VOT_PROTOCOLS = {"vot16": "supervised", "vot18": "supervised", "vot20": "multistart"}
+
+
+def vot_task(dataset: str, repetitions: int = 1, method: str = "area") -> SupervisedTask | MultistartTask | None:
+    """The runner task of a VOT benchmark (``VOT_PROTOCOLS``); None for other benchmarks."""
+    if repetitions < 1:
+        raise ValueError(f"repetitions must be >= 1, got {repetitions}")
+    protocol = VOT_PROTOCOLS.get(dataset)
+    if protocol == "supervised":
+        return SupervisedTask(repetitions=repetitions, method=method)
+    return MultistartTask(method=method) if protocol == "multistart" else None

@@ -1,0 +1,109 @@
+"""Serve one of our trackers to the VOT toolkit over TraX (``vot-trax`` 4.x), for ``vot evaluate``.
+
+Run by the toolkit (``protocol = traxpython`` in ``trackers.ini``, see README "VOT")::
+
+    python -m lib.test.vot_trax --tracker aiatrack --param baseline --checkpoint AIATRACK_ep0500.pth.tar
+
+The toolkit sends image paths and the ground-truth region (rectangle, polygon or mask); the tracker is
+initialised on its axis-aligned box exactly as the native runner does it (``vot_runner.init_box``; a
+fresh tracker per initialisation) and every frame's answer goes back as a rectangle, or as a polygon
+when the tracker returns ``target_polygon`` and the ground truth is a polygon. Only stderr is written:
+stdout may be the TraX channel.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+import numpy as np
+import torch
+
+from lib.test.evaluation.vot import MaskRegion, PolygonRegion, RectangleRegion, Region
+from lib.test.evaluation.vot_runner import INIT_METHODS, init_box, output_region
+from lib.test.tracker import TRACKERS, load_tracker
+from lib.test.tracker.weights import choose_weights, resolve_config
+from lib.utils.image import read_image
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tracker", default="aiatrack", choices=sorted(TRACKERS), help="tracker (default: aiatrack)")
+    parser.add_argument("--param", default=None,
+                        help="experiment name or YAML (default: the checkpoint's own config, else tiny)")
+    parser.add_argument("--checkpoint", default=None,
+                        help="weights (default: the embedded checkpoints/aiatrack_tiny_synthetic.pth.tar)")
+    parser.add_argument("--dataset", default="vot", help="dataset name selecting hyper-parameters (default: vot)")
+    parser.add_argument("--init", default="area", choices=INIT_METHODS,
+                        help="box from a polygon: area-preserving (default, as SiamRPN++/SiamAttn) or min-max hull")
+    parser.add_argument("--device", default="cpu", help="torch device (default: cpu)")
+    parser.add_argument("--torch-threads", type=int, default=1,
+                        help="intra-op threads (default 1: results then equal the native runner's bit for bit)")
+    return parser.parse_args(argv)
+
+
+def from_trax(region: Any) -> Region:
+    """A TraX region as one of ours (floats as the C library holds them)."""
+    from trax.region import Region as TraxRegion
+
+    if region.type == TraxRegion.RECTANGLE:
+        return RectangleRegion(*(float(v) for v in region.bounds()))
+    if region.type == TraxRegion.POLYGON:
+        return PolygonRegion(np.array(list(region), dtype=np.float64))
+    if region.type == TraxRegion.MASK:
+        x0, y0 = region.offset()
+        return MaskRegion(int(x0), int(y0), region.array() > 0)
+    raise ValueError(f"unsupported TraX region type {region.type!r}")
+
+
+def to_trax(region: Region) -> Any:
+    """One of our rectangle/polygon regions as a TraX region."""
+    from trax.region import Polygon, Rectangle
+
+    if isinstance(region, PolygonRegion):
+        return Polygon.create([(float(x), float(y)) for x, y in region.points])
+    return Rectangle.create(region.x, region.y, region.w, region.h)
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Answer the toolkit's requests until it quits."""
+    import trax
+    from trax.image import Image
+    from trax.region import Region as TraxRegion
+
+    torch.set_num_threads(args.torch_threads)
+    weights = choose_weights(args.checkpoint, args.param)
+    print(f"vot_trax: {args.tracker}, {weights.description}", file=sys.stderr)
+    factory = load_tracker(args.tracker, resolve_config(weights.config), weights.checkpoint, args.device)
+    formats = [TraxRegion.RECTANGLE, TraxRegion.POLYGON, TraxRegion.MASK]
+    with trax.Server(formats, [Image.PATH], metadata={"tracker": args.tracker}) as server:
+        tracker, polygon = None, False
+        while True:
+            request = server.wait()
+            if request.type == trax.TraxStatus.QUIT:
+                break
+            image = read_image(request.image["color"].path())
+            if request.type == trax.TraxStatus.INITIALIZE:
+                region = from_trax(request.objects[0][0])
+                tracker = factory(args.dataset)
+                tracker.initialize(image, {"init_bbox": init_box(region, args.init)})
+                polygon = isinstance(region, PolygonRegion)
+                server.status([(request.objects[0][0], {})])
+            elif tracker is None:
+                raise RuntimeError("TraX frame request before any initialisation")
+            else:
+                server.status([(to_trax(output_region(tracker.track(image), polygon)), {})])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    stdout, sys.stdout = sys.stdout, sys.stderr  # nothing may print onto a TraX pipe
+    try:
+        serve(args)
+    finally:
+        sys.stdout = stdout
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""VOT supervised and multistart runs with a scripted tracker: failure codes, re-initialisation, anchors."""
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from lib.test.evaluation.runner import TrackerSpec, run_benchmark
+from lib.test.evaluation.vot import PolygonRegion, RectangleRegion, SpecialRegion, load_vot, parse_region
+from lib.test.evaluation.vot_results import read_trajectory
+from lib.test.evaluation.vot_runner import (MultistartTask, SupervisedTask, anchor_runs, init_box, run_from_anchor,
+                                            run_supervised)
+from lib.test.tracker.base import Tracker
+from lib.utils.image import read_image
+from lib.utils.synthetic import render_video, write_vot
+
+
+class ScriptedTracker(Tracker):
+    """Answers the ground-truth box of the frame it is shown (found by image content), off target on ``lost``."""
+
+    def __init__(self, frames: list[np.ndarray], boxes: np.ndarray, lost: set[int], inits: list[int]) -> None:
+        self.frames, self.boxes, self.lost, self.inits = frames, boxes, lost, inits
+
+    def _index(self, image: np.ndarray) -> int:
+        return next(i for i, frame in enumerate(self.frames) if np.array_equal(frame, image))
+
+    def initialize(self, image: np.ndarray, info: dict[str, Any]) -> dict[str, Any]:
+        self.inits.append(self._index(image))
+        return {}
+
+    def track(self, image: np.ndarray, info: dict[str, Any] | None = None) -> dict[str, Any]:
+        index = self._index(image)
+        return {"target_bbox": [0.0, 0.0, 1.0, 1.0] if index in self.lost else self.boxes[index].tolist()}
+
+
+@pytest.fixture()
+def vot_sequence(tmp_path):
+    video = render_video(4, 0, num_frames=16, height=64, width=80, min_size=12, max_size=30, name="seq")
+    write_vot(tmp_path, [video], "rectangle", anchor_spacing=8)
+    (sequence,) = load_vot(tmp_path)
+    frames = [read_image(path) for path in sequence.frames]
+    return sequence, frames, video.boxes_xywh
+
+
+def test_init_box_from_polygon_rectangle_and_mask():
+    # A square of side 10 rotated by 45 degrees: hull 14.14 wide, area-preserving side 10 (+1 pixel).
+    h = 10 / math.sqrt(2)
+    square = PolygonRegion(np.array([[50, 50 - h], [50 + h, 50], [50, 50 + h], [50 - h, 50]]))
+    x, y, w, ht = init_box(square, "area")
+    assert w == pytest.approx(11) and ht == pytest.approx(11)
+    assert (x + (w - 1) / 2, y + (ht - 1) / 2) == pytest.approx((50, 50))
+    assert init_box(square, "hull") == pytest.approx([50 - h, 50 - h, 2 * h, 2 * h])
+    assert init_box(RectangleRegion(1, 2, 3, 4)) == [1, 2, 3, 4]
+    assert init_box(parse_region("m2,3,4,2,1,3,1,2,1")) == [3, 3, 3, 2]  # tight box of the mask pixels
+    with pytest.raises(ValueError, match="special region"):
+        init_box(SpecialRegion(0))
+    with pytest.raises(ValueError, match="unknown initialisation method"):
+        init_box(square, "bbox")
+
+
+def test_supervised_run_fails_and_reinitialises_five_frames_later(vot_sequence):
+    sequence, frames, boxes = vot_sequence
+    inits: list[int] = []
+    factory = lambda _: ScriptedTracker(frames, boxes, lost={4, 12}, inits=inits)  # noqa: E731
+    regions, times = run_supervised(factory, sequence, "vot")
+    codes = [r.code if isinstance(r, SpecialRegion) else -1 for r in regions]
+    # init 0, failure 4, skip 5..8, init 9, failure 12, frames 13..15 skipped (no frame left to re-init)
+    assert codes == [1, -1, -1, -1, 2, 0, 0, 0, 0, 1, -1, -1, 2, 0, 0, 0]
+    assert inits == [0, 9]
+    assert regions[1] == RectangleRegion(*boxes[1])
+    assert [t is None for t in times] == [c == 0 for c in codes]
+
+
+def test_multistart_runs_forward_and_backward(vot_sequence):
+    sequence, frames, boxes = vot_sequence
+    assert anchor_runs(sequence) == [(0, False), (8, True), (15, True)]
+    inits: list[int] = []
+    factory = lambda _: ScriptedTracker(frames, boxes, lost=set(), inits=inits)  # noqa: E731
+    regions, _ = run_from_anchor(factory, sequence, "vot", 8, backward=True)
+    assert inits == [8] and len(regions) == 9 and regions[0] == SpecialRegion(1)
+    assert regions[1] == RectangleRegion(*boxes[7]) and regions[-1] == RectangleRegion(*boxes[0])
+    sequence.extra["anchors"][:] = 0
+    with pytest.raises(ValueError, match="no anchors"):
+        anchor_runs(sequence)
+
+
+def test_runner_tasks_write_the_toolkit_layout(tmp_path, vot_sequence):
+    """The VOT tasks go through the benchmark runner (random tiny AiATrack: only the layout is checked)."""
+    sequence, _, _ = vot_sequence
+    spec = TrackerSpec("aiatrack", "tiny", None)
+    with pytest.warns(UserWarning, match="RANDOMLY"):
+        summary = run_benchmark(spec, [sequence], "vot", tmp_path / "sup", progress=False,
+                                task=SupervisedTask(repetitions=2))
+    assert len(summary.done) == 1 and not summary.failed
+    for name in ("seq_001", "seq_002"):
+        assert (tmp_path / "sup" / "seq" / f"{name}_time.value").is_file()
+        assert read_trajectory(tmp_path / "sup", "seq", name)[0] == SpecialRegion(1)
+    summary = run_benchmark(spec, [sequence], "vot", tmp_path / "sup", progress=False,
+                            task=SupervisedTask(repetitions=2))
+    assert summary.skipped == ["seq"]
+    with pytest.warns(UserWarning, match="RANDOMLY"):
+        run_benchmark(spec, [sequence], "vot", tmp_path / "ms", progress=False, task=MultistartTask())
+    assert sorted(p.name for p in (tmp_path / "ms" / "seq").glob("*.txt")) == \
+        ["seq_00000000.txt", "seq_00000008.txt", "seq_00000015.txt"]
+    assert len(read_trajectory(tmp_path / "ms", "seq", "seq_00000008")) == 9

@@ -1,0 +1,54 @@
+"""tracking/test.py and tracking/analysis_results.py on synthetic VOT2018- and VOT2020-style sets."""
+import json
+
+import pytest
+
+from lib.test.analysis.vot import STACKS, evaluate
+from lib.test.evaluation.vot import load_vot
+from lib.utils.settings import Settings, save_settings
+from lib.utils.synthetic import render_videos, write_vot
+from tracking.analysis_results import main as analysis_main
+from tracking.test import main as run_main
+
+
+@pytest.fixture()
+def vot_settings(tmp_path):
+    videos = list(render_videos(9, 1, num_frames=8, height=64, width=80, min_size=12, max_size=30))
+    write_vot(tmp_path / "vot2018", videos, "polygon")
+    write_vot(tmp_path / "vot2020", videos, "mask", anchor_spacing=4)
+    settings = Settings(vot18_dir=str(tmp_path / "vot2018"), vot20_dir=str(tmp_path / "vot2020"),
+                        results_dir=str(tmp_path / "results"), result_plots_dir=str(tmp_path / "plots"))
+    save_settings(settings, tmp_path / "settings.yaml")
+    return tmp_path / "settings.yaml"
+
+
+@pytest.mark.parametrize("dataset,stack,names", [("vot18", "vot2018", ["synthetic_9_0_001.txt"]),
+                                                 ("vot20", "vot2020", ["synthetic_9_0_00000000.txt",
+                                                                       "synthetic_9_0_00000004.txt",
+                                                                       "synthetic_9_0_00000007.txt"])])
+def test_vot_run_and_analysis(vot_settings, tiny_checkpoint, capsys, dataset, stack, names):
+    common = ["--settings", str(vot_settings)]
+    assert run_main(["aiatrack", "tiny", "--dataset", dataset, "--checkpoint", str(tiny_checkpoint),
+                      "--no-progress", "--torch-threads", "1", *common]) == 0
+    folder = vot_settings.parent / "results" / "aiatrack" / "tiny" / dataset
+    assert sorted(p.name for p in (folder / "synthetic_9_0").glob("*.txt")) == names
+    capsys.readouterr()
+    report = vot_settings.parent / "report.json"
+    assert analysis_main(["--tracker", "aiatrack", "--param", "tiny", "--dataset", dataset, "--protocol", "vot",
+                          "--json", str(report), *common]) == 0
+    out = capsys.readouterr().out
+    assert f"Stack: {stack}, protocol: VOT {STACKS[stack].protocol}" in out
+    assert (vot_settings.parent / "plots" / dataset / f"{dataset}_vot_eao.png").stat().st_size > 0
+    expected = evaluate(load_vot(vot_settings.parent / ("vot2018" if dataset == "vot18" else "vot2020")), folder,
+                        STACKS[stack])
+    written = json.loads(report.read_text())["trackers"][0]["scores"]
+    assert written["A"] == pytest.approx(expected.scores["A"]) and written["R"] == pytest.approx(expected.scores["R"])
+
+
+def test_vot_protocol_and_dataset_go_together(vot_settings, capsys):
+    with pytest.raises(SystemExit):
+        analysis_main(["--results", "x", "--dataset", "vot18", "--settings", str(vot_settings)])
+    assert "--protocol vot goes with" in capsys.readouterr().err
+    assert analysis_main(["--results", str(vot_settings.parent / "none"), "--dataset", "vot18", "--protocol", "vot",
+                          "--settings", str(vot_settings)]) == 1
+    assert "does not exist" in capsys.readouterr().err
