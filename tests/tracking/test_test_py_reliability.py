@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from lib.utils.settings import Settings, save_settings
-from lib.utils.synthetic import render_video, render_videos, write_got10k
+from lib.utils.synthetic import render_video, write_got10k
 
 from tests.conftest import REPO_ROOT
 from tracking.test import main

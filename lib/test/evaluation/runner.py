@@ -180,10 +180,13 @@ def _worker_main(spec: TrackerSpec, device: str, torch_threads: int, dataset_nam
     except TrackerLoadError as exc:
         conn.send(("fatal", str(exc)))
         return
-    conn.send(("ready", None))
-    while (sequence := conn.recv()) is not None:
-        outcome = _run_and_save(factory, sequence, dataset_name, result_dir, lambda n: conn.send(("frames", n)))
-        conn.send(("done", outcome))
+    try:
+        conn.send(("ready", None))
+        while (sequence := conn.recv()) is not None:
+            outcome = _run_and_save(factory, sequence, dataset_name, result_dir, lambda n: conn.send(("frames", n)))
+            conn.send(("done", outcome))
+    except (EOFError, BrokenPipeError):  # the parent is gone (killed): nothing left to report to
+        return
 
 
 def worker_devices(device: str, num_workers: int) -> list[str]:
