@@ -21,8 +21,7 @@ from lib.config import ConfigError, load_config, resolve_experiment
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
 from lib.test.tracker import TRACKERS
-from lib.test.evaluation.runner import (ResultsFolderError, RunInterrupted, RunSummary, TrackerLoadError, TrackerSpec,
-                                        run_benchmark)
+from lib.test.evaluation.runner import RunInterrupted, RunSummary, TrackerLoadError, TrackerSpec, run_benchmark
 from lib.utils.settings import Settings, load_settings
 
 INTERRUPTED = 130  # exit status of a run stopped by Ctrl-C (128 + SIGINT)
@@ -118,7 +117,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         summary = run_benchmark(spec, sequences, args.dataset, out_dir, num_workers=args.threads,
                                 torch_threads=args.torch_threads, progress=not args.no_progress)
-    except (TrackerLoadError, ResultsFolderError, ValueError) as exc:  # ValueError: AnnotationError of a first box
+    except (TrackerLoadError, OSError, ValueError) as exc:  # results folder (OSError), first-frame box (ValueError)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except RunInterrupted as exc:

@@ -77,7 +77,7 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.slow
-def test_killed_worker_is_reported_and_the_run_ends(tmp_path, tiny_checkpoint):
+def test_killed_worker_is_reported_and_the_run_ends(tmp_path, tiny_checkpoint, capsys):
     settings = _settings(tmp_path, _videos(8, 40, 40))
     folder = _results(settings)
     run = _spawn(_args(settings, tiny_checkpoint, "--threads", "2"))
@@ -101,10 +101,8 @@ def test_killed_worker_is_reported_and_the_run_ends(tmp_path, tiny_checkpoint):
     kept = sorted(p.name for p in folder.glob(f"{PREFIX}*[0-9].txt"))
     assert len(kept) == 2  # the first and the other sequence in flight finished and were kept
     # The rerun resumes: only the lost sequence is tracked.
-    rerun = _spawn(_args(settings, tiny_checkpoint))
-    out, err = rerun.communicate(timeout=300)
-    assert rerun.returncode == 0, err
-    assert "1 sequence(s) tracked, 2 skipped" in out
+    assert main(_args(settings, tiny_checkpoint)) == 0
+    assert "1 sequence(s) tracked, 2 skipped" in capsys.readouterr().out
 
 
 @pytest.mark.slow
