@@ -290,7 +290,7 @@ class _Worker:
     process: mp.process.BaseProcess
     conn: Connection
     sequence: Sequence | None = None  # the sequence it is tracking
-    ready: bool = False
+    ready: bool = False               # it has built its tracker
 
 
 def describe_exit(exitcode: int | None) -> str:
@@ -370,6 +370,7 @@ class _WorkerPool:
                         yield SequenceOutcome(self.spec.name, error=payload, fatal=True)
                         return
                     else:
+                        worker.ready = True
                         if kind == "done":
                             worker.sequence = None
                             yield payload
@@ -397,10 +398,13 @@ class _WorkerPool:
         if worker.sequence is None and worker.process.exitcode == 0:
             return None
         self.stop()
-        name = worker.sequence.name if worker.sequence is not None else "(starting up)"
-        return SequenceOutcome(name, stops_run=True, error=(
-            f"worker process {worker.process.pid} died ({describe_exit(worker.process.exitcode)}) while "
-            f"tracking it, e.g. killed by the out-of-memory killer; nothing was written for it"))
+        cause = (f"worker process {worker.process.pid} died ({describe_exit(worker.process.exitcode)}), "
+                 "e.g. killed by the out-of-memory killer")
+        if worker.sequence is not None:
+            return SequenceOutcome(worker.sequence.name, stops_run=True,
+                                   error=f"{cause} while tracking it; nothing was written for it")
+        when = "between two sequences" if worker.ready else "while building the tracker"
+        return SequenceOutcome(f"(worker {worker.process.pid})", stops_run=True, error=f"{cause} {when}")
 
     def close(self) -> None:
         """Stop and reap every worker (idempotent)."""
