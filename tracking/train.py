@@ -19,8 +19,9 @@ otherwise: idle OpenMP threads spin, and on a busy machine two threads can be te
 rank comes from the environment).
 
 Bad input (configuration, overrides, settings, dataset annotations and frames, checkpoints, a full
-disk) stops the run with one line naming the file and what is wrong, exit status 2; Ctrl-C exits
-with 130, and re-running the same command resumes from the newest checkpoint.
+disk) stops the run with one line naming the file and what is wrong, exit status 2 (the traceback
+goes to the log file only); Ctrl-C exits with 130, and re-running the same command resumes from the
+newest checkpoint.
 """
 from __future__ import annotations
 
@@ -221,6 +222,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
                 writer.close()
         except INPUT_ERRORS as error:
             log.error("training stopped on rank %d: %s", ctx.rank, one_line(error))
+            log.debug("where the error was raised", exc_info=True)  # the log file only
             raise TrainingStopped(2) from error
         except KeyboardInterrupt:
             log.error("training interrupted on rank %d; re-run the same command to resume from the newest "

@@ -202,6 +202,7 @@ def test_missing_dataset_is_one_logged_line_and_nonzero_exit(tmp_path):
     assert "Traceback" not in result.stderr and "missing_root" in result.stderr
     logged = (tmp_path / "logs" / "aiatrack-tiny.log").read_text()
     assert "training stopped on rank 0: settings entry 'got10k_dir' points to" in logged and "missing_root" in logged
+    assert "DEBUG where the error was raised\nTraceback" in logged  # the details stay in the log file
 
 
 def test_launch_options_are_not_forwarded_to_the_training_processes():
