@@ -70,6 +70,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="also write scores, per-sequence scores and curves to this JSON file")
     parser.add_argument("--skip-missing", action="store_true",
                         help="evaluate only the sequences that every result folder has results for")
+    parser.add_argument("--allow-row-mismatch", action="store_true",
+                        help="score result files whose row count differs from the frame count the way the "
+                             "protocol's original tool does (pad with zero boxes / cut); default: refuse them")
     parser.add_argument("--settings", default=None,
                         help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
     parser.add_argument("--results-dir", default=None, help="override the results root of the settings")
@@ -153,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise FileNotFoundError(f"result folder {folder} does not exist")
         sequences = load_benchmark(args.dataset, settings, args.split, args.sequence)
         evaluations, skipped = evaluate_sources(sequences, sources, protocol, args.skip_missing,
-                                                progress=not args.no_progress)
+                                                progress=not args.no_progress,
+                                                allow_row_mismatch=args.allow_row_mismatch)
     except (MetricError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

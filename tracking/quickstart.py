@@ -17,12 +17,12 @@ import time
 from pathlib import Path
 
 from lib.test.evaluation import load_benchmark
-from lib.test.evaluation.runner import TrackerLoadError, TrackerSpec, run_benchmark
+from lib.test.evaluation.runner import RunInterrupted, TrackerLoadError, TrackerSpec, run_benchmark
 from lib.test.tracker.weights import choose_weights, describe_weights
 from lib.utils.settings import Settings, save_settings
 from lib.utils.synthetic import render_videos, write_got10k
 from tracking.analysis_results import main as analysis_main
-from tracking.test import print_summary
+from tracking.test import INTERRUPTED, print_summary
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -79,11 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         summary = run_benchmark(spec, sequences, "got10k_val", out_dir, num_workers=args.threads,
                                 torch_threads=args.torch_threads, progress=not args.no_progress)
-    except TrackerLoadError as exc:
+    except (TrackerLoadError, OSError, ValueError) as exc:  # tracker, results folder, first-frame boxes
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except RunInterrupted as exc:
+        print(f"interrupted: {len(exc.summary.done)} sequence(s) done, results in {out_dir}; re-run to resume",
+              file=sys.stderr)
+        return INTERRUPTED
     print_summary(summary, out_dir)
-    if summary.failed:
+    if summary.failed or summary.not_run:
         return 1
 
     print("[3/3] analysis (python tracking/analysis_results.py)")

@@ -11,7 +11,10 @@ multistart from every anchor) and write ``<seq>/<seq>_001.txt``-style trajectori
 ``<results_dir>/<tracker>/<param>/<dataset>/`` (score them with analysis_results.py --protocol vot).
 
 Results go to ``<results_dir>/<tracker>/<param>[_<id>]/`` (settings file or ``--results-dir``); sequences
-whose result file exists are skipped, so re-running the same command resumes an interrupted run.
+whose result file exists are skipped, so re-running the same command resumes an interrupted run
+(Ctrl-C, a lost worker process or a full disk stop the run with one line saying so).
+
+Exit status: 0 all tracked, 1 some sequence failed or was not run, 2 bad input, 130 interrupted.
 """
 from __future__ import annotations
 
@@ -23,9 +26,12 @@ from lib.config import ConfigError, load_config, resolve_experiment
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
 from lib.test.tracker import TRACKERS
-from lib.test.evaluation.runner import OnePassTask, RunSummary, TrackerLoadError, TrackerSpec, run_benchmark
+from lib.test.evaluation.runner import (OnePassTask, RunInterrupted, RunSummary, TrackerLoadError, TrackerSpec,
+                                       run_benchmark)
 from lib.test.evaluation.vot_runner import INIT_METHODS, vot_task
 from lib.utils.settings import Settings, load_settings
+
+INTERRUPTED = 130  # exit status of a run stopped by Ctrl-C (128 + SIGINT)
 
 
 def default_checkpoint(settings: Settings, tracker: str, param: str, epoch: int) -> Path:
@@ -54,7 +60,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("param", help="experiment name in experiments/<tracker>/ (e.g. baseline) or a YAML path")
     parser.add_argument("--dataset", default="lasot", choices=sorted(BENCHMARKS), help="benchmark (default: lasot)")
     parser.add_argument("--split", default=None, help="benchmark split where it has several")
-    parser.add_argument("--sequence", default=None, help="track only the sequence with this name")
+    parser.add_argument("--sequence", nargs="+", default=None, metavar="NAME",
+                        help="track only these sequences (only their folders need to exist); the benchmark "
+                             "prefix may be left out where unambiguous (Basketball = otb_Basketball)")
     parser.add_argument("--threads", type=_non_negative, default=0,
                         help="worker processes (0 = run in this process; with --device cuda several workers "
                              "share each GPU, spread round-robin over the visible GPUs)")
@@ -83,6 +91,9 @@ def print_summary(summary: RunSummary, out_dir: Path) -> None:
           f"{len(summary.failed)} failed; results in {out_dir}")
     for outcome in summary.failed:
         print(f"  FAILED {outcome.name}: {outcome.error}", file=sys.stderr)
+    if summary.not_run:
+        print(f"run stopped early: {len(summary.not_run)} sequence(s) not run; fix the cause above and re-run the "
+              "same command to resume", file=sys.stderr)
     if summary.done:
         wall_fps = summary.frames / summary.wall_seconds if summary.wall_seconds > 0 else 0.0
         print(f"{summary.frames} frames: {summary.fps:.2f} fps per tracker (tracker time only), "
@@ -91,6 +102,14 @@ def print_summary(summary: RunSummary, out_dir: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # Ctrl-C before tracking started (loading the benchmark, ...)
+        print("interrupted before tracking started; nothing was written", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.device == "cuda":
         import torch
 
@@ -105,11 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             settings, args.tracker, Path(args.param).stem, cfg.TEST.EPOCH)
         if not checkpoint.is_file():
             raise FileNotFoundError(f"checkpoint not found: {checkpoint} (train first or pass --checkpoint)")
-        sequences = load_benchmark(args.dataset, settings, split=args.split)
-        if args.sequence is not None:
-            sequences = [s for s in sequences if s.name == args.sequence]
-            if not sequences:
-                raise ValueError(f"no sequence named {args.sequence!r} in {args.dataset}")
+        sequences = load_benchmark(args.dataset, settings, split=args.split, sequences=args.sequence)
     except (ConfigError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -124,11 +139,15 @@ def main(argv: list[str] | None = None) -> int:
         summary = run_benchmark(spec, sequences, args.dataset, out_dir, num_workers=args.threads,
                                 torch_threads=args.torch_threads, progress=not args.no_progress,
                                 task=task or OnePassTask())
-    except TrackerLoadError as exc:
+    except (TrackerLoadError, OSError, ValueError) as exc:  # results folder (OSError), first-frame box (ValueError)
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except RunInterrupted as exc:
+        print(f"interrupted: {len(exc.summary.done)} sequence(s) done in this run, results in {out_dir}; re-run the "
+              "same command to resume", file=sys.stderr)
+        return INTERRUPTED
     print_summary(summary, out_dir)
-    return 1 if summary.failed else 0
+    return 1 if summary.failed or summary.not_run else 0
 
 
 if __name__ == "__main__":

@@ -12,6 +12,16 @@ checkpoint. ``--override TRAIN.AMP=bf16`` (or ``fp16``, CUDA only) trains in mix
 ``--override TRAIN.SYNC_BN=true`` makes the heads' BatchNorm statistics span all processes (the
 official training keeps them per process). Bitwise identical reruns on CPU need
 ``OMP_NUM_THREADS=1 MKL_CBWR=AUTO,STRICT``; otherwise reruns agree up to float rounding.
+
+On a CPU each process uses one torch thread unless ``--torch-threads`` (or ``OMP_NUM_THREADS``) says
+otherwise: idle OpenMP threads spin, and on a busy machine two threads can be ten times slower than one.
+``python -m torch.distributed.launch`` works too (its ``--local-rank`` flag is accepted and ignored; the
+rank comes from the environment).
+
+Bad input (configuration, overrides, settings, dataset annotations and frames, checkpoints, a full
+disk) stops the run with one line naming the file and what is wrong, exit status 2 (the traceback
+goes to the log file only); Ctrl-C exits with 130, and re-running the same command resumes from the
+newest checkpoint.
 """
 from __future__ import annotations
 
@@ -57,6 +67,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                         help="auto = CUDA when available (default: auto)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in batch jobs)")
+    parser.add_argument("--torch-threads", type=int, default=None,
+                        help="intra-op torch threads per process on a CPU (default: $OMP_NUM_THREADS, else 1; "
+                             "more only helps on an otherwise idle machine)")
+    # torch.distributed.launch passes --local-rank=N (--local_rank before torch 2); the rank is read from
+    # the environment (LOCAL_RANK), so the flag is accepted and ignored.
+    parser.add_argument("--local-rank", "--local_rank", type=int, default=None, help=argparse.SUPPRESS)
     dist = parser.add_argument_group("distributed (launches torchrun when --nproc > 1 or --nnodes > 1)")
     dist.add_argument("--nproc", type=int, default=1, help="processes on this machine, one per GPU (default: 1)")
     dist.add_argument("--nnodes", type=int, default=1, help="number of machines (default: 1)")
@@ -67,6 +83,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.nproc < 1 or args.nnodes < 1:
         parser.error("--nproc and --nnodes must be at least 1")
+    if args.torch_threads is not None and args.torch_threads < 1:
+        parser.error("--torch-threads must be at least 1")
     if args.nnodes > 1 and args.master_port is None:
         parser.error("--master-port is required with --nnodes > 1 (all machines must use the same port)")
     return args
@@ -78,12 +96,15 @@ def parse_overrides(items: Sequence[str], flag: str) -> dict[str, Any]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise SystemExit(f"{flag} {item!r}: expected KEY=VALUE")
+            raise ValueError(f"{flag} {item!r}: expected KEY=VALUE")
         node = nested
         *parents, leaf = key.split(".")
         for part in parents:
             node = node.setdefault(part, {})
-        node[leaf] = yaml.safe_load(value)
+        try:
+            node[leaf] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise ValueError(f"{flag} {item!r}: the value is not valid YAML") from None
     return nested
 
 
@@ -111,6 +132,36 @@ def launch_torchrun(args: argparse.Namespace, argv: Sequence[str]) -> int:
                f"--nnodes={args.nnodes}", f"--node-rank={args.node_rank}", f"--master-addr={args.master_addr}",
                f"--master-port={port}", str(Path(__file__).resolve()), *training_arguments(argv)]
     return subprocess.call(command)
+
+
+def cpu_threads(requested: int | None) -> int:
+    """Intra-op threads of a CPU training process: ``requested``, else ``$OMP_NUM_THREADS``, else 1."""
+    if requested is not None:
+        return requested
+    env = os.environ.get("OMP_NUM_THREADS", "")
+    return int(env) if env.isdigit() and int(env) > 0 else 1
+
+
+def one_line(error: BaseException) -> str:
+    """The message of ``error`` on one line; for an error re-raised from a data loader worker, the
+    original error's message (the worker's traceback is dropped) with a note where it happened."""
+    text = str(error).strip()
+    if "Original Traceback" in text:  # torch.utils.data re-raises worker errors with their traceback
+        last = text.splitlines()[-1]
+        return f"{last.split(': ', 1)[1] if ': ' in last else last} (in a data loader worker)"
+    return " ".join(line.strip() for line in text.splitlines() if line.strip()) or type(error).__name__
+
+
+# Errors of the input (config, overrides, settings, datasets, frames, checkpoints, disk): one line, exit 2.
+INPUT_ERRORS = (ValueError, OSError)
+
+
+class TrainingStopped(Exception):
+    """Training stopped (input error or Ctrl-C) and the reason was logged on one line; ``status`` = exit code."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 def seed_everything(seed: int) -> None:
@@ -141,6 +192,8 @@ def build_loader_factory(cfg: ConfigNode, settings: Settings, ctx: DistributedCo
 def run(args: argparse.Namespace) -> dict[str, float]:
     """Train in this process (one rank of a torchrun launch, or alone); the last epoch's means."""
     ctx = init_distributed(args.device)
+    if ctx.device.type == "cpu":
+        torch.set_num_threads(cpu_threads(args.torch_threads))
     try:
         cfg = load_config(args.config, parse_overrides(args.override, "--override"))
         settings = load_settings(args.settings, parse_overrides(args.setting, "--setting"))
@@ -167,6 +220,14 @@ def run(args: argparse.Namespace) -> dict[str, float]:
                 return trainer.train()
             finally:
                 writer.close()
+        except INPUT_ERRORS as error:
+            log.error("training stopped on rank %d: %s", ctx.rank, one_line(error))
+            log.debug("where the error was raised", exc_info=True)  # the log file only
+            raise TrainingStopped(2) from error
+        except KeyboardInterrupt:
+            log.error("training interrupted on rank %d; re-run the same command to resume from the newest "
+                      "checkpoint", ctx.rank)
+            raise TrainingStopped(130) from None
         except BaseException:
             log.exception("training failed on rank %d", ctx.rank)
             raise
@@ -182,7 +243,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     launched = "LOCAL_RANK" in os.environ
     if not launched and (args.nproc > 1 or args.nnodes > 1):
         return launch_torchrun(args, argv)
-    run(args)
+    try:
+        run(args)
+    except TrainingStopped as stopped:
+        return stopped.status
+    except INPUT_ERRORS as error:  # before the log was set up: config, overrides, settings
+        print(f"error: {one_line(error)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

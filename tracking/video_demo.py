@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from lib.test.evaluation.init_boxes import check_init_box
 from lib.test.tracker import Tracker
 from lib.test.tracker.weights import choose_weights, describe_weights, load_tracker_from_weights
 from lib.utils.image import read_image
@@ -119,6 +120,7 @@ def track_video(tracker: Tracker, source: FrameSource, init_box: list[float] | N
         for index, frame in enumerate(tqdm(source, total=source.count, unit="frame", disable=not progress)):
             if index == 0:
                 init_box = init_box or select_box(frame)
+                check_init_box(init_box, (frame.shape[1], frame.shape[0]), f"{source.path}: --init-bbox")
                 result = tracker.initialize(frame, {"init_bbox": init_box})
                 label = "frame 0 (init)"
                 height, width = frame.shape[:2]
@@ -168,22 +170,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
+    output = Path(args.output) if args.output else Path(f"{Path(args.video).stem}_tracked.mp4")
+    boxes_path = Path(args.boxes) if args.boxes else output.with_suffix(".txt")
     try:
         source = FrameSource(args.video, args.fps)
         weights = choose_weights(args.checkpoint, args.config, args.tracker)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(describe_weights(weights))
-    output = Path(args.output) if args.output else Path(f"{Path(args.video).stem}_tracked.mp4")
-    boxes_path = Path(args.boxes) if args.boxes else output.with_suffix(".txt")
-    tracker = load_tracker_from_weights(weights, args.device)(args.hyper)
-    try:
+        print(describe_weights(weights))
+        tracker = load_tracker_from_weights(weights, args.device)(args.hyper)
         boxes = track_video(tracker, source, args.init_bbox, output, progress=not args.no_progress)
-    except (RuntimeError, ValueError, FileNotFoundError) as exc:
+        atomic_write_text(boxes_path, "".join(",".join(f"{v:.2f}" for v in box) + "\n" for box in boxes))
+    except (RuntimeError, ValueError, OSError) as exc:  # bad video, weights, box; unwritable output
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    atomic_write_text(boxes_path, "".join(",".join(f"{v:.2f}" for v in box) + "\n" for box in boxes))
+    except KeyboardInterrupt:
+        print(f"interrupted; no output written for {args.video}", file=sys.stderr)
+        return 130
     print(f"{len(boxes)} frames tracked: video {output}, boxes {boxes_path}")
     return 0
 

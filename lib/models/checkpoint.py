@@ -18,6 +18,11 @@ The object pickle is read by a restricted unpickler: plain containers and ``Orde
 tensors become :class:`_TensorRecord` (storage key + geometry, no data), and every other global the pickle
 names becomes an inert :class:`UnpickledObject` subclass: nothing is imported and no pickled callable runs.
 Only the storages of the ``net`` entry are then read from the file, so optimizer state is never loaded.
+
+Weights saved from a wrapped model carry the wrapper's attribute name in front of every key:
+``module.`` (``DataParallel`` / ``DistributedDataParallel``), ``_orig_mod.`` (``torch.compile``), or both
+nested. Such a prefix is removed when every key carries it (:data:`WRAPPER_PREFIXES`); strict loading
+then checks that the stripped keys fit the model.
 """
 from __future__ import annotations
 
@@ -36,8 +41,8 @@ from torch import Tensor, nn
 
 from lib.models.official_keys import is_official_state_dict, official_to_ours
 
-__all__ = ["CHECKPOINT_FORMAT", "CheckpointError", "CheckpointInfo", "UnpickledObject", "load_checkpoint",
-           "read_checkpoint", "read_state_dict_entry"]
+__all__ = ["CHECKPOINT_FORMAT", "CheckpointError", "CheckpointInfo", "UnpickledObject", "WRAPPER_PREFIXES",
+           "load_checkpoint", "read_checkpoint", "read_state_dict_entry", "strip_wrapper_prefix"]
 
 CHECKPOINT_FORMAT = "aiatrack-pytorch"
 
@@ -51,6 +56,8 @@ _STORAGE_DTYPES = {
     "ComplexDoubleStorage": torch.complex128, "UntypedStorage": torch.uint8,
 }
 _MAX_LISTED_KEYS = 8
+#: prefixes that model wrappers put in front of every state-dict key, stripped when all keys carry one
+WRAPPER_PREFIXES = ("module.", "_orig_mod.")
 
 
 class CheckpointError(ValueError):
@@ -72,6 +79,7 @@ class CheckpointInfo:
     epoch: int | None
     fields: tuple[str, ...]     # top-level entries of the file; only 'net' (and 'epoch', 'config') are used
     config: dict | None = None  # our checkpoints: the training configuration as a plain dict
+    stripped_prefix: str = ""   # wrapper prefix removed from every key (e.g. 'module.'), '' when none
     extra: dict[str, Any] = field(default_factory=dict)  # other plain-text entries (net_type, actor_type)
 
 
@@ -376,6 +384,7 @@ def read_checkpoint(path: str | Path,
         raise CheckpointError(path, f"not an AiATrack checkpoint: expected a dict with a 'net' state dict, "
                                     f"found a {kind}")
     ours = top.get("format") == CHECKPOINT_FORMAT
+    net, stripped = strip_wrapper_prefix(net)
     official_keys = is_official_state_dict(net)
     epoch = top.get("epoch")
     info = CheckpointInfo(
@@ -386,6 +395,7 @@ def read_checkpoint(path: str | Path,
         fields=tuple(sorted(str(k) for k in top)),
         config=top.get("config") if ours and isinstance(top.get("config"), dict) else None,
         extra={k: top[k] for k in ("net_type", "actor_type") if isinstance(top.get(k), str)},
+        stripped_prefix=stripped,
     )
     del top  # drop the unpickled optimizer/statistics/settings structures right away
     if official_keys:
@@ -393,11 +403,29 @@ def read_checkpoint(path: str | Path,
     return {k: v.to(map_location) for k, v in net.items()}, info
 
 
+def strip_wrapper_prefix(state: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """``state`` without the :data:`WRAPPER_PREFIXES` that every one of its keys carries, and what was removed.
+
+    Prefixes are removed repeatedly (``module._orig_mod.`` for a compiled model under DDP); a prefix
+    only some keys carry is left alone (those keys then fail strict loading, naming them).
+    """
+    removed = ""
+    state = dict(state)
+    while state:
+        prefix = next((p for p in WRAPPER_PREFIXES if all(str(k).startswith(p) for k in state)), None)
+        if prefix is None:
+            break
+        state = {k[len(prefix):]: v for k, v in state.items()}
+        removed += prefix
+    return state, removed
+
+
 def load_checkpoint(model: nn.Module, path: str | Path,
                     map_location: str | torch.device = "cpu") -> CheckpointInfo:
     """Load a checkpoint's weights into ``model`` strictly: every key present, none extra, shapes equal.
 
-    Accepts the official raw training checkpoints, official ``net``-only files and our own checkpoints.
+    Accepts the official raw training checkpoints, official ``net``-only files and our own checkpoints,
+    also when saved from a ``DataParallel``/DDP or ``torch.compile`` wrapper (see :func:`strip_wrapper_prefix`).
     Raises :class:`CheckpointError` naming the file and the offending keys when the weights do not fit.
     """
     state, info = read_checkpoint(path, map_location)

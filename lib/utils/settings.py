@@ -86,8 +86,20 @@ def read_settings_file(path: str | Path) -> dict[str, str]:
 
 
 def load_settings(path: str | Path | None = None, overrides: Mapping[str, str | None] | None = None) -> Settings:
-    """File values, then ``AIATRACK_<NAME>`` environment variables, then non-empty ``overrides``."""
-    path = Path(path) if path is not None else settings_path()
+    """File values, then ``AIATRACK_<NAME>`` environment variables, then non-empty ``overrides``.
+
+    Only the implicit default ``./settings.yaml`` may be absent (built-in defaults are used then): a
+    file named by ``path`` or by ``$AIATRACK_SETTINGS`` must exist, else ``FileNotFoundError``.
+    """
+    if path is not None:
+        path, given_by = Path(path), "settings file given"
+    elif os.environ.get(ENV_FILE):
+        path, given_by = Path(os.environ[ENV_FILE]), f"settings file named by ${ENV_FILE}"
+    else:
+        path, given_by = Path(DEFAULT_FILE), ""
+    if given_by and not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise FileNotFoundError(f"{given_by}: {path} {what} (create it with 'python tracking/create_settings.py')")
     values = read_settings_file(path) if path.is_file() else {}
     for name in setting_names():
         env_value = os.environ.get(f"AIATRACK_{name.upper()}")

@@ -373,3 +373,52 @@ def test_full_checkpoint_into_tiny_model_is_one_clear_error(reference_checkpoint
     with pytest.raises(CheckpointError, match="weights do not fit the model") as error:
         load_checkpoint(tiny_model, reference_checkpoint)
     assert "aiatrack_synthetic.pth.tar" in str(error.value) and "more" in str(error.value)
+
+
+# ------------------------------------------------------------------------------ wrapped models
+def _track(checkpoint: Path, video) -> list[list[float]]:
+    """Boxes of the tiny-config tracker with ``checkpoint`` over a short synthetic video."""
+    from lib.test.tracker import load_tracker
+
+    tracker = load_tracker("aiatrack", load_config("tiny"), checkpoint)("default")
+    boxes = [tracker.initialize(video.frames[0], {"init_bbox": video.boxes_xywh[0].tolist()})["target_bbox"]]
+    boxes += [tracker.track(frame)["target_bbox"] for frame in video.frames[1:]]
+    return [[float(v) for v in box] for box in boxes]
+
+
+@pytest.mark.parametrize("wrap, prefix", [
+    (torch.nn.DataParallel, "module."),                                   # DataParallel / DDP
+    (lambda m: torch.nn.DataParallel(torch.compile(m)), "module._orig_mod."),  # compiled model under DDP
+])
+def test_wrapper_prefix_is_stripped_and_tracks_like_the_plain_file(tmp_path: Path, wrap, prefix) -> None:
+    from lib.utils.synthetic import render_video
+
+    torch.manual_seed(1)
+    model = build_aiatrack(load_config("tiny"))
+    plain = tmp_path / "plain.pth.tar"
+    torch.save({"format": CHECKPOINT_FORMAT, "net": model.state_dict()}, plain)
+    wrapped_state = wrap(model).state_dict()
+    assert all(key.startswith(prefix) for key in wrapped_state)  # the real wrapper's key layout
+    wrapped = tmp_path / "wrapped.pth.tar"
+    torch.save({"format": CHECKPOINT_FORMAT, "net": wrapped_state}, wrapped)
+    state, info = read_checkpoint(wrapped)
+    assert info.stripped_prefix == prefix and list(state) == list(model.state_dict())
+    video = render_video(5, 0, num_frames=4, height=96, width=128, min_size=12, max_size=40)
+    assert _track(wrapped, video) == _track(plain, video)
+
+
+def test_official_keys_under_a_wrapper_are_translated(tmp_path: Path, tiny_model: AiATrack,
+                                                      tiny_official_net: dict) -> None:
+    wrapped = collections.OrderedDict((f"module.{k}", v) for k, v in tiny_official_net.items())
+    load_checkpoint(tiny_model, save_official(tmp_path / "ddp_official.pth.tar", {"net": wrapped, "epoch": 3}))
+    assert_model_holds(tiny_model, tiny_official_net)
+
+
+def test_prefix_on_only_some_keys_is_an_error_naming_them(tmp_path: Path, tiny_model: AiATrack) -> None:
+    state = tiny_model.state_dict()
+    first = next(iter(state))
+    mixed = {(f"module.{k}" if k == first else k): v for k, v in state.items()}
+    path = tmp_path / "mixed.pth.tar"
+    torch.save({"format": CHECKPOINT_FORMAT, "net": mixed}, path)
+    with pytest.raises(CheckpointError, match=f"unexpected keys: module.{first}"):
+        load_checkpoint(tiny_model, path)

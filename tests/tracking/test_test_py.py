@@ -69,7 +69,7 @@ def test_broken_frame_fails_that_sequence_only(synthetic_settings, tiny_checkpoi
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--sequence", "no_such_sequence"], "no sequence named"),
+    (["--sequence", "no_such_sequence"], "unknown sequence name(s) ['no_such_sequence']"),
     (["--checkpoint", "missing.pth.tar"], "checkpoint not found"),
 ])
 def test_bad_arguments_are_clear_errors(synthetic_settings, tiny_checkpoint, capsys, extra, message):

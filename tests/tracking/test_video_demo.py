@@ -83,3 +83,26 @@ def test_missing_video_is_a_clear_error(tiny_checkpoint, tmp_path, capsys):
 def test_bad_init_box_is_rejected(text):
     with pytest.raises(Exception, match="init-bbox"):
         parse_box(text)
+
+
+def test_box_outside_the_first_frame_is_refused(synthetic_videos, tiny_checkpoint, tmp_path, capsys):
+    source = tmp_path / "clip.avi"
+    _write_video(source, synthetic_videos[0].frames)  # 128x96 frames
+    output = tmp_path / "tracked.mp4"
+    assert main([str(source), "--init-bbox", "400,300,50,40", "--checkpoint", str(tiny_checkpoint),
+                 "--output", str(output), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"error: {source}: --init-bbox: first-frame box 400,300,50,40 lies entirely outside the "
+                   "128x96 image\n")
+    assert not output.exists() and not output.with_suffix(".txt").exists()
+
+
+def test_weights_of_another_architecture_are_one_line(synthetic_videos, tiny_checkpoint, tmp_path, capsys):
+    # Tiny-config weights with the paper's configuration: the tracker is built inside the error handling.
+    source = tmp_path / "clip.avi"
+    _write_video(source, synthetic_videos[0].frames)
+    code = main([str(source), "--init-bbox", _box_arg(synthetic_videos[0]), "--checkpoint", str(tiny_checkpoint),
+                 "--config", "baseline", "--output", str(tmp_path / "t.mp4"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(f"error: {tiny_checkpoint}: weights do not fit the model")
+    assert len(err.splitlines()) == 1

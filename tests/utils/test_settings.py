@@ -46,8 +46,22 @@ def test_bad_files_are_named(tmp_path: Path) -> None:
     path.write_text("lasot_dir: [unclosed\n")
     with pytest.raises(ValueError, match="settings.yaml: not a valid YAML settings file"):
         load_settings(path)
+    path.write_text("")
     with pytest.raises(ValueError, match="unknown settings override 'otb'"):
-        load_settings(tmp_path / "none.yaml", {"otb": "/x"})
+        load_settings(path, {"otb": "/x"})
+
+
+def test_a_named_settings_file_must_exist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AIATRACK_SETTINGS", raising=False)
+    assert load_settings() == Settings()  # only the implicit ./settings.yaml may be absent
+    with pytest.raises(FileNotFoundError, match=f"settings file given: {tmp_path / 'none.yaml'} does not exist"):
+        load_settings(tmp_path / "none.yaml")
+    monkeypatch.setenv("AIATRACK_SETTINGS", str(tmp_path / "elsewhere.yaml"))
+    with pytest.raises(FileNotFoundError, match=r"named by \$AIATRACK_SETTINGS: .*elsewhere.yaml does not exist"):
+        load_settings()
+    with pytest.raises(FileNotFoundError, match="is a folder, not a file"):
+        load_settings(tmp_path)
 
 
 def test_require(tmp_path: Path) -> None:

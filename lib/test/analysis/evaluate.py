@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from lib.test.analysis.metrics import MetricError
@@ -50,14 +51,34 @@ def select_sequences(sequences: list[Sequence], sources: list[ResultSource],
     return kept, skipped
 
 
-def load_inputs(sequences: list[Sequence], directory: Path, desc: str, progress: bool = True) -> list[SequenceInput]:
-    """Read the boxes (and time files where the benchmark has them) in ``directory`` for ``sequences``."""
+def check_row_count(boxes: np.ndarray, sequence: Sequence, path: Path) -> None:
+    """Refuse a result file whose row count differs from the sequence's frame count (``MetricError``).
+
+    The original tools silently pad short results with zero boxes or cut long ones (a file cut at a
+    line boundary then scores as tracking failures); here that is an error naming the file.
+    """
+    expected = len(sequence.ground_truth_xywh)
+    if len(boxes) != expected:
+        raise MetricError(f"{path}: {len(boxes)} rows but sequence {sequence.name} has {expected} frames "
+                          "(truncated or foreign result file?); re-run tracking/test.py for it, or pass "
+                          "--allow-row-mismatch to score it as the protocol's original tool does (padding with "
+                          "zero boxes or cutting)")
+
+
+def load_inputs(sequences: list[Sequence], directory: Path, desc: str, progress: bool = True,
+                allow_row_mismatch: bool = False) -> list[SequenceInput]:
+    """Read the boxes (and time files where the benchmark has them) in ``directory`` for ``sequences``.
+
+    Every result file must hold one row per frame unless ``allow_row_mismatch``.
+    """
     inputs = []
     for seq in tqdm(sequences, desc=desc, unit="seq", disable=not progress):
         if not sequence_results_exist(directory, seq):
             inputs.append(SequenceInput(seq, None, None))
             continue
         boxes = read_sequence_results(directory, seq)
+        if not allow_row_mismatch:
+            check_row_count(boxes, seq, sequence_result_path(directory, seq))
         try:
             times = read_sequence_times(directory, seq)
         except FileNotFoundError:
@@ -67,8 +88,12 @@ def load_inputs(sequences: list[Sequence], directory: Path, desc: str, progress:
 
 
 def evaluate_sources(sequences: list[Sequence], sources: list[ResultSource], protocol: Protocol,
-                     skip_missing: bool = False, progress: bool = True) -> tuple[list[Evaluation], list[str]]:
+                     skip_missing: bool = False, progress: bool = True,
+                     allow_row_mismatch: bool = False) -> tuple[list[Evaluation], list[str]]:
     """Evaluate every source on the same sequences; returns the evaluations and the skipped sequence names.
+
+    A result file whose row count differs from its sequence's frame count is an error under every
+    protocol unless ``allow_row_mismatch`` (:func:`check_row_count`).
 
     The runs of a source are merged by the protocol. A protocol that scores missing results as zero
     boxes (TrackingNet) keeps every sequence.
@@ -82,7 +107,8 @@ def evaluate_sources(sequences: list[Sequence], sources: list[ResultSource], pro
         raise MetricError("no sequence has results in every result folder")
     evaluations = []
     for source in sources:
-        runs = [load_inputs(kept, directory, f"reading {source.label}", progress) for directory in source.directories]
+        runs = [load_inputs(kept, directory, f"reading {source.label}", progress, allow_row_mismatch)
+                for directory in source.directories]
         try:
             evaluations.append(protocol.evaluate_runs(runs, source.label))
         except MetricError as err:

@@ -137,7 +137,20 @@ class AiATrackProtocol(Protocol[metrics.SequenceCurves]):
         mean = metrics.average_curves(results)
         curves = {"success": mean.success * 100, "precision": mean.precision * 100,
                   "norm_precision": mean.norm_precision * 100}
-        return metrics.curve_scores(mean.success, mean.precision, mean.norm_precision), per_sequence, curves, []
+        scores = metrics.curve_scores(mean.success, mean.precision, mean.norm_precision)
+        return scores, per_sequence, curves, self._over_100_notes(scores, per_sequence)
+
+    @staticmethod
+    def _over_100_notes(scores: dict[str, float], per_sequence: dict[str, dict[str, float]]) -> list[str]:
+        """Say why a precision above 100 % is printed (the official UAV123 rule for NaN ground truth)."""
+        names = ("P", "P_norm")
+        over = [name for name, s in per_sequence.items() if any(s.get(k, 0.0) > 100.0 for k in names)]
+        if not over and not any(scores.get(k, 0.0) > 100.0 for k in names):
+            return []
+        shown = ", ".join(over[:5]) + (f" and {len(over) - 5} more" if len(over) > 5 else "")
+        return [f"P or P_norm above 100% ({shown or 'dataset score'}): the official analysis counts frames whose "
+                "ground truth is NaN as hits but leaves them out of the denominator; the value is kept for parity "
+                "with it. Use --protocol got10k-otb for precisions bounded by 100%"]
 
 
 class LasotToolkitProtocol(Protocol[lasot_toolkit.LasotCurves]):

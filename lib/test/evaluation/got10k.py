@@ -40,7 +40,8 @@ def _load_sequence(name: str, seq_dir: Path) -> Sequence:
     if len(boxes) not in (1, len(frames)):
         raise AnnotationError(f"{seq_dir / 'groundtruth.txt'}: {len(boxes)} lines for {len(frames)} frames "
                               f"(expected one line per frame, or only the first frame's box)")
-    sequence = Sequence(name=name, frames=frames, ground_truth_xywh=boxes, dataset="got10k")
+    sequence = Sequence(name=name, frames=frames, ground_truth_xywh=boxes, dataset="got10k",
+                        init_box_source=f"{seq_dir / 'groundtruth.txt'}, line 1")
     if (seq_dir / "absence.label").exists() or (seq_dir / "cover.label").exists():
         absent = read_label_column(seq_dir / "absence.label", low=0, high=1, layout=LAYOUT)
         cover = read_label_column(seq_dir / "cover.label", low=0, high=8, layout=LAYOUT)

@@ -52,4 +52,5 @@ def _load_sequence(row: dict[str, str], root: Path, frame_dir: Path, dataset: st
             raise AnnotationError(f"{anno_file}: line {omit + 1}: the first frame must have a box to "
                                   f"initialise the tracker, got NaN")
     return Sequence(name=row["name"], frames=frames, ground_truth_xywh=boxes, dataset=dataset,
-                    target_visible=visible, object_class=row["object_class"])
+                    target_visible=visible, object_class=row["object_class"],
+                    init_box_source=f"{anno_file}, line {omit + 1}")

@@ -50,4 +50,5 @@ def _load_sequence(name: str, seq_dir: Path) -> Sequence:
     frames = numbered_frames(seq_dir / "img", range(1, len(boxes) + 1), digits=8)
     check_frame_ends(frames, LAYOUT)
     return Sequence(name=name, frames=frames, ground_truth_xywh=boxes, dataset="lasot",
-                    target_visible=~occluded & ~out_of_view, object_class=class_of(name))
+                    target_visible=~occluded & ~out_of_view, object_class=class_of(name),
+                    init_box_source=f"{seq_dir / 'groundtruth.txt'}, line 1")

@@ -58,16 +58,32 @@ def read_info_table(name: str) -> list[dict[str, str]]:
 
 
 def select_names(available: Sequence[str], requested: Iterable[str] | None, benchmark: str) -> list[str]:
-    """``requested`` names (in the order given, repeats dropped) checked against ``available``; all when ``None``."""
+    """``requested`` names (in the order given, repeats dropped) checked against ``available``; all when ``None``.
+
+    A bare name without the benchmark prefix (``Basketball`` for ``otb_Basketball``) is accepted when
+    exactly one available name is ``<prefix>_<bare name>``.
+    """
     if requested is None:
         return list(available)
-    requested = list(dict.fromkeys([requested] if isinstance(requested, str) else requested))
+    requested = [requested] if isinstance(requested, str) else list(requested)
     known = set(available)
-    unknown = [name for name in requested if name not in known]
+    by_bare: dict[str, list[str]] = {}
+    for name in available:
+        prefix, sep, bare = name.partition("_")
+        if sep and prefix.isalnum() and prefix.islower():
+            by_bare.setdefault(bare, []).append(name)
+    resolved, unknown = [], []
+    for name in requested:
+        if name in known:
+            resolved.append(name)
+        elif len(by_bare.get(name, [])) == 1:
+            resolved.append(by_bare[name][0])
+        else:
+            unknown.append(name)
     if unknown:
         examples = ", ".join(list(available)[:5])
         raise ValueError(f"{benchmark}: unknown sequence name(s) {unknown}; names look like: {examples}, ...")
-    return requested
+    return list(dict.fromkeys(resolved))
 
 
 def require_sequence_dirs(dirs: dict[str, Path], benchmark: str, root: Path, layout: str) -> None:
@@ -80,7 +96,7 @@ def require_sequence_dirs(dirs: dict[str, Path], benchmark: str, root: Path, lay
     raise DatasetLayoutError(
         f"{benchmark}: {len(missing)} of {len(dirs)} requested sequence folders are missing under {root} "
         f"(first missing: {first}): {shown}\n  expected layout: {layout}\n"
-        f"  to evaluate on a subset, pass the sequence names you have (sequences=[...])")
+        f"  to run on a subset, pass the sequence names you have (--sequence NAME ...)")
 
 
 def list_numbered_frames(folder: Path, *, first: int, digits: int, layout: str, ext: str = ".jpg") -> list[str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from lib.test.evaluation.sequence import Sequence
-from lib.utils.io import atomic_write_text
+from lib.utils.io import atomic_write_texts
 from lib.utils.settings import Settings
 
 # Dataset tags whose results go to a sub-folder named after the tag, with a per-frame time file.
@@ -69,22 +69,30 @@ def format_times(times: np.ndarray) -> str:
 
 def write_sequence_results(result_dir: str | Path, sequence: Sequence, boxes_xywh: np.ndarray,
                            times: np.ndarray) -> Path:
-    """Write the boxes (and, for GOT-10k/TrackingNet, the times) of one sequence atomically.
+    """Write the boxes (and, for GOT-10k/TrackingNet, the times) of one sequence: both files or neither.
 
-    The time file is written before the box file, so an existing box file always means complete
-    results (the runner skips sequences whose box file exists). Returns the box file path.
+    Both files are written completely before either is renamed into place, the box file last, so an
+    existing box file always means complete results (the runner skips sequences whose box file
+    exists). Raises :class:`~lib.utils.io.WriteError` naming the file that could not be written.
+    Returns the box file path.
     """
     boxes = np.asarray(boxes_xywh, dtype=np.float64)
     times = np.asarray(times, dtype=np.float64).reshape(-1)
     if len(times) != len(boxes):
         raise ValueError(f"sequence {sequence.name}: {len(boxes)} boxes but {len(times)} times")
-    box_text = format_boxes(boxes)
+    files = {}
     time_path = sequence_time_path(result_dir, sequence)
     if time_path is not None:
-        atomic_write_text(time_path, format_times(times))
+        files[time_path] = format_times(times)
     box_path = sequence_result_path(result_dir, sequence)
-    atomic_write_text(box_path, box_text)
+    files[box_path] = format_boxes(boxes)
+    atomic_write_texts(files)
     return box_path
+
+
+def result_folders(result_dir: str | Path, sequences: list[Sequence]) -> list[Path]:
+    """The folders the results of ``sequences`` go to (``result_dir`` or its benchmark sub-folders)."""
+    return list(dict.fromkeys(sequence_result_path(result_dir, s).parent for s in sequences))
 
 
 def sequence_results_exist(result_dir: str | Path, sequence: Sequence) -> bool:

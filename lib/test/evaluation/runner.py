@@ -1,26 +1,44 @@
 """Run a tracker over benchmark sequences: parallel worker processes, resumable, atomic results.
 
-Each worker process builds the tracker's network once and then tracks whole sequences; every finished
-sequence is written atomically, and sequences whose result file already exists are skipped, so an
-interrupted run resumes where it stopped.
+Each worker process builds the tracker's network once and then tracks whole sequences handed to it
+one at a time over its own pipe; every finished sequence is written atomically, and sequences whose
+result file already exists are skipped, so an interrupted run resumes where it stopped.
+
+A run never hangs and stops early when it cannot succeed:
+
+* the results folders are checked to be writable before anything is tracked;
+* a worker that dies (killed by a signal, e.g. the out-of-memory killer, or aborted) is noticed at
+  once through its process sentinel: the sequence it was tracking is reported as lost, no further
+  sequence is started, the others in flight finish and are kept;
+* a result file that cannot be written (full disk, ...) stops the run the same way, naming the file;
+* Ctrl-C stops the workers and raises :class:`RunInterrupted` carrying what was done.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
+import signal
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
-from lib.test.evaluation.results import sequence_results_exist, write_sequence_results
+from lib.test.evaluation.init_boxes import check_init_boxes
+from lib.test.evaluation.results import result_folders, sequence_results_exist, write_sequence_results
 from lib.test.evaluation.sequence import Sequence
 from lib.test.tracker import TrackerFactory, load_tracker
 from lib.test.tracker.weights import resolve_config
 from lib.utils.image import read_image
+from lib.utils.io import WriteError
+
+FrameCallback = Callable[[int], None]  # called with the number of frames just tracked (1)
 
 
 @dataclass(frozen=True)
@@ -40,6 +58,10 @@ class TrackerLoadError(RuntimeError):
     """The tracker could not be built (bad config, checkpoint or device); no sequence can run."""
 
 
+class ResultsFolderError(OSError):
+    """A results folder cannot be created or written; found before any sequence is tracked."""
+
+
 @dataclass
 class SequenceOutcome:
     """Result of one sequence: frames tracked and tracker seconds, or the error that stopped it."""
@@ -48,16 +70,18 @@ class SequenceOutcome:
     frames: int = 0
     seconds: float = 0.0
     error: str | None = None
-    fatal: bool = False  # the error is a tracker build failure, not a problem of this sequence
+    fatal: bool = False     # the error is a tracker build failure, not a problem of this sequence
+    stops_run: bool = False  # no later sequence can succeed either (lost worker, unwritable results)
 
 
 @dataclass
 class RunSummary:
-    """What a benchmark run did."""
+    """What a benchmark run did. ``not_run``: sequences left untouched because the run stopped early."""
 
     done: list[SequenceOutcome] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[SequenceOutcome] = field(default_factory=list)
+    not_run: list[str] = field(default_factory=list)
     wall_seconds: float = 0.0
 
     @property
@@ -72,8 +96,16 @@ class RunSummary:
         return self.frames / seconds if seconds > 0 else 0.0
 
 
-def track_sequence(tracker_factory: TrackerFactory, sequence: Sequence,
-                   dataset_name: str) -> tuple[np.ndarray, np.ndarray]:
+class RunInterrupted(Exception):
+    """Ctrl-C (SIGINT) stopped the run; ``summary`` holds the sequences finished before it."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        super().__init__(f"interrupted after {len(summary.done)} sequence(s)")
+        self.summary = summary
+
+
+def track_sequence(tracker_factory: TrackerFactory, sequence: Sequence, dataset_name: str,
+                   on_frame: FrameCallback | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Track one sequence from its first-frame box; (N, 4) xywh boxes (row 0 = init box), (N,) seconds."""
     tracker = tracker_factory(dataset_name)
     boxes = np.zeros((len(sequence), 4), dtype=np.float64)
@@ -87,6 +119,8 @@ def track_sequence(tracker_factory: TrackerFactory, sequence: Sequence,
             output = tracker.track(image)
         times[index] = time.perf_counter() - start
         boxes[index] = output["target_bbox"]
+        if on_frame is not None:
+            on_frame(1)
     return boxes, times
 
 
@@ -96,9 +130,12 @@ class SequenceTask(Protocol):
     def done(self, result_dir: str | Path, sequence: Sequence) -> bool:
         """Whether the results of ``sequence`` are complete (the runner then skips it)."""
 
-    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str,
-            result_dir: str | Path) -> tuple[int, float]:
-        """Track and write the results of ``sequence``; frames tracked and tracker seconds."""
+    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str, result_dir: str | Path,
+            on_frame: FrameCallback | None = None) -> tuple[int, float]:
+        """Track and write the results of ``sequence``; frames tracked and tracker seconds.
+
+        ``on_frame(n)`` is called as frames are tracked (progress); a failed write raises ``WriteError``.
+        """
 
 
 @dataclass(frozen=True)
@@ -108,48 +145,76 @@ class OnePassTask:
     def done(self, result_dir: str | Path, sequence: Sequence) -> bool:
         return sequence_results_exist(result_dir, sequence)
 
-    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str,
-            result_dir: str | Path) -> tuple[int, float]:
-        boxes, times = track_sequence(factory, sequence, dataset_name)
+    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str, result_dir: str | Path,
+            on_frame: FrameCallback | None = None) -> tuple[int, float]:
+        boxes, times = track_sequence(factory, sequence, dataset_name, on_frame)
         write_sequence_results(result_dir, sequence, boxes, times)
         return len(sequence), float(times.sum())
 
 
-# Per-process state of a worker (set once by ``_init_worker``).
-_WORKER: dict = {}
+def check_results_writable(result_dir: str | Path, sequences: list[Sequence]) -> None:
+    """Check that the results folders of ``sequences`` can be created and written, leaving no trace.
 
-
-def _init_worker(spec: TrackerSpec, devices: mp.Queue, torch_threads: int, dataset_name: str,
-                 result_dir: str, task: SequenceTask) -> None:
-    torch.set_num_threads(torch_threads)
-    _WORKER.update(dataset_name=dataset_name, result_dir=result_dir, task=task)
-    try:
-        _WORKER["factory"] = _build(spec, devices.get())
-    except TrackerLoadError as exc:  # raised here, the pool would respawn workers forever
-        _WORKER["error"] = str(exc)
+    Missing folders are created for a probe file and removed again. Raises :class:`ResultsFolderError`
+    naming the folder (a file in the way, no permission, read-only or full disk).
+    """
+    for folder in result_folders(result_dir, sequences):
+        created = [p for p in (folder, *folder.parents) if not p.exists()]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder) as probe:
+                probe.write(b"probe")
+                probe.flush()
+        except OSError as exc:
+            error = ResultsFolderError(f"results folder {folder} is not usable: {exc.strerror or exc}")
+            error.errno = exc.errno
+            raise error from None
+        finally:
+            for path in created:  # deepest first; a folder another process has filled meanwhile stays
+                with contextlib.suppress(OSError):
+                    path.rmdir()
 
 
 def _build(spec: TrackerSpec, device: str) -> TrackerFactory:
     try:
-        return load_tracker(spec.name, resolve_config(spec.config, spec.name), spec.checkpoint, device)
+        return load_tracker(spec.name, resolve_config(spec.config), spec.checkpoint, device)
     except Exception as exc:
         raise TrackerLoadError(f"could not build tracker {spec.name!r}: {exc}") from exc
 
 
-def _run_in_worker(sequence: Sequence) -> SequenceOutcome:
-    if "error" in _WORKER:
-        return SequenceOutcome(sequence.name, error=_WORKER["error"], fatal=True)
-    return _run_and_save(_WORKER["factory"], sequence, _WORKER["dataset_name"], _WORKER["result_dir"],
-                         _WORKER["task"])
-
-
-def _run_and_save(factory: TrackerFactory, sequence: Sequence, dataset_name: str,
-                  result_dir: str | Path, task: SequenceTask) -> SequenceOutcome:
+def _run_and_save(factory: TrackerFactory, sequence: Sequence, dataset_name: str, result_dir: str | Path,
+                  task: SequenceTask, on_frame: FrameCallback | None = None) -> SequenceOutcome:
     try:
-        frames, seconds = task.run(factory, sequence, dataset_name, result_dir)
+        frames, seconds = task.run(factory, sequence, dataset_name, result_dir, on_frame)
+    except WriteError as exc:  # the results cannot be stored: later sequences would fail the same way
+        return SequenceOutcome(sequence.name, error=str(exc), stops_run=True)
     except Exception as exc:  # one broken sequence must not stop the benchmark; reported at the end
         return SequenceOutcome(sequence.name, error=f"{type(exc).__name__}: {exc}")
     return SequenceOutcome(sequence.name, frames, seconds)
+
+
+def _worker_main(spec: TrackerSpec, device: str, torch_threads: int, dataset_name: str, result_dir: str,
+                 task: SequenceTask, conn: Connection) -> None:
+    """Worker process: build the tracker, then track each sequence received until ``None`` arrives.
+
+    Messages to the parent: ``("ready", None)``, ``("fatal", message)``, ``("frames", n)``,
+    ``("done", SequenceOutcome)``.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent, which stops the workers
+    torch.set_num_threads(torch_threads)
+    try:
+        factory = _build(spec, device)
+    except TrackerLoadError as exc:
+        conn.send(("fatal", str(exc)))
+        return
+    try:
+        conn.send(("ready", None))
+        while (sequence := conn.recv()) is not None:
+            outcome = _run_and_save(factory, sequence, dataset_name, result_dir, task,
+                                    lambda n: conn.send(("frames", n)))
+            conn.send(("done", outcome))
+    except (EOFError, BrokenPipeError):  # the parent is gone (killed): nothing left to report to
+        return
 
 
 def worker_devices(device: str, num_workers: int) -> list[str]:
@@ -165,12 +230,16 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
                   task: SequenceTask = OnePassTask()) -> RunSummary:
     """Track every sequence without results in ``result_dir``; ``num_workers`` 0 = in this process.
 
-    Raises :class:`TrackerLoadError` when the tracker cannot be built; a sequence that fails (e.g. an
-    unreadable frame) is reported in the summary and the others go on.
+    Before tracking, the first-frame boxes are checked (:class:`~lib.utils.errors.AnnotationError`
+    naming the file and line) and the results folders must be writable (:class:`ResultsFolderError`).
+    Raises :class:`TrackerLoadError` when the tracker cannot be built and :class:`RunInterrupted` on
+    Ctrl-C. A sequence that fails (e.g. an unreadable frame) is reported in the summary and the others
+    go on; a lost worker or an unwritable result stops the run (``summary.not_run``).
 
     ``dataset_name`` selects the tracker's hyper-parameters (e.g. 'lasot'). ``torch_threads`` = intra-op
     threads per worker (default: the CPU cores divided among the workers). ``task`` says how a sequence
-    is run and stored (default: one pass, official box files; VOT protocols bring their own).
+    is run and stored (default: one pass, official box files; VOT protocols bring their own). The progress
+    bar counts frames (with the tracking speed) and sequences.
     """
     if num_workers < 0:
         raise ValueError(f"num_workers must be >= 0 (0 = in this process), got {num_workers}")
@@ -181,39 +250,201 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
             summary.skipped.append(sequence.name)
         else:
             pending.append(sequence)
+    check_init_boxes(pending)
+    check_results_writable(result_dir, pending)
     if torch_threads is None:
         torch_threads = max(1, (mp.cpu_count() or 1) // max(num_workers, 1))
     start = time.perf_counter()
-    with tqdm(total=len(pending), desc=f"{spec.name} on {dataset_name}", unit="seq", disable=not progress) as bar:
-        for outcome in _outcomes(spec, pending, dataset_name, str(result_dir), num_workers, torch_threads, task):
-            if outcome.fatal:
-                raise TrackerLoadError(outcome.error)
-            (summary.failed if outcome.error else summary.done).append(outcome)
-            bar.update(1)
-            bar.set_postfix(fps=f"{summary.fps:.1f}", failed=len(summary.failed))
+    source = (_InProcess(spec, pending, dataset_name, str(result_dir), torch_threads, task) if num_workers == 0
+              else _WorkerPool(spec, pending, dataset_name, str(result_dir), num_workers, torch_threads, task))
+    total_frames = sum(len(s) for s in pending)
+    with tqdm(total=total_frames, desc=f"{spec.name} on {dataset_name}", unit="frame", disable=not progress,
+              smoothing=0.05) as bar:
+        def show(frames: int) -> None:
+            bar.update(frames)
+        try:
+            for outcome in source.outcomes(show):
+                if outcome.fatal:
+                    raise TrackerLoadError(outcome.error)
+                (summary.failed if outcome.error else summary.done).append(outcome)
+                if outcome.stops_run:
+                    source.stop()
+                bar.set_postfix(seq=f"{len(summary.done) + len(summary.failed)}/{len(pending)}",
+                                failed=len(summary.failed))
+        except KeyboardInterrupt:
+            source.close()
+            summary.wall_seconds = time.perf_counter() - start
+            raise RunInterrupted(summary) from None
+        finally:
+            source.close()
+    finished = {o.name for o in summary.done + summary.failed}
+    summary.not_run = [s.name for s in pending if s.name not in finished]
     summary.wall_seconds = time.perf_counter() - start
     return summary
 
 
-def _outcomes(spec: TrackerSpec, pending: list[Sequence], dataset_name: str, result_dir: str, num_workers: int,
-              torch_threads: int, task: SequenceTask) -> Iterator[SequenceOutcome]:
-    """Outcomes of the pending sequences as they finish (in this process or in a pool of workers)."""
-    if not pending:
-        return
-    if num_workers == 0:
+class _InProcess:
+    """Sequences tracked one after another in this process."""
+
+    def __init__(self, spec: TrackerSpec, pending: list[Sequence], dataset_name: str, result_dir: str,
+                 torch_threads: int, task: SequenceTask) -> None:
+        self.spec, self.pending, self.dataset_name, self.result_dir = spec, pending, dataset_name, result_dir
+        self.torch_threads, self.task = torch_threads, task
+        self.stopped = False
+
+    def stop(self) -> None:
+        """Start no further sequence."""
+        self.stopped = True
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def outcomes(self, on_frame: FrameCallback) -> Iterator[SequenceOutcome]:
+        """Outcome of each sequence as it finishes."""
+        if not self.pending:
+            return
         previous_threads = torch.get_num_threads()
-        torch.set_num_threads(torch_threads)
+        torch.set_num_threads(self.torch_threads)
         try:
-            factory = _build(spec, spec.device)
-            for sequence in pending:
-                yield _run_and_save(factory, sequence, dataset_name, result_dir, task)
+            factory = _build(self.spec, self.spec.device)
+            for sequence in self.pending:
+                if self.stopped:
+                    return
+                yield _run_and_save(factory, sequence, self.dataset_name, self.result_dir, self.task, on_frame)
         finally:
             torch.set_num_threads(previous_threads)
+
+
+@dataclass(eq=False)  # compared and hashed by identity
+class _Worker:
+    process: mp.process.BaseProcess
+    conn: Connection
+    sequence: Sequence | None = None  # the sequence it is tracking
+    ready: bool = False               # it has built its tracker
+
+
+def describe_exit(exitcode: int | None) -> str:
+    """'killed by SIGKILL', 'exit code 3', ... for a worker's ``exitcode``."""
+    if exitcode is None:
+        return "still running"
+    if exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exit code {exitcode}"
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while starting workers, so that they inherit the ignored disposition."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
-    context = mp.get_context("spawn")  # safe with CUDA and with threaded parents
-    devices = context.Queue()
-    for device in worker_devices(spec.device, num_workers):
-        devices.put(device)
-    workers = min(num_workers, len(pending))
-    with context.Pool(workers, _init_worker, (spec, devices, torch_threads, dataset_name, result_dir, task)) as pool:
-        yield from pool.imap_unordered(_run_in_worker, pending)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class _WorkerPool:
+    """Worker processes, each fed one sequence at a time; deaths are seen through process sentinels."""
+
+    def __init__(self, spec: TrackerSpec, pending: list[Sequence], dataset_name: str, result_dir: str,
+                 num_workers: int, torch_threads: int, task: SequenceTask) -> None:
+        self.spec, self.dataset_name, self.result_dir, self.task = spec, dataset_name, result_dir, task
+        self.queue = list(reversed(pending))
+        self.num_workers = min(num_workers, len(pending))
+        self.torch_threads = torch_threads
+        self.workers: list[_Worker] = []
+        self.stopped = False
+
+    def stop(self) -> None:
+        """Start no further sequence; the sequences in flight finish."""
+        self.stopped = True
+
+    def _start(self) -> None:
+        context = mp.get_context("spawn")  # safe with CUDA and with threaded parents
+        with _sigint_ignored():
+            for device in worker_devices(self.spec.device, self.num_workers):
+                parent_end, child_end = context.Pipe()
+                process = context.Process(target=_worker_main, daemon=True, args=(
+                    self.spec, device, self.torch_threads, self.dataset_name, self.result_dir, self.task, child_end))
+                process.start()
+                child_end.close()
+                self.workers.append(_Worker(process, parent_end))
+
+    def _feed(self, worker: _Worker) -> None:
+        """Give ``worker`` the next sequence, or tell it to finish."""
+        worker.sequence = self.queue.pop() if self.queue and not self.stopped else None
+        try:
+            worker.conn.send(worker.sequence)
+        except OSError:  # the worker died; its sentinel reports it
+            pass
+
+    def outcomes(self, on_frame: FrameCallback) -> Iterator[SequenceOutcome]:
+        """Outcome of each sequence as it finishes (a lost worker's sequence included)."""
+        if not self.num_workers:
+            return
+        self._start()
+        alive = list(self.workers)
+        while alive:
+            by_handle = {w.conn: w for w in alive} | {w.process.sentinel: w for w in alive}
+            for worker in dict.fromkeys(by_handle[h] for h in wait(list(by_handle))):
+                messages, ended = self._drain(worker)
+                for kind, payload in messages:
+                    if kind == "frames":
+                        on_frame(payload)
+                    elif kind == "fatal":
+                        yield SequenceOutcome(self.spec.name, error=payload, fatal=True)
+                        return
+                    else:
+                        worker.ready = True
+                        if kind == "done":
+                            worker.sequence = None
+                            yield payload
+                        self._feed(worker)
+                if ended or not worker.process.is_alive():
+                    worker.process.join(5)
+                    alive.remove(worker)
+                    lost = self._lost(worker)
+                    if lost is not None:
+                        yield lost
+
+    @staticmethod
+    def _drain(worker: _Worker) -> tuple[list[tuple[str, object]], bool]:
+        """Every message waiting in the worker's pipe, and whether the pipe has ended (worker gone)."""
+        messages = []
+        try:
+            while worker.conn.poll():
+                messages.append(worker.conn.recv())
+        except (EOFError, OSError):
+            return messages, True
+        return messages, False
+
+    def _lost(self, worker: _Worker) -> SequenceOutcome | None:
+        """The outcome of the sequence a dead worker was tracking (``None`` if it was idle and done)."""
+        if worker.sequence is None and worker.process.exitcode == 0:
+            return None
+        self.stop()
+        cause = (f"worker process {worker.process.pid} died ({describe_exit(worker.process.exitcode)}), "
+                 "e.g. killed by the out-of-memory killer")
+        if worker.sequence is not None:
+            return SequenceOutcome(worker.sequence.name, stops_run=True,
+                                   error=f"{cause} while tracking it; nothing was written for it")
+        when = "between two sequences" if worker.ready else "while building the tracker"
+        return SequenceOutcome(f"(worker {worker.process.pid})", stops_run=True, error=f"{cause} {when}")
+
+    def close(self) -> None:
+        """Stop and reap every worker (idempotent)."""
+        for worker in self.workers:
+            if worker.process.is_alive():
+                worker.process.terminate()
+        for worker in self.workers:
+            worker.process.join(5)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+        self.workers = []

@@ -22,6 +22,7 @@ class Sequence:
     target_visible: np.ndarray | None = None
     object_class: str | None = None
     extra: dict = field(default_factory=dict)
+    init_box_source: str = ""  # where the first-frame box is written: "<file>, line <n>" (for error messages)
 
     def __len__(self) -> int:
         return len(self.frames)

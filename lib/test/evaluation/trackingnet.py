@@ -39,4 +39,5 @@ def _load_sequence(name: str, anno_file: Path, frame_dir: Path) -> Sequence:
     if len(boxes) not in (1, len(frames)):
         raise AnnotationError(f"{anno_file}: {len(boxes)} lines for {len(frames)} frames in {frame_dir} "
                               f"(expected one line per frame, or only the first frame's box)")
-    return Sequence(name=name, frames=frames, ground_truth_xywh=boxes, dataset="trackingnet")
+    return Sequence(name=name, frames=frames, ground_truth_xywh=boxes, dataset="trackingnet",
+                    init_box_source=f"{anno_file}, line 1")

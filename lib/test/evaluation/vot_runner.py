@@ -26,6 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from lib.test.analysis.vot_overlap import region_overlap
+from lib.test.evaluation.runner import FrameCallback
 from lib.test.evaluation.sequence import Sequence
 from lib.test.evaluation.vot import PolygonRegion, RectangleRegion, Region, SpecialRegion, region_box
 from lib.test.evaluation.vot_results import (FAILURE, INITIALIZATION, UNKNOWN, as_reported, multistart_name,
@@ -154,8 +155,8 @@ class SupervisedTask:
         return all(trajectory_exists(result_dir, sequence.name, supervised_name(sequence.name, r))
                    for r in range(1, self.repetitions + 1))
 
-    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str,
-            result_dir: str | Path) -> tuple[int, float]:
+    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str, result_dir: str | Path,
+            on_frame: FrameCallback | None = None) -> tuple[int, float]:
         frames, seconds = 0, 0.0
         for repetition in range(1, self.repetitions + 1):
             name = supervised_name(sequence.name, repetition)
@@ -166,6 +167,8 @@ class SupervisedTask:
             write_trajectory(result_dir, sequence.name, name, regions, times)
             done, spent = _frames_and_seconds(times)
             frames, seconds = frames + done, seconds + spent
+            if on_frame is not None:
+                on_frame(done)
         return frames, seconds
 
 
@@ -179,8 +182,8 @@ class MultistartTask:
         return all(trajectory_exists(result_dir, sequence.name, multistart_name(sequence.name, anchor))
                    for anchor, _ in anchor_runs(sequence))
 
-    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str,
-            result_dir: str | Path) -> tuple[int, float]:
+    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str, result_dir: str | Path,
+            on_frame: FrameCallback | None = None) -> tuple[int, float]:
         frames, seconds = 0, 0.0
         for anchor, backward in anchor_runs(sequence):
             name = multistart_name(sequence.name, anchor)
@@ -190,6 +193,8 @@ class MultistartTask:
             write_trajectory(result_dir, sequence.name, name, regions, times)
             done, spent = _frames_and_seconds(times)
             frames, seconds = frames + done, seconds + spent
+            if on_frame is not None:
+                on_frame(done)
         return frames, seconds
 
 

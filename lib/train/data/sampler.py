@@ -51,6 +51,9 @@ class TrackingSampler(torch.utils.data.Dataset):
         empty = [d.name for d, w in zip(datasets, weights) if w > 0 and len(d) == 0]
         if empty:
             raise ValueError(f"training datasets without sequences: {', '.join(empty)}")
+        for dataset, weight in zip(datasets, weights):
+            if weight > 0:
+                check_usable(dataset)
         self.datasets = list(datasets)
         self.probabilities = weights / weights.sum()
         self.samples_per_epoch = samples_per_epoch
@@ -111,7 +114,7 @@ class TrackingSampler(torch.utils.data.Dataset):
             annotation = dataset.sequence_annotation(seq_id)
             if not dataset.is_video:
                 return seq_id, annotation
-            if len(annotation) >= MIN_SEQUENCE_LENGTH and int(annotation.visible.sum()) >= MIN_VISIBLE_FRAMES:
+            if usable_sequence(annotation):
                 return seq_id, annotation
         raise RuntimeError(f"{dataset.name}: no sequence with at least {MIN_SEQUENCE_LENGTH} frames and "
                            f"{MIN_VISIBLE_FRAMES} visible ones in {MAX_SEQUENCE_DRAWS} random draws")
@@ -129,6 +132,20 @@ class TrackingSampler(torch.utils.data.Dataset):
                 if search is not None:
                     return references + search
             extra += GAP_INCREMENT
+
+
+def usable_sequence(annotation: SequenceAnnotation) -> bool:
+    """Whether a video sequence can give a sample: enough frames, enough of them with a visible target."""
+    return len(annotation) >= MIN_SEQUENCE_LENGTH and int(annotation.visible.sum()) >= MIN_VISIBLE_FRAMES
+
+
+def check_usable(dataset: TrackingDataset) -> None:
+    """``ValueError`` when no sequence of a video ``dataset`` can be sampled (found before training starts)."""
+    if not dataset.is_video or any(usable_sequence(dataset.sequence_annotation(i)) for i in range(len(dataset))):
+        return
+    raise ValueError(f"training dataset {dataset.name}: none of its {len(dataset)} sequence(s) can be sampled; each "
+                     f"needs at least {MIN_SEQUENCE_LENGTH} frames of which {MIN_VISIBLE_FRAMES} show the target "
+                     "(visible, positive width and height)")
 
 
 def _visible_ids(visible: np.ndarray, rng: np.random.Generator, count: int, start: int, stop: int

@@ -19,7 +19,8 @@ class AnnotatedSequences(TrackingDataset):
     Subclasses parse their annotation files (through ``source``, so raw folders and lmdb databases
     share the code), call ``__init__`` with one (N_i, 4) box array and one (N_i,) "target present"
     array per sequence, and name each frame's file with ``frame_file``. Construction fails with
-    ``IncompleteDatasetError`` when the first or last frame of any sequence is missing.
+    ``IncompleteDatasetError`` when any annotated frame's file is missing (checked with one folder
+    listing per sequence on raw folders), so training never meets a missing frame later.
     """
 
     #: added to the error raised when frames are missing (e.g. how to extract them)
@@ -102,16 +103,10 @@ class AnnotatedSequences(TrackingDataset):
         return list(dict.fromkeys([*self.annotation_files, *frames]))
 
     def _check_frames(self) -> None:
-        """Raise ``IncompleteDatasetError`` when a sequence's first or last frame file is missing."""
-        missing = []
-        checked: set[str] = set()
-        for seq_id in range(len(self)):
-            for frame_id in {0, self.sequence_length(seq_id) - 1}:
-                rel = self.frame_file(seq_id, frame_id)
-                if rel not in checked:
-                    checked.add(rel)
-                    if not self.source.exists(rel):
-                        missing.append(self.source.location(rel))
+        """Raise ``IncompleteDatasetError`` listing the annotated frames whose file is missing."""
+        frames = (self.frame_file(seq_id, frame_id) for seq_id in range(len(self))
+                  for frame_id in range(self.sequence_length(seq_id) if self.is_video else 1))
+        missing = [self.source.location(rel) for rel in self.source.missing(list(dict.fromkeys(frames)))]
         if missing:
             listed = "\n  ".join(missing[:_MAX_LISTED])
             more = f"\n  ... and {len(missing) - _MAX_LISTED} more" if len(missing) > _MAX_LISTED else ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -40,6 +41,10 @@ class FileSource(ABC):
     @abstractmethod
     def list_dir(self, rel: str) -> list[str]:
         """Sorted names of the entries directly inside folder ``rel``; ``FileNotFoundError`` when absent."""
+
+    def missing(self, rels: Sequence[str]) -> list[str]:
+        """The files of ``rels`` that do not exist, in the given order."""
+        return [rel for rel in rels if not self.exists(rel)]
 
     def read_text(self, rel: str) -> str:
         """The content of ``rel`` decoded as UTF-8."""
@@ -82,6 +87,21 @@ class DirectorySource(FileSource):
             return sorted(os.listdir(self.location(rel)))
         except (FileNotFoundError, NotADirectoryError):
             raise FileNotFoundError(f"folder not found: {self.location(rel)}") from None
+
+    def missing(self, rels: Sequence[str]) -> list[str]:
+        """One directory listing per folder instead of one ``stat`` per file (millions of frames)."""
+        listed: dict[str, set[str]] = {}
+        absent = []
+        for rel in rels:
+            folder, _, name = rel.rpartition("/")
+            if folder not in listed:
+                try:
+                    listed[folder] = set(os.listdir(self.location(folder) if folder else self.root))
+                except (FileNotFoundError, NotADirectoryError):
+                    listed[folder] = set()
+            if name not in listed[folder]:
+                absent.append(rel)
+        return absent
 
     def read_image(self, rel: str) -> np.ndarray:
         return read_image(self.location(rel))

@@ -11,13 +11,18 @@ LOGGER_NAME = "aiatrack.train"
 
 
 def setup_text_log(log_file: Path | None, is_main: bool) -> logging.Logger:
-    """The training logger: INFO to stderr and ``log_file`` on the main process, warnings elsewhere."""
+    """The training logger: INFO to stderr and ``log_file`` on the main process, warnings elsewhere.
+
+    DEBUG records (e.g. the traceback behind a one-line error) go to ``log_file`` only.
+    """
     logger = logging.getLogger(LOGGER_NAME)
     logger.handlers.clear()
     logger.propagate = False
-    logger.setLevel(logging.INFO if is_main else logging.WARNING)
+    logger.setLevel(logging.DEBUG if is_main else logging.WARNING)
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.INFO)
+    handlers: list[logging.Handler] = [console]
     if is_main and log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))

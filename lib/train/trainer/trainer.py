@@ -15,7 +15,7 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from lib.config import ConfigNode
-from lib.train.trainer.checkpointing import CheckpointManager, capture_rng_state, restore_rng_state
+from lib.train.trainer.checkpointing import CheckpointManager, capture_rng_state, check_resumable, restore_rng_state
 from lib.train.trainer.distributed import DistributedContext, average_across_ranks
 from lib.train.trainer.logs import ScalarWriter
 
@@ -199,6 +199,7 @@ class Trainer:
         if found is None:
             return
         path, state = found
+        check_resumable(path, state, self.cfg.to_dict(), self.model.state_dict())
         self.model.load_state_dict(state["net"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])

@@ -171,3 +171,34 @@ def test_runs_are_merged_per_sequence() -> None:
     pooled = get_protocol("got10k").evaluate_runs(runs, "t")
     assert pooled.scores["AO"] == pytest.approx((1 / 3 + 0.5 + 3) / 6 * 100)
     assert pooled.scores["FPS"] == pytest.approx((1 + 2 + 2 + 2) / 4)  # mean of 1/t over all frames
+
+
+@pytest.mark.parametrize("name", sorted(PROTOCOLS))
+@pytest.mark.parametrize("rows", [2, 4])
+def test_every_protocol_refuses_a_row_count_mismatch(tmp_path: Path, name: str, rows: int) -> None:
+    # A result file cut at a line boundary (2 of 3 rows) or with an extra row is an error naming the file.
+    seq = sequence("a-1", "lasot", [BOX] * 3, visible=[1, 1, 1])
+    write_sequence_results(tmp_path, seq, np.array([BOX] * rows), np.ones(rows))
+    with pytest.raises(MetricError, match=rf"{tmp_path / 'a-1.txt'}: {rows} rows but sequence a-1 has 3 frames"):
+        evaluate_sources([seq], [ResultSource("x", (tmp_path,))], get_protocol(name), progress=False)
+
+
+def test_row_count_mismatch_is_padded_only_on_request(tmp_path: Path) -> None:
+    # The default protocol's original padding: 1 of 3 rows -> frames 1-2 become zero boxes, AUC 1/3 of 20/21.
+    seq = sequence("otb_A", "otb", [BOX] * 3)
+    write_sequence_results(tmp_path, seq, np.array([BOX]), np.ones(1))
+    (evaluation,), _ = evaluate_sources([seq], [ResultSource("x", (tmp_path,))], get_protocol("aiatrack"),
+                                        progress=False, allow_row_mismatch=True)
+    assert evaluation.scores["AUC"] == pytest.approx(100 * 20 / 21 / 3)
+
+
+def test_precision_above_100_is_explained_in_the_table() -> None:
+    # UAV123 with a NaN ground-truth frame: the official rule counts it as a hit outside the denominator.
+    protocol = get_protocol("aiatrack")
+    seq = sequence("uav_x", "uav", [BOX, BOX, [np.nan] * 4])
+    evaluation = protocol.evaluate([SequenceInput(seq, np.array([BOX] * 3))], "tracker")
+    assert evaluation.scores["P"] == pytest.approx(150.0)  # official value kept: 3 hits / 2 valid frames
+    report = summary_report([evaluation], protocol, "uav", 1)
+    assert "note (tracker): P or P_norm above 100% (uav_x)" in report and "--protocol got10k-otb" in report
+    normal = protocol.evaluate([SequenceInput(sequence("otb_A", "otb", [BOX] * 3), np.array([BOX] * 3))], "t")
+    assert evaluation.notes and not normal.notes

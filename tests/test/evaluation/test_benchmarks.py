@@ -48,7 +48,8 @@ def test_environment_overrides_the_settings_file(tmp_path: Path, monkeypatch, wr
     (root / "seq" / "sequence").write_text("channels.color=color/%08d.jpg\n")
     (root / "list.txt").write_text("seq\n")
     monkeypatch.setenv("AIATRACK_VOT20_DIR", str(root))
-    (seq,) = load_benchmark("vot20", load_settings(tmp_path / "no_settings.yaml"))
+    (tmp_path / "empty_settings.yaml").write_text("")
+    (seq,) = load_benchmark("vot20", load_settings(tmp_path / "empty_settings.yaml"))
     assert seq.frames == [str(root / "seq" / "color" / "00000001.jpg")]
 
 

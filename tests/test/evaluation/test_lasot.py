@@ -64,7 +64,7 @@ def test_full_list_names_the_missing_sequences(lasot_root: Path, settings_for) -
     with pytest.raises(DatasetLayoutError) as err:
         load_benchmark("lasot", settings_for(lasot_dir=lasot_root))
     message = str(err.value)
-    assert "278 of 280" in message and "airplane-13" in message and "sequences=" in message
+    assert "278 of 280" in message and "airplane-13" in message and "--sequence NAME" in message
     assert str(lasot_root / "airplane" / "airplane-13") in message
 
 

@@ -74,7 +74,16 @@ def test_missing_frame_error_names_the_file(got10k_root, tmp_path):
     root = tmp_path / "GOT10k"
     shutil.copytree(got10k_root, root)
     missing = root / "train" / "GOT-10k_Train_000004" / "00000002.jpg"
-    missing.unlink()  # a middle frame: not caught at start-up, but reported by name when read
     dataset = Got10k(DirectorySource(root), split="all")
+    missing.unlink()  # a middle frame deleted after start-up: reported by name when read
     with pytest.raises(FileNotFoundError, match=str(missing)):
         dataset.get_frames(2, [1])
+
+
+def test_missing_middle_frame_is_found_when_the_dataset_is_built(got10k_root, tmp_path):
+    root = tmp_path / "GOT10k"
+    shutil.copytree(got10k_root, root)
+    missing = root / "train" / "GOT-10k_Train_000004" / "00000002.jpg"
+    missing.unlink()
+    with pytest.raises(IncompleteDatasetError, match=rf"1 frame file\(s\) missing .*\n  {missing}\n"):
+        Got10k(DirectorySource(root), split="all")

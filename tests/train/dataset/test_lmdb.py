@@ -125,7 +125,8 @@ def test_lmdb_dataset_works_in_forked_and_unpickled_copies(coco_root, tmp_path):
 
 def test_create_lmdb_reports_bad_input_without_traceback(tmp_path, trackingnet_root, capsys, monkeypatch):
     monkeypatch.delenv("AIATRACK_COCO_LMDB_DIR", raising=False)
-    monkeypatch.setenv("AIATRACK_SETTINGS", str(tmp_path / "no_settings.yaml"))
+    (tmp_path / "empty_settings.yaml").write_text("")
+    monkeypatch.setenv("AIATRACK_SETTINGS", str(tmp_path / "empty_settings.yaml"))
     assert create_lmdb(["coco", "--source", str(tmp_path / "missing"), "--output", str(tmp_path / "o")]) == 1
     assert "does not exist" in capsys.readouterr().err
     assert create_lmdb(["coco", "--source", str(tmp_path)]) == 1
