@@ -9,8 +9,28 @@ from typing import Any
 
 
 def _model() -> dict[str, Any]:
-    """MODEL: backbone, neck, DSA, RPN, anchors and refinement heads."""
-    return {}
+    """MODEL: backbone, neck, DSA, RPN, anchors and refinement heads (official VOT2018 model).
+
+    ``BACKBONE.TYPE`` is ``resnet50`` (official: Bottleneck atrous ResNet-50, levels 2-4 with 512/1024/2048
+    channels) or ``resnet18`` (a light BasicBlock atrous ResNet-18 with 64/64/128/256/512 channels on levels
+    0-4, same strides and map sizes), for cheap CPU training. ``CHANNELS`` is the width of everything after
+    the neck (official 256). ``MASK`` switches the mask branch (mask fusion and mask head) on or off.
+    """
+    return {
+        "BACKBONE": {"TYPE": "resnet50"},
+        "CHANNELS": 256,                      # neck output = DSA, RPN, fusion and head width
+        "CENTER_SIZE": 7,                     # template neck features keep the centre 7x7 (quirk K3)
+        "ANCHOR": {"STRIDE": 8, "RATIOS": [0.33, 0.5, 1, 2, 3], "SCALES": [8]},
+        "MASK": True,
+        "SEARCH_SIZE": 255,                   # RoI coordinates are pixels of this search crop
+        "ROIPOOL_OUTSIZE": 16,                # mask RoI pooling size; the box head pools ROIPOOL_OUTSIZE // 4
+        "MASK_OUTSIZE": 64,                   # mask logits side = ROIPOOL_OUTSIZE * deconvolution stride
+        "TRANS_STD": 0.1,                     # deformable RoI pooling offset scale
+        "DEFORM_FC_CHANNELS": 1024,           # hidden width of the pooling offset FCs
+        "FC_CHANNELS": 512,                   # hidden width of the box head
+        "BBOX_NORMALIZE_STDS": [0.1, 0.1, 0.2, 0.2],
+        "BBOX_NORMALIZE_MEANS": [0.0, 0.0, 0.0, 0.0],
+    }
 
 
 def _train() -> dict[str, Any]:

@@ -37,7 +37,7 @@ from torch import Tensor, nn
 from lib.models.official_keys import is_official_state_dict, official_to_ours
 
 __all__ = ["CHECKPOINT_FORMAT", "CheckpointError", "CheckpointInfo", "UnpickledObject", "load_checkpoint",
-           "read_checkpoint"]
+           "read_checkpoint", "read_state_dict_entry"]
 
 CHECKPOINT_FORMAT = "aiatrack-pytorch"
 
@@ -251,14 +251,14 @@ def _storage_records(obj: Any) -> dict[str, torch.dtype]:
     return found
 
 
-def _materialize(path: Path, records: Mapping[str, Any],
-                 storages: _ZipStorages | _LegacyStorages) -> dict[str, Tensor]:
+def _materialize(path: Path, records: Mapping[str, Any], storages: _ZipStorages | _LegacyStorages,
+                 entry: str = "net") -> dict[str, Tensor]:
     """Read the tensors of a state dict of records (each storage once)."""
     loaded: dict[str, Tensor] = {}
     state: dict[str, Tensor] = {}
     for name, record in records.items():
         if not isinstance(name, str) or not isinstance(record, _TensorRecord):
-            raise CheckpointError(path, f"the 'net' entry {name!r} is {record!r}, not a tensor")
+            raise CheckpointError(path, f"the {entry!r} entry {name!r} is {record!r}, not a tensor")
         storage = record.storage
         if storage.key not in loaded:
             raw = torch.empty(storage.numel * _element_size(storage.dtype), dtype=torch.uint8)
@@ -267,13 +267,13 @@ def _materialize(path: Path, records: Mapping[str, Any],
         flat = loaded[storage.key]
         extent = record.offset + sum((s - 1) * st for s, st in zip(record.size, record.stride)) + 1
         if min(record.size, default=1) > 0 and extent > flat.numel():
-            raise pickle.UnpicklingError(f"'net' entry {name!r} reaches beyond its storage")
+            raise pickle.UnpicklingError(f"{entry!r} entry {name!r} reaches beyond its storage")
         state[name] = flat.as_strided(record.size, record.stride, record.offset)
     return state
 
 
-def _read_raw(path: Path) -> tuple[Any, dict[str, Tensor] | None]:
-    """Unpickle the top-level object and read the tensors of its 'net' entry (None if it has none)."""
+def _read_raw(path: Path, entries: tuple[str, ...] = ("net",)) -> tuple[Any, dict[str, Tensor] | None]:
+    """Unpickle the top-level object and read the tensors of its first entry among ``entries`` (None if none)."""
     with open(path, "rb") as stream:
         head = stream.read(4)
         stream.seek(0)
@@ -290,7 +290,7 @@ def _read_raw(path: Path) -> tuple[Any, dict[str, Tensor] | None]:
                 prefix = pickles[0][: -len("data.pkl")]
                 with archive.open(pickles[0]) as pickled:
                     top = _unpickle(pickled)
-                net = _net_tensors(path, top, _ZipStorages(archive, prefix))
+                net = _net_tensors(path, top, _ZipStorages(archive, prefix), entries)
             return top, net
         if _read_legacy_header(stream):
             top = _unpickle(stream)
@@ -298,7 +298,7 @@ def _read_raw(path: Path) -> tuple[Any, dict[str, Tensor] | None]:
             if not isinstance(keys, list):
                 raise CheckpointError(path, "legacy checkpoint without its storage key list")
             storages = _LegacyStorages(stream, [str(k) for k in keys], _storage_records(top))
-            return top, _net_tensors(path, top, storages)
+            return top, _net_tensors(path, top, storages, entries)
     raise CheckpointError(path, "not a PyTorch checkpoint (neither a torch.save zip archive nor a legacy "
                                 "torch.save stream)")
 
@@ -320,15 +320,48 @@ def _read_legacy_header(stream: BinaryIO) -> bool:
     return True
 
 
-def _net_tensors(path: Path, top: Any, storages: _ZipStorages | _LegacyStorages) -> dict[str, Tensor] | None:
-    if not isinstance(top, Mapping) or "net" not in top:
+def _net_tensors(path: Path, top: Any, storages: _ZipStorages | _LegacyStorages,
+                 entries: tuple[str, ...] = ("net",)) -> dict[str, Tensor] | None:
+    if not isinstance(top, Mapping):
         return None
-    if not isinstance(top["net"], Mapping):
-        raise CheckpointError(path, f"the 'net' entry is {type(top['net']).__name__}, not a state dict")
-    return _materialize(path, top["net"], storages)
+    entry = next((e for e in entries if e in top), None)
+    if entry is None:
+        return None
+    if not isinstance(top[entry], Mapping):
+        raise CheckpointError(path, f"the {entry!r} entry is {type(top[entry]).__name__}, not a state dict")
+    return _materialize(path, top[entry], storages, entry)
+
+
+def _read_guarded(path: Path, entries: tuple[str, ...]) -> tuple[Any, dict[str, Tensor] | None]:
+    """:func:`_read_raw`, with a missing file and every reading failure turned into a CheckpointError."""
+    if not path.is_file():
+        raise CheckpointError(path, "no such checkpoint file")
+    try:
+        return _read_raw(path, entries)
+    except CheckpointError:
+        raise
+    except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, KeyError, ValueError, TypeError,
+            AttributeError, IndexError, OSError, RuntimeError, struct.error) as exc:
+        raise CheckpointError(path, f"truncated or corrupt checkpoint ({type(exc).__name__}: {exc})") from None
 
 
 # ------------------------------------------------------------------------------------ public API
+def read_state_dict_entry(path: str | Path, entries: tuple[str, ...]) -> tuple[dict[str, Tensor], Any]:
+    """Safely read the state dict stored under the first of ``entries`` present in a checkpoint's top dict.
+
+    Returns ``(tensors, top)``: the tensors keep the stored geometry (strided views included) on the CPU;
+    ``top`` is the restricted-unpickled top-level object (plain values, inert stand-ins, tensor records).
+    Raises :class:`CheckpointError` naming the file when it is missing, corrupt or has none of ``entries``.
+    """
+    path = Path(path)
+    top, state = _read_guarded(path, entries)
+    if state is None:
+        kind = f"dict with entries {sorted(map(str, top))}" if isinstance(top, Mapping) else type(top).__name__
+        raise CheckpointError(path, f"expected a dict with one of the state-dict entries {list(entries)}, "
+                                    f"found a {kind}")
+    return state, top
+
+
 def read_checkpoint(path: str | Path,
                     map_location: str | torch.device = "cpu") -> tuple[dict[str, Tensor], CheckpointInfo]:
     """Read the network weights of a checkpoint, in our key names, without running any pickled code.
@@ -337,15 +370,7 @@ def read_checkpoint(path: str | Path,
     truncated or corrupt file, or one without a ``net`` state dict.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(path, "no such checkpoint file")
-    try:
-        top, net = _read_raw(path)
-    except CheckpointError:
-        raise
-    except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, KeyError, ValueError, TypeError,
-            AttributeError, IndexError, OSError, RuntimeError, struct.error) as exc:
-        raise CheckpointError(path, f"truncated or corrupt checkpoint ({type(exc).__name__}: {exc})") from None
+    top, net = _read_guarded(path, ("net",))
     if net is None:
         kind = f"dict with entries {sorted(map(str, top))}" if isinstance(top, Mapping) else type(top).__name__
         raise CheckpointError(path, f"not an AiATrack checkpoint: expected a dict with a 'net' state dict, "

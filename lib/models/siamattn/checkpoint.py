@@ -1,0 +1,68 @@
+"""Loading SiamAttn weights strictly and safely: the one place where checkpoint keys meet model keys.
+
+Accepted files (all read by the restricted reader of :mod:`lib.models.checkpoint`, no pickled code runs):
+
+* official pysot snapshots ``{'epoch', 'state_dict'}``, keys optionally prefixed ``module.`` (DataParallel);
+* our trainer checkpoints ``{'net', 'config', 'epoch', ...}``.
+
+Official key names equal ours (same module attribute names), so the mapping only strips ``module.``.
+Tensors may be stored as strided views (the synthetic reference checkpoint, README section 2.3); they are
+copied into the parameters by ``load_state_dict``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from torch import Tensor
+
+from lib.models.checkpoint import CheckpointError, read_state_dict_entry
+from lib.models.siamattn.model import SiamAttn
+
+__all__ = ["load_siamattn_checkpoint", "official_key_to_ours"]
+
+_ENTRIES = ("state_dict", "net")
+_PREFIX = "module."
+_LISTED = 5
+
+
+def official_key_to_ours(key: str) -> str:
+    """Official (or DataParallel-prefixed) state-dict key → our key (identical after stripping ``module.``)."""
+    return key[len(_PREFIX):] if key.startswith(_PREFIX) else key
+
+
+def _listing(keys: list[str]) -> str:
+    shown = ", ".join(keys[:_LISTED])
+    return shown if len(keys) <= _LISTED else f"{shown} (and {len(keys) - _LISTED} more)"
+
+
+def load_siamattn_checkpoint(model: SiamAttn, path: str | Path) -> dict[str, Any]:
+    """Load ``path`` into ``model``: every key present, none extra, every shape equal.
+
+    Returns ``{'path', 'entry', 'epoch', 'num_tensors'}`` (``entry`` is ``state_dict`` for official files,
+    ``net`` for ours). Raises :class:`~lib.models.checkpoint.CheckpointError` naming the file and the first
+    missing, unexpected or mis-shaped keys.
+    """
+    stored, top = read_state_dict_entry(path, _ENTRIES)
+    entry = next(e for e in _ENTRIES if e in top)
+    state: dict[str, Tensor] = {}
+    for key, tensor in stored.items():
+        ours = official_key_to_ours(key)
+        if ours in state:
+            raise CheckpointError(path, f"key {key!r} appears both with and without the 'module.' prefix")
+        state[ours] = tensor
+    expected = model.state_dict()
+    problems = []
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    wrong = [f"{k} (file {tuple(state[k].shape)}, model {tuple(expected[k].shape)})"
+             for k in expected if k in state and state[k].shape != expected[k].shape]
+    for label, keys in (("missing keys", missing), ("unexpected keys", unexpected), ("wrong shapes", wrong)):
+        if keys:
+            problems.append(f"{len(keys)} {label}: {_listing(keys)}")
+    if problems:
+        raise CheckpointError(path, "weights do not fit the SiamAttn model; " + "; ".join(problems))
+    model.load_state_dict(state, strict=True)
+    epoch = top.get("epoch") if isinstance(top, Mapping) else None
+    return {"path": Path(path), "entry": entry, "epoch": epoch if isinstance(epoch, int) else None,
+            "num_tensors": len(state)}

@@ -1,0 +1,121 @@
+"""Deformable Siamese Attention (official ``FeatureEnhance``), one block per feature level.
+
+Quirks D1-D6 of ``shared/reference/siamattn/README.md`` section 7.4, for a template map z (B, C, h, w) and
+a search map x (B, C, H, W) of one level:
+
+* D1  position (spatial) self-attention: ``q, k = conv1×1(C → C/8)``, ``v = conv1×1(C → C)``;
+      ``A = softmax_j(q_i · k_j)`` over keys and ``out_i = Σ_j A[i, j] v_j``; result ``γ_p·out + input``;
+* D2  channel attention map ``softmax(max_row(E) − E)`` with ``E = F Fᵀ`` (C×C, the DANet trick), no
+      parameters, computed once for z (A_z) and once for x (A_x);
+* D3  channel attention use ``γ_c·(A F) + F``, one ``γ_c`` per level shared by its four uses;
+* D4  ``z' = PAM(z) + CAM(z, A_z) + CAM(z, A_x)`` and ``x' = PAM(x) + CAM(x, A_x) + CAM(x, A_z)``, summed
+      left to right (the input appears three times);
+* D5  one 3×3 deformable convolution (DCN v1, no bias, offsets from a 3×3 conv with bias) per level, shared
+      by z' and x'. It uses ``torchvision.ops.deform_conv2d``, whose offset layout ((y, x) pairs per tap,
+      tap-major) and out-of-range rule (a sample counts only when −1 < h < H and −1 < w < W, missing
+      neighbours are 0) are those of README section 6.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+from torchvision.ops import deform_conv2d
+
+__all__ = ["ChannelAttentionUse", "DeformConvPack", "FeatureEnhance", "PositionAttention", "channel_attention"]
+
+
+class PositionAttention(nn.Module):
+    """Spatial self-attention of one map (D1), keys ``query_conv``, ``key_conv``, ``value_conv``, ``gamma``."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.query_conv = nn.Conv2d(channels, channels // 8, 1)
+        self.key_conv = nn.Conv2d(channels, channels // 8, 1)
+        self.value_conv = nn.Conv2d(channels, channels, 1)
+        self.gamma = nn.Parameter(torch.zeros(1))
+        for conv in (self.query_conv, self.key_conv, self.value_conv):
+            nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.zeros_(conv.bias)
+
+    def attention(self, x: Tensor) -> Tensor:
+        """Attention map (B, N, N), N = H·W, rows = queries, softmax over keys (last axis)."""
+        query = self.query_conv(x).flatten(2).transpose(1, 2)              # (B, N, C/8)
+        key = self.key_conv(x).flatten(2)                                  # (B, C/8, N)
+        return torch.softmax(torch.bmm(query, key), dim=-1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(B, C, H, W) → ``γ_p · attended + x``, same shape."""
+        value = self.value_conv(x).flatten(2)                              # (B, C, N)
+        out = torch.bmm(value, self.attention(x).transpose(1, 2)).view_as(x)
+        return self.gamma * out + x
+
+
+def channel_attention(x: Tensor) -> Tensor:
+    """Channel attention map (B, C, C) of x (B, C, H, W): ``softmax(max_row(E) − E)``, ``E = F Fᵀ`` (D2)."""
+    flat = x.flatten(2)
+    energy = torch.bmm(flat, flat.transpose(1, 2))
+    return torch.softmax(energy.max(dim=-1, keepdim=True)[0].expand_as(energy) - energy, dim=-1)
+
+
+class ChannelAttentionUse(nn.Module):
+    """``γ_c · (A F) + F`` for x (B, C, H, W) and a channel map A (B, C, C) (D3); key ``gamma``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gamma = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x: Tensor, attention: Tensor) -> Tensor:
+        return self.gamma * torch.bmm(attention, x.flatten(2)).view_as(x) + x
+
+
+class DeformConvPack(nn.Module):
+    """DCN v1 with its own offset conv: keys ``weight`` (O, C, k, k) and ``conv_offset.{weight,bias}``.
+
+    ``offset = conv_offset(x)`` (B, 2·k·k, H', W'), then ``deform_conv2d(x, offset, weight)``, no bias.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, padding: int = 1) -> None:
+        super().__init__()
+        self.padding = padding
+        self.weight = nn.Parameter(torch.empty(out_channels, in_channels, kernel_size, kernel_size))
+        bound = 1.0 / math.sqrt(in_channels * kernel_size * kernel_size)
+        nn.init.uniform_(self.weight, -bound, bound)
+        self.conv_offset = nn.Conv2d(in_channels, 2 * kernel_size * kernel_size, kernel_size, padding=padding)
+        nn.init.zeros_(self.conv_offset.weight)
+        nn.init.zeros_(self.conv_offset.bias)
+
+    def deform(self, x: Tensor, offset: Tensor) -> Tensor:
+        """The deformable convolution of x with given offsets ((y, x) pairs per tap, in cells)."""
+        return deform_conv2d(x, offset, self.weight, padding=(self.padding, self.padding))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.deform(x, self.conv_offset(x))
+
+
+class FeatureEnhance(nn.Module):
+    """DSA over levels 2-4 (keys ``pams.i``, ``cam_uses.i``, ``deform_convs.i``)."""
+
+    def __init__(self, channels: int = 256, num_levels: int = 3) -> None:
+        super().__init__()
+        self.pams = nn.ModuleList(PositionAttention(channels) for _ in range(num_levels))
+        self.cam_uses = nn.ModuleList(ChannelAttentionUse() for _ in range(num_levels))
+        self.deform_convs = nn.ModuleList(DeformConvPack(channels, channels) for _ in range(num_levels))
+
+    def attend(self, level: int, z: Tensor, x: Tensor) -> tuple[Tensor, Tensor]:
+        """The DCN inputs (z', x') of one level: the D4 sums of self and cross attention."""
+        pam, cam = self.pams[level], self.cam_uses[level]
+        attention_z, attention_x = channel_attention(z), channel_attention(x)
+        z_sum = pam(z) + cam(z, attention_z) + cam(z, attention_x)
+        x_sum = pam(x) + cam(x, attention_x) + cam(x, attention_z)
+        return z_sum, x_sum
+
+    def forward(self, zs: list[Tensor], xs: list[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
+        """Enhance templates ``zs`` (B, C, 7, 7) and searches ``xs`` (B, C, 31, 31), level by level."""
+        z_out, x_out = [], []
+        for level, (z, x) in enumerate(zip(zs, xs)):
+            z_sum, x_sum = self.attend(level, z, x)
+            z_out.append(self.deform_convs[level](z_sum))
+            x_out.append(self.deform_convs[level](x_sum))
+        return z_out, x_out
