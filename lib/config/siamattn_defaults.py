@@ -56,7 +56,6 @@ def _train() -> dict[str, Any]:
         # refinement RoIs (official mask_target_builder)
         "ROI_PER_IMG": 15,
         "FG_THRESH": 0.5,
-        "BBOX_NORMALIZE_STDS": [0.1, 0.1, 0.2, 0.2],
         "MASK_OHEM_FRACTION": 0.7,   # share of mask pixels with the largest BCE kept
         # loss weights (official yaml)
         "CLS_WEIGHT": 5.0,

@@ -1,9 +1,8 @@
 """SiamAttn RPN anchors in search-crop pixels and their training targets (pysot ``Anchors`` /
 ``AnchorTarget`` rules, used unchanged by the official SiamAttn release).
 
-Anchors: for each ratio r, ``ws = int(sqrt(stride**2 / r))``, ``hs = int(ws * r)``, times each scale;
-centres on an ``output_size`` x ``output_size`` grid, ``stride`` apart, the middle cell at
-``search_size // 2`` (127 for a 255 crop). Layout (A, S, S) with A = ratios x scales, anchor-major, as
+Anchors: the tracker's anchors (``lib.models.siamattn.anchors.crop_anchors``) moved so that the middle
+grid cell sits at ``search_size // 2`` (127 for a 255 crop), as pysot's ``AnchorTarget`` places them. Layout (A, S, S) with A = ratios x scales, anchor-major, as
 the RPN's output channels.
 
 Targets for a ground-truth box ``(x1, y1, x2, y2)`` in the same crop pixels:
@@ -18,24 +17,14 @@ Targets for a ground-truth box ``(x1, y1, x2, y2)`` in the same crop pixels:
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
+from lib.models.siamattn.anchors import crop_anchors
+
 NEGATIVE_PAIR_HALF_WINDOW = 3
-
-
-def base_anchor_sizes(stride: int, ratios: Sequence[float], scales: Sequence[float]) -> np.ndarray:
-    """(A, 2) float32 anchor (width, height) in pixels, ratio-major then scale (pysot order)."""
-    area = stride * stride
-    sizes = []
-    for ratio in ratios:
-        ws = int(math.sqrt(area * 1.0 / ratio))
-        hs = int(ws * ratio)
-        sizes.extend((ws * scale, hs * scale) for scale in scales)
-    return np.asarray(sizes, dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -50,15 +39,10 @@ class AnchorGrid:
     def build(cls, stride: int, ratios: Sequence[float], scales: Sequence[float], output_size: int,
               search_size: int) -> "AnchorGrid":
         """The grid of ``output_size`` x ``output_size`` cells centred on ``search_size // 2``."""
-        sizes = base_anchor_sizes(stride, ratios, scales)
-        origin = search_size // 2 - output_size // 2 * stride
-        offsets = origin + stride * np.arange(output_size, dtype=np.float32)
-        shape = (len(sizes), output_size, output_size)
-        cx = np.broadcast_to(offsets[None, None, :], shape)
-        cy = np.broadcast_to(offsets[None, :, None], shape)
-        w = np.broadcast_to(sizes[:, 0, None, None], shape)
-        h = np.broadcast_to(sizes[:, 1, None, None], shape)
-        center = np.stack((cx, cy, w, h)).astype(np.float32)
+        flat = crop_anchors(stride, list(ratios), list(scales), output_size).numpy()   # (A*S*S, 4)
+        center = flat.T.reshape(4, -1, output_size, output_size).copy()
+        center[:2] += search_size // 2
+        cx, cy, w, h = center
         corner = np.stack((cx - w * 0.5, cy - h * 0.5, cx + w * 0.5, cy + h * 0.5)).astype(np.float32)
         return cls(center, corner)
 

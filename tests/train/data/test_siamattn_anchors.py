@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.train.data.siamattn_anchors import AnchorGrid, AnchorTargetRule, anchor_targets, base_anchor_sizes
+from lib.train.data.siamattn_anchors import AnchorGrid, AnchorTargetRule, anchor_targets
 
 RATIOS = [0.33, 0.5, 1, 2, 3]
 
@@ -20,9 +20,9 @@ def brute_iou(a, b) -> float:
 
 
 def test_base_sizes_and_grid_positions():
-    # the five official anchor shapes (stride 8, scale 8)
-    assert base_anchor_sizes(8, RATIOS, [8]).tolist() == [[104, 32], [88, 40], [64, 64], [40, 80], [32, 96]]
     g = grid()
+    # the five official anchor shapes (stride 8, scale 8)
+    assert g.center[2:, :, 0, 0].T.tolist() == [[104, 32], [88, 40], [64, 64], [40, 80], [32, 96]]
     assert g.center.shape == (4, 5, 25, 25)
     assert g.center[0, 0, 0].tolist() == [31 + 8 * i for i in range(25)]     # cx along columns
     assert g.center[1, 0, :, 0].tolist() == [31 + 8 * i for i in range(25)]  # cy along rows
