@@ -82,7 +82,7 @@ def _data() -> dict[str, Any]:
     share of an epoch's pairs drawn from each dataset) and ``FRAME_RANGE`` its per-dataset frame range."""
     return {
         "TRAIN": {
-            "DATASETS_NAME": ["COCO17", "TRACKINGNET", "LASOT", "YTBVOS", "GOT10K_train"],
+            "DATASETS_NAME": ["COCO17_masks", "TRACKINGNET", "LASOT", "YTBVOS", "GOT10K_train"],
             "DATASETS_RATIO": [118287, 200000, 200000, 150000, 150000],
             "FRAME_RANGE": [1, 100, 300, 20, 30],
             "SAMPLE_PER_EPOCH": 600000,       # pysot VIDEOS_PER_EPOCH
