@@ -34,6 +34,8 @@ def schedule_rates(node: Any, epochs: int) -> list[float]:
                 for i in range(epochs)]
     if node.TYPE == "step":
         step = int(node.STEP)
+        if not 1 <= step <= epochs:
+            raise ValueError(f"step schedule: STEP {step} must be between 1 and its {epochs} epochs")
         mult = (end / start) ** (1.0 / (epochs // step))
         return [start * mult ** (i // step) for i in range(epochs)]
     raise ValueError(f"learning-rate schedule TYPE {node.TYPE!r} is not supported (log, step)")
@@ -44,6 +46,9 @@ def epoch_rates(cfg: ConfigNode) -> tuple[list[float], float]:
     train = cfg.TRAIN
     warmup = train.LR_WARMUP
     if warmup.WARMUP:
+        if train.EPOCH <= warmup.EPOCH:
+            raise ValueError(f"TRAIN.EPOCH ({train.EPOCH}) must exceed TRAIN.LR_WARMUP.EPOCH ({warmup.EPOCH}) "
+                             "(or set TRAIN.LR_WARMUP.WARMUP false)")
         head = schedule_rates(warmup, warmup.EPOCH)
         main = schedule_rates(train.LR, train.EPOCH - warmup.EPOCH)
         return head + main, main[0]
