@@ -146,6 +146,8 @@ def track_video(tracker: Tracker, source: FrameSource, init_box: list[float] | N
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("video", help="video file or folder of frames (sorted by name)")
+    parser.add_argument("--tracker", default="aiatrack", choices=("aiatrack", "siamattn"),
+                        help="tracker (default: aiatrack; siamattn needs --checkpoint for meaningful boxes)")
     parser.add_argument("--init-bbox", type=parse_box, default=None, help="initial box x,y,w,h in pixels of frame 0")
     parser.add_argument("--checkpoint", default=None,
                         help="weights (default: the embedded checkpoints/aiatrack_tiny_synthetic.pth.tar)")
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.torch_threads)
     try:
         source = FrameSource(args.video, args.fps)
-        weights = choose_weights(args.checkpoint, args.config)
+        weights = choose_weights(args.checkpoint, args.config, args.tracker)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -3,7 +3,8 @@
 The arithmetic reproduces the official AiATrack crop exactly (see the quirk list in the
 reference README): ceil crop size, banker's rounding of the origin, zero padding that also
 drops the last image row/column when the crop touches the border, OpenCV bilinear resize and
-a padding mask dilated by that resize.
+a padding mask dilated by that resize. ``crop_pysot_subwindow`` is the separate pysot/SiamAttn crop
+(floor origin, truncated channel-mean padding, resize only when the size differs).
 """
 from __future__ import annotations
 
@@ -80,3 +81,34 @@ def normalize_image(image: np.ndarray, mean: Sequence[float], std: Sequence[floa
     mean_t = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
     std_t = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
     return ((tensor / 255.0) - mean_t) / std_t
+
+
+def crop_pysot_subwindow(image: np.ndarray, center_xy: Sequence[float], output_size: int, crop_size: int,
+                         channel_mean: Sequence[float]) -> np.ndarray:
+    """The pysot/SiamAttn square crop: (H, W, 3) uint8 image -> (output_size, output_size, 3) uint8.
+
+    Arithmetic of pysot ``SiameseTracker.get_subwindow`` (quirks C4-C6 of the SiamAttn reference README):
+    the crop's first pixel is ``floor(center - (crop_size + 1) / 2 + 0.5)`` (numpy floor, float64), the
+    crop spans ``crop_size`` pixels, parts outside the image take ``channel_mean`` cast to uint8
+    (truncated, one value per channel), and the patch is resized with ``cv2.resize`` (INTER_LINEAR on
+    uint8) only when ``crop_size != output_size``. Channels are kept in the image's order (BGR in
+    SiamAttn). Raises ValueError for a non-finite centre or a non-positive crop size.
+    """
+    if crop_size < 1:
+        raise ValueError(f"crop_size must be a positive number of pixels, got {crop_size}")
+    cx, cy = (float(v) for v in center_xy)
+    if not (math.isfinite(cx) and math.isfinite(cy)):
+        raise ValueError(f"cannot crop around a non-finite centre {tuple(center_xy)}")
+    half = (crop_size + 1) / 2
+    x0, y0 = math.floor(cx - half + 0.5), math.floor(cy - half + 0.5)
+    height, width = image.shape[:2]
+    fill = np.asarray(channel_mean, dtype=np.float64).astype(np.uint8)
+    patch = np.empty((crop_size, crop_size) + image.shape[2:], dtype=np.uint8)
+    patch[...] = fill
+    src_x0, src_x1 = max(x0, 0), min(x0 + crop_size, width)
+    src_y0, src_y1 = max(y0, 0), min(y0 + crop_size, height)
+    if src_x1 > src_x0 and src_y1 > src_y0:
+        patch[src_y0 - y0:src_y1 - y0, src_x0 - x0:src_x1 - x0] = image[src_y0:src_y1, src_x0:src_x1]
+    if crop_size != output_size:
+        patch = cv2.resize(patch, (output_size, output_size))
+    return patch

@@ -106,7 +106,7 @@ def _init_worker(spec: TrackerSpec, devices: mp.Queue, torch_threads: int, datas
 
 def _build(spec: TrackerSpec, device: str) -> TrackerFactory:
     try:
-        return load_tracker(spec.name, resolve_config(spec.config), spec.checkpoint, device)
+        return load_tracker(spec.name, resolve_config(spec.config, spec.name), spec.checkpoint, device)
     except Exception as exc:
         raise TrackerLoadError(f"could not build tracker {spec.name!r}: {exc}") from exc
 

@@ -14,8 +14,10 @@ import torch
 
 from lib.config import ConfigNode
 from lib.models import build_aiatrack, load_checkpoint
+from lib.models.siamattn import build_siamattn, load_siamattn_checkpoint
 from lib.test.tracker.aiatrack import AiATracker
 from lib.test.tracker.base import Tracker
+from lib.test.tracker.siamattn import SiamAttnTracker
 
 TrackerFactory = Callable[[str], Tracker]
 
@@ -32,8 +34,22 @@ def load_aiatrack(cfg: ConfigNode, checkpoint: str | Path | None, device: str | 
     return lambda dataset_name: AiATracker(model, cfg, dataset_name)
 
 
+def load_siamattn(cfg: ConfigNode, checkpoint: str | Path | None, device: str | torch.device) -> TrackerFactory:
+    """Build SiamAttn from ``cfg`` (a ``siamattn`` config), load ``checkpoint`` (official ``{'epoch',
+    'state_dict'}`` files or ours; ``None``: random weights, warned)."""
+    if checkpoint is None:
+        warnings.warn("SiamAttn runs with RANDOMLY INITIALISED weights: its boxes are meaningless", stacklevel=2)
+        torch.manual_seed(0)  # the same random network in every process and run
+    model = build_siamattn(cfg)
+    if checkpoint is not None:
+        load_siamattn_checkpoint(model, checkpoint)
+    model = model.to(device).eval()
+    return lambda dataset_name: SiamAttnTracker(model, cfg, dataset_name)
+
+
 TRACKERS: dict[str, Callable[[ConfigNode, str | Path | None, str | torch.device], TrackerFactory]] = {
     "aiatrack": load_aiatrack,
+    "siamattn": load_siamattn,
 }
 
 
@@ -45,4 +61,5 @@ def load_tracker(name: str, cfg: ConfigNode, checkpoint: str | Path | None,
     return TRACKERS[name](cfg, checkpoint, device)
 
 
-__all__ = ["TRACKERS", "AiATracker", "Tracker", "TrackerFactory", "load_aiatrack", "load_tracker"]
+__all__ = ["TRACKERS", "AiATracker", "SiamAttnTracker", "Tracker", "TrackerFactory", "load_aiatrack",
+           "load_siamattn", "load_tracker"]

@@ -29,6 +29,7 @@ class WeightsChoice:
     config: str | dict[str, Any]
     checkpoint: str | None
     description: str
+    tracker: str = "aiatrack"
 
     @property
     def random(self) -> bool:
@@ -36,9 +37,9 @@ class WeightsChoice:
         return self.checkpoint is None
 
 
-def resolve_config(config: str | dict[str, Any]) -> ConfigNode:
-    """An experiment name or YAML path, or a config dict saved in a checkpoint, as a ConfigNode."""
-    return config_from_dict(config) if isinstance(config, dict) else load_config(config)
+def resolve_config(config: str | dict[str, Any], tracker: str = "aiatrack") -> ConfigNode:
+    """An experiment name or YAML path, or a config dict saved in a checkpoint, as a ``tracker`` ConfigNode."""
+    return config_from_dict(config, tracker) if isinstance(config, dict) else load_config(config, tracker=tracker)
 
 
 def _checkpoint_facts(checkpoint: Path) -> tuple[dict[str, Any] | None, str]:
@@ -48,8 +49,15 @@ def _checkpoint_facts(checkpoint: Path) -> tuple[dict[str, Any] | None, str]:
     return info.config, f"{info.format} checkpoint{epoch}"
 
 
-def choose_weights(checkpoint: str | Path | None = None, config: str | None = None) -> WeightsChoice:
-    """Pick the weights as described in the module docstring; the config defaults to the checkpoint's own."""
+def choose_weights(checkpoint: str | Path | None = None, config: str | None = None,
+                   tracker: str = "aiatrack") -> WeightsChoice:
+    """Pick the weights as described in the module docstring; the config defaults to the checkpoint's own.
+
+    For ``tracker="siamattn"`` there is no embedded checkpoint: an explicit checkpoint (official or ours)
+    runs with ``config`` (default ``vot2018``), otherwise randomly initialised weights of that config.
+    """
+    if tracker == "siamattn":
+        return _choose_siamattn_weights(checkpoint, config or "vot2018")
     if checkpoint is not None:
         path = Path(checkpoint)
         if not path.is_file():
@@ -68,6 +76,18 @@ def choose_weights(checkpoint: str | Path | None = None, config: str | None = No
         "with trained weights (e.g. an official AiATrack checkpoint) for real tracking"))
 
 
+def _choose_siamattn_weights(checkpoint: str | Path | None, config: str) -> WeightsChoice:
+    if checkpoint is None:
+        return WeightsChoice(config, None, (
+            f"NO CHECKPOINT GIVEN: using RANDOMLY INITIALISED SiamAttn weights of the {config} config. The "
+            "pipeline runs end to end, but the boxes are meaningless. Pass --checkpoint with trained weights "
+            "(e.g. the official SiamAttn snapshot)"), "siamattn")
+    path = Path(checkpoint)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    return WeightsChoice(config, str(path), f"SiamAttn weights from {path} (config {config})", "siamattn")
+
+
 def describe_weights(choice: WeightsChoice) -> str:
     """A banner naming the weights; framed with '!' lines when they are random."""
     text = f"Weights: {choice.description}."
@@ -78,5 +98,5 @@ def describe_weights(choice: WeightsChoice) -> str:
 
 
 def load_tracker_from_weights(choice: WeightsChoice, device: str | torch.device = "cpu") -> TrackerFactory:
-    """Tracker factory (``dataset_name -> Tracker``) of AiATrack with the chosen weights."""
-    return load_tracker("aiatrack", resolve_config(choice.config), choice.checkpoint, device)
+    """Tracker factory (``dataset_name -> Tracker``) of the chosen tracker with the chosen weights."""
+    return load_tracker(choice.tracker, resolve_config(choice.config, choice.tracker), choice.checkpoint, device)
