@@ -10,6 +10,7 @@ Examples::
     python tracking/profile_model.py                       # baseline, CPU (and CUDA if available)
     python tracking/profile_model.py --config tiny --runs 5 --device cpu
     python tracking/profile_model.py --checkpoint AIATRACK_ep0500.pth.tar --device cuda --runs 200
+    python tracking/profile_model.py --tracker siamattn    # SiamAttn: parameters and FLOPs only
 
 FLOPs are counted by ``torch.utils.flop_counter.FlopCounterMode`` (one multiply-add = 2 FLOPs; matrix
 products and convolutions only, element-wise work is not counted). Latencies are medians over ``--runs``
@@ -34,6 +35,7 @@ from lib.config import ConfigError, hyper_for_dataset, load_config
 from lib.models import (AiATrack, BackboneOutput, CheckpointError, EncodedFrame, ReferenceFrame, build_aiatrack,
                         load_checkpoint)
 from lib.utils.box_ops import box_xyxy_to_xywh
+from tracking.profile_siamattn import profile as profile_siamattn
 
 STAGES = ("backbone", "encoder", "decoder", "heads")
 
@@ -153,9 +155,11 @@ def time_stages(step: TrackStep, device: torch.device, runs: int, warmup: int,
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default="baseline",
-                        help="experiment name in experiments/aiatrack/ (baseline, tiny, ...) or a YAML path "
-                             "(default: baseline)")
+    parser.add_argument("--tracker", default="aiatrack", choices=("aiatrack", "siamattn"),
+                        help="network to profile (default: aiatrack; siamattn reports parameters and FLOPs)")
+    parser.add_argument("--config", default=None,
+                        help="experiment name in experiments/<tracker>/ (baseline, tiny, ...) or a YAML path "
+                             "(default: aiatrack baseline, siamattn official defaults)")
     parser.add_argument("--checkpoint", default=None,
                         help="weights to load (official or ours); default: random weights, same timings")
     parser.add_argument("--device", nargs="+", default=None, choices=("cpu", "cuda"),
@@ -175,6 +179,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.tracker == "siamattn":
+        return profile_siamattn(args)
+    args.config = args.config or "baseline"
     devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     if "cuda" in devices and not torch.cuda.is_available():
         print("error: --device cuda requested but no CUDA device is available", file=sys.stderr)
