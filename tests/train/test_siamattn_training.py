@@ -3,15 +3,21 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 from lib.config import load_config
+from lib.models.siamattn import build_siamattn, load_siamattn_checkpoint
 from lib.train.registry import training_recipe
 from lib.train.trainer import CheckpointManager, Trainer, init_distributed, shutdown_distributed
 from lib.train.trainer.distributed import average_across_ranks, free_port, synchronize_batch_norms
+from lib.utils.synthetic import render_videos, write_got10k
+
+REPO = Path(__file__).resolve().parents[2]
 
 # The tiny experiment narrowed further: same code paths, cheaper CPU steps.
 MICRO = {"MODEL": {"CHANNELS": 16, "DEFORM_FC_CHANNELS": 16, "FC_CHANNELS": 16},
@@ -151,3 +157,28 @@ def test_two_process_gloo_step_equals_single_process_step(tmp_path):
     assert grads.keys() == ddp["grads"].keys()
     for name, grad in grads.items():
         assert torch.allclose(ddp["grads"][name], grad, rtol=1e-3, atol=1e-6), name
+
+
+@pytest.mark.slow
+def test_train_py_siamattn_writes_a_checkpoint_the_tracker_loads(tmp_path):
+    root = tmp_path / "got10k"
+    write_got10k(root, render_videos(seed=3, count=2, num_frames=12, height=120, width=160, min_size=16,
+                                     max_size=40), split="train")
+    overrides = ["MODEL.CHANNELS=16", "MODEL.DEFORM_FC_CHANNELS=16", "MODEL.FC_CHANNELS=16", "TRAIN.EPOCH=1",
+                 "TRAIN.BATCH_SIZE=2", "TRAIN.NUM_WORKER=0", "TRAIN.LR_WARMUP.WARMUP=false",
+                 "DATA.TRAIN.SAMPLE_PER_EPOCH=2"]
+    env = dict(os.environ, OMP_NUM_THREADS="1", AIATRACK_SETTINGS=str(tmp_path / "none.yaml"))
+    result = subprocess.run([sys.executable, str(REPO / "tracking" / "train.py"), "--tracker", "siamattn",
+                             "--config", "tiny", "--workspace", str(tmp_path / "ws"), f"--setting=got10k_dir={root}",
+                             "--no-progress", *[f"--override={item}" for item in overrides]],
+                            env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    checkpoint = tmp_path / "ws" / "checkpoints" / "train" / "siamattn" / "tiny" / "SIAMATTN_ep0001.pth.tar"
+    assert (tmp_path / "ws" / "logs" / "siamattn-tiny.log").is_file()
+    saved = torch.load(checkpoint, weights_only=True)
+    assert saved["history"][0]["epoch"] == 1 and "cls" in saved["history"][0]
+    cfg = micro_config()
+    model = build_siamattn(cfg)
+    load_siamattn_checkpoint(model, checkpoint)
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, saved["net"][name]), name
