@@ -73,6 +73,7 @@ def _train() -> dict[str, Any]:
         "BACKBONE_TRAIN_EPOCH": 10,
         "BACKBONE_TRAIN_LAYERS": ["layer2", "layer3", "layer4"],
         "BACKBONE_LAYERS_LR": 0.05,
+        "PRETRAINED": "",            # pysot ImageNet backbone file (pretrained/resnet.pth); empty = random
     }
 
 

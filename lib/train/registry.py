@@ -22,6 +22,7 @@ from lib.train.actors import AiATrackActor, LossWeights, SiamAttnActor, SiamAttn
 from lib.train.data import build_train_sampler
 from lib.train.data.siamattn_processing import SiamAttnProcessing
 from lib.train.data.siamattn_sampler import SiamPairSampler
+from lib.train.siamattn_backbone import prepare_backbone
 from lib.train.dataset.base import TrackingDataset
 from lib.train.trainer import TrainingParts
 from lib.train.trainer.trainer import OptimizerStage
@@ -62,6 +63,12 @@ class SiamAttnStage:
         return optimizer, siamattn_optim.build_scheduler(optimizer, self.cfg, pysot_epoch)
 
 
+def _build_siamattn_for_training(cfg: ConfigNode) -> nn.Module:
+    model = build_siamattn(cfg)
+    prepare_backbone(model, cfg.TRAIN.PRETRAINED)
+    return model
+
+
 def _siamattn_parts(model: nn.Module, cfg: ConfigNode) -> TrainingParts:
     processing = SiamAttnProcessing.from_config(cfg)
     actor = SiamAttnActor(model, processing.grid, SiamAttnLossConfig.from_config(cfg))
@@ -75,7 +82,7 @@ TRAINING_RECIPES: dict[str, TrainingRecipe] = {
     "aiatrack": TrainingRecipe("AIATRACK", lambda cfg: build_aiatrack(cfg, training=True),
                                lambda cfg, datasets, rank: build_train_sampler(cfg, datasets, rank=rank),
                                _aiatrack_parts),
-    "siamattn": TrainingRecipe("SIAMATTN", build_siamattn,
+    "siamattn": TrainingRecipe("SIAMATTN", _build_siamattn_for_training,
                                lambda cfg, datasets, rank: SiamPairSampler.from_config(cfg, datasets, rank=rank),
                                _siamattn_parts),
 }
