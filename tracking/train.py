@@ -161,8 +161,8 @@ def run(args: argparse.Namespace) -> dict[str, float]:
                                             recipe.checkpoint_prefix,
                                             cfg.TRAIN.CHECKPOINT_KEEP_LAST, cfg.TRAIN.CHECKPOINT_KEEP_EVERY)
             writer = ScalarWriter(workspace / "tensorboard" / "train" / args.tracker / name if ctx.is_main else None)
-            trainer = Trainer(parts, cfg, ctx, build_loader_factory(cfg, settings, ctx, recipe), checkpoints, writer, log,
-                              progress=not args.no_progress)
+            trainer = Trainer(parts, cfg, ctx, build_loader_factory(cfg, settings, ctx, recipe), checkpoints,
+                              writer, log, progress=not args.no_progress)
             try:
                 return trainer.train()
             finally:

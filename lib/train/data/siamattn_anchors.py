@@ -2,8 +2,8 @@
 ``AnchorTarget`` rules, used unchanged by the official SiamAttn release).
 
 Anchors: the tracker's anchors (``lib.models.siamattn.anchors.crop_anchors``) moved so that the middle
-grid cell sits at ``search_size // 2`` (127 for a 255 crop), as pysot's ``AnchorTarget`` places them. Layout (A, S, S) with A = ratios x scales, anchor-major, as
-the RPN's output channels.
+grid cell sits at ``search_size // 2`` (127 for a 255 crop), as pysot's ``AnchorTarget`` places them.
+Layout (A, S, S) with A = ratios x scales, anchor-major, as the RPN's output channels.
 
 Targets for a ground-truth box ``(x1, y1, x2, y2)`` in the same crop pixels:
 
