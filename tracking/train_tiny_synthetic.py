@@ -53,7 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="exported demo checkpoint (default: checkpoints/<tracker>_tiny_synthetic.pth[.tar])")
     parser.add_argument("--train-videos", type=int, default=60, help="synthetic training videos")
     parser.add_argument("--val-videos", type=int, default=6, help="held-out synthetic videos")
-    parser.add_argument("--frames", type=int, default=50, help="frames per synthetic video")
+    parser.add_argument("--frames", type=int, default=50, help="frames per synthetic training video")
+    parser.add_argument("--val-frames", type=int, default=None,
+                        help="frames per held-out video (default: --frames)")
     parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
                         help="training config override passed to train.py (e.g. TRAIN.EPOCH=4)")
     return parser.parse_args(argv)
@@ -61,11 +63,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def write_dataset(root: Path, args: argparse.Namespace) -> None:
     """Synthetic GOT-10k root: ``train`` (seed family 1000) and held-out ``val`` (family 2000)."""
-    for split, seed, count in (("train", 1000, args.train_videos), ("val", 2000, args.val_videos)):
+    val_frames = args.val_frames or args.frames
+    for split, seed, count, frames in (("train", 1000, args.train_videos, args.frames),
+                                       ("val", 2000, args.val_videos, val_frames)):
         if (root / split / "list.txt").is_file():
             continue
         print(f"writing {count} synthetic {split} videos to {root / split}", flush=True)
-        write_got10k(root, render_videos(seed=seed, count=count, num_frames=args.frames), split=split)
+        write_got10k(root, render_videos(seed=seed, count=count, num_frames=frames), split=split)
 
 
 def run(command: list[str]) -> None:
