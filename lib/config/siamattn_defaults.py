@@ -22,7 +22,7 @@ def _model() -> dict[str, Any]:
         "CENTER_SIZE": 7,                     # template neck features keep the centre 7x7 (quirk K3)
         "ANCHOR": {"STRIDE": 8, "RATIOS": [0.33, 0.5, 1, 2, 3], "SCALES": [8]},
         "MASK": True,
-        "SEARCH_SIZE": 255,                   # RoI coordinates are pixels of this search crop
+        "SEARCH_SIZE": 255,                   # search crop side; RoIs are in its pixels (fixes the pooling scales)
         "ROIPOOL_OUTSIZE": 16,                # mask RoI pooling size; the box head pools ROIPOOL_OUTSIZE // 4
         "MASK_OUTSIZE": 64,                   # mask logits side = ROIPOOL_OUTSIZE * deconvolution stride
         "TRANS_STD": 0.1,                     # deformable RoI pooling offset scale

@@ -15,7 +15,7 @@ SiamAttn, as described in ``shared/reference/siamattn/README.md`` section 6 (qui
 * P7  the bin value is the mean over its kept samples, 0 when none is kept.
 
 The geometry is computed in the dtype of the features (float32 like the kernel, float64 for gradient
-checks). The implementation gathers the four neighbours of every sample at once, so it runs unchanged on
+checks; half-precision features are pooled in float32 and the result cast back). The implementation gathers the four neighbours of every sample at once, so it runs unchanged on
 any device and is differentiable with respect to the features and the offsets (the true derivative: a
 clamped coordinate has zero derivative, where the CUDA backward kernel uses the slope at the border).
 RoI coordinates are not differentiated (the rounding makes them piecewise constant).
@@ -58,7 +58,9 @@ def deform_roi_pool(features: Tensor, rois: Tensor, offsets: Tensor | None, spat
     _check_inputs(features, rois, offsets, out_size)
     num_images, channels, height, width = features.shape
     num_rois = rois.shape[0]
-    dtype, device = features.dtype, features.device
+    out_dtype, device = features.dtype, features.device
+    dtype = torch.promote_types(out_dtype, torch.float32)                  # no half-precision geometry
+    features = features.to(dtype)
     boxes = rois.detach().to(dtype)
     batch_index = boxes[:, 0].to(torch.long)                               # P1: truncation
     if num_rois and (batch_index.min() < 0 or batch_index.max() >= num_images):
@@ -111,7 +113,7 @@ def deform_roi_pool(features: Tensor, rois: Tensor, offsets: Tensor | None, spat
     total = value.flatten(3, 4).sum(dim=3)                                 # (K, out_h, out_w, C)
     count = keep.flatten(3, 4).sum(dim=3).to(dtype)[..., None]
     pooled = torch.where(count > 0, total / count.clamp(min=1), torch.zeros((), dtype=dtype, device=device))
-    return pooled.permute(0, 3, 1, 2).contiguous()                        # P7
+    return pooled.permute(0, 3, 1, 2).contiguous().to(out_dtype)          # P7
 
 
 class DeformRoIPoolPack(nn.Module):

@@ -110,6 +110,14 @@ def test_zero_offsets_equal_no_offsets_and_pack_starts_without_offsets() -> None
         assert torch.equal(pack(features, rois), plain)
 
 
+def test_half_precision_features_use_float32_geometry() -> None:
+    features, rois, offsets = _case(torch.float32, 4)
+    pooled = deform_roi_pool(features.to(torch.bfloat16), rois, offsets, 1 / 6, 4)
+    assert pooled.dtype == torch.bfloat16
+    reference = deform_roi_pool(features.to(torch.bfloat16).float(), rois, offsets, 1 / 6, 4)
+    torch.testing.assert_close(pooled, reference.to(torch.bfloat16), atol=0, rtol=0)
+
+
 def test_gradcheck_features_and_offsets() -> None:
     gen = torch.Generator().manual_seed(5)
     features = torch.randn(2, 2, 5, 6, generator=gen, dtype=torch.float64, requires_grad=True)

@@ -19,7 +19,7 @@ import math
 
 from torch import Tensor, nn
 
-__all__ = ["AtrousResNet", "BACKBONES", "build_backbone"]
+__all__ = ["AtrousResNet", "BACKBONES", "build_backbone", "level_sizes"]
 
 
 def _conv_bn(in_planes: int, out_planes: int, kernel: int, stride: int = 1, padding: int = 0,
@@ -134,6 +134,14 @@ BACKBONES = {
     "resnet50": lambda: AtrousResNet(Bottleneck, (3, 4, 6, 3)),
     "resnet18": lambda: AtrousResNet(BasicBlock, (2, 2, 2, 2)),
 }
+
+
+def level_sizes(side: int) -> list[int]:
+    """Side of levels 0-4 for a square input of ``side`` pixels (conv1 p0 s2, maxpool, layer2 p0 s2)."""
+    level0 = (side - 7) // 2 + 1
+    level1 = (level0 - 1) // 2 + 1
+    level2 = (level1 - 3) // 2 + 1
+    return [level0, level1, level2, level2, level2]
 
 
 def build_backbone(name: str) -> AtrousResNet:

@@ -1,7 +1,8 @@
 """Region refinement heads on the fused maps (official ``FCx2DetHead`` and ``FusedSemanticHead``), F3-F5.
 
 Both pool in search-crop pixel coordinates with :class:`~lib.models.deform_roi_pool.DeformRoIPoolPack`
-(quirks P1-P7), spatial scale ``1 / (search_size / map_size)`` as the official code writes it.
+(quirks P1-P7), spatial scale ``1 / (search_size / map_size)`` as the official code writes it (map sizes
+25 and 63 for a 255 crop).
 
 * Box head: pool 4×4 on the 25×25 map, flatten channel-major (c·16 + ph·4 + pw), Linear → 512, ReLU,
   Linear → 512, ReLU (``tail_det``), Linear → 4 raw deltas (``tail_det_box``).
@@ -17,21 +18,18 @@ from lib.models.siamattn.fusion import ConvBNReLU
 
 __all__ = ["BoxHead", "MaskHead"]
 
-BOX_MAP_SIZE = 25   # side of the box-branch fused map for a 255 search crop
-MASK_MAP_SIZE = 63  # side of the mask-branch fused map (backbone level 1)
-
 
 class BoxHead(nn.Module):
     """Keys ``tail_det.{0,2}``, ``tail_det_box``, ``roi_pool_b.offset_fc.{0,2,4}``."""
 
-    def __init__(self, channels: int = 256, pool_size: int = 4, search_size: int = 255, fc_channels: int = 512,
-                 deform_fc_channels: int = 1024, trans_std: float = 0.1) -> None:
+    def __init__(self, channels: int = 256, pool_size: int = 4, search_size: int = 255, map_size: int = 25,
+                 fc_channels: int = 512, deform_fc_channels: int = 1024, trans_std: float = 0.1) -> None:
         super().__init__()
         in_features = channels * pool_size * pool_size
         self.tail_det = nn.Sequential(nn.Linear(in_features, fc_channels), nn.ReLU(inplace=True),
                                       nn.Linear(fc_channels, fc_channels), nn.ReLU(inplace=True))
         self.tail_det_box = nn.Linear(fc_channels, 4)
-        self.roi_pool_b = DeformRoIPoolPack(channels, pool_size, 1 / (search_size / BOX_MAP_SIZE), trans_std,
+        self.roi_pool_b = DeformRoIPoolPack(channels, pool_size, 1 / (search_size / map_size), trans_std,
                                             deform_fc_channels)
         for layer in (self.tail_det[0], self.tail_det[2]):
             nn.init.xavier_uniform_(layer.weight)
@@ -52,7 +50,8 @@ class MaskHead(nn.Module):
     """Keys ``convs.i.{conv,BN<C>}``, ``upsample``, ``conv_logits``, ``roi_pool_m.offset_fc.{0,2,4}``."""
 
     def __init__(self, channels: int = 256, pool_size: int = 16, mask_size: int = 64, search_size: int = 255,
-                 num_convs: int = 4, deform_fc_channels: int = 1024, trans_std: float = 0.1) -> None:
+                 map_size: int = 63, num_convs: int = 4, deform_fc_channels: int = 1024,
+                 trans_std: float = 0.1) -> None:
         super().__init__()
         if mask_size % pool_size:
             raise ValueError(f"mask size {mask_size} is not a multiple of the pooled size {pool_size}")
@@ -61,7 +60,7 @@ class MaskHead(nn.Module):
         self.conv_logits = nn.Conv2d(channels, 1, 1)
         self.relu = nn.ReLU(inplace=True)
         self.upsample = nn.ConvTranspose2d(channels, channels, ratio, stride=ratio)
-        self.roi_pool_m = DeformRoIPoolPack(channels, pool_size, 1 / (search_size / MASK_MAP_SIZE), trans_std,
+        self.roi_pool_m = DeformRoIPoolPack(channels, pool_size, 1 / (search_size / map_size), trans_std,
                                             deform_fc_channels)
         nn.init.kaiming_normal_(self.conv_logits.weight, mode="fan_out", nonlinearity="relu")
         nn.init.zeros_(self.conv_logits.bias)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from lib.config.node import ConfigNode
-from lib.models.siamattn.backbone import build_backbone
+from lib.models.siamattn.backbone import build_backbone, level_sizes
 from lib.models.siamattn.dsa import FeatureEnhance
 from lib.models.siamattn.fusion import FeatureFusion
 from lib.models.siamattn.heads import BoxHead, MaskHead
@@ -36,15 +36,17 @@ class SiamAttn(nn.Module):
         super().__init__()
         self.backbone = build_backbone(backbone)
         level_channels = self.backbone.channels
+        sizes = level_sizes(search_size)
+        box_map = sizes[2] - center_size + 1                              # 31 − 7 + 1 = 25 for a 255 crop
         self.neck = AdjustAllLayer(level_channels[2:], channels, center_size)
         self.rpn_head = MultiRPN(anchor_num, channels)
         self.feature_enhance = FeatureEnhance(channels)
         self.feature_fusion = FeatureFusion(level_channels[:2] + [channels] * 3, channels, mask)
         if mask:
-            self.mask_head = MaskHead(channels, roi_pool_size, mask_size, search_size,
+            self.mask_head = MaskHead(channels, roi_pool_size, mask_size, search_size, sizes[1],
                                       deform_fc_channels=deform_fc_channels, trans_std=trans_std)
-        self.bbox_head = BoxHead(channels, roi_pool_size // 4, search_size, fc_channels, deform_fc_channels,
-                                 trans_std)
+        self.bbox_head = BoxHead(channels, roi_pool_size // 4, search_size, box_map, fc_channels,
+                                 deform_fc_channels, trans_std)
         self.mask_enabled = mask
 
     def template_features(self, z: Tensor) -> list[Tensor]:

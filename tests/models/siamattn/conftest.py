@@ -58,11 +58,16 @@ def siam_checkpoint(siamattn_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def official_model(siam_checkpoint: Path) -> SiamAttn:
+def official_architecture() -> SiamAttn:
+    """The official VOT2018 architecture (shared with ``official_model``: use for structure only)."""
+    return build_siamattn(load_config(tracker="siamattn"))
+
+
+@pytest.fixture(scope="session")
+def official_model(official_architecture: SiamAttn, siam_checkpoint: Path) -> SiamAttn:
     """The official VOT2018 model with the synthetic weights, in eval mode (shared: do not modify)."""
-    model = build_siamattn(load_config(tracker="siamattn"))
-    load_siamattn_checkpoint(model, siam_checkpoint)
-    return model.eval().requires_grad_(False)
+    load_siamattn_checkpoint(official_architecture, siam_checkpoint)
+    return official_architecture.eval().requires_grad_(False)
 
 
 @pytest.fixture(scope="session")

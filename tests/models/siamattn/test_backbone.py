@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lib.models.siamattn.backbone import build_backbone
+from lib.models.siamattn.backbone import build_backbone, level_sizes
 
 
 def test_light_resnet18_level_sizes() -> None:
@@ -19,6 +19,7 @@ def test_light_resnet18_level_sizes() -> None:
         for side, sizes in ((127, [61, 31, 15, 15, 15]), (255, [125, 63, 31, 31, 31])):
             levels = net(torch.zeros(1, 3, side, side))
             assert [tuple(t.shape[1:]) for t in levels] == [(c, s, s) for c, s in zip(channels, sizes)]
+            assert level_sizes(side) == sizes
 
 
 def test_resnet50_geometry_follows_k1() -> None:
@@ -43,6 +44,7 @@ def test_unknown_backbone_is_rejected() -> None:
         build_backbone("resnet101")
 
 
+@pytest.mark.reference
 def test_template_levels_match_official(official_model, siam_step: dict, check) -> None:
     with torch.no_grad():
         levels = official_model.backbone(siam_step["init"]["z_crop_uint8"].float())
@@ -51,6 +53,7 @@ def test_template_levels_match_official(official_model, siam_step: dict, check) 
         check(ours, ref, check.BACKBONE, f"template level {level}")
 
 
+@pytest.mark.reference
 def test_search_levels_match_official(search_levels: dict, siam_step: dict, check) -> None:
     """Levels 0-1 in full, levels 2-4 on their first 64 channels (all that the fixture stores)."""
     net = siam_step["step1"]["net"]

@@ -18,6 +18,7 @@ def _tiny_model(seed: int) -> SiamAttn:
         "BACKBONE": {"TYPE": "resnet18"}, "CHANNELS": 16, "DEFORM_FC_CHANNELS": 8, "FC_CHANNELS": 8}}))
 
 
+@pytest.mark.reference
 def test_official_file_loads_every_tensor_exactly(official_model: SiamAttn, siam_checkpoint: Path) -> None:
     """The model fixture was loaded through load_siamattn_checkpoint; compare with an independent torch.load."""
     stored = torch.load(siam_checkpoint, weights_only=True)
@@ -64,6 +65,7 @@ def test_mismatches_name_the_file_and_the_first_keys(tmp_path: Path) -> None:
     assert "neck.downsample2.downsample.0.weight (file (3, 3), model (16, 128, 1, 1))" in message
 
 
+@pytest.mark.reference
 def test_official_weights_do_not_fit_the_light_model(siam_checkpoint: Path) -> None:
     with pytest.raises(CheckpointError, match="siamattn_synthetic.pth: weights do not fit .* missing keys"):
         load_siamattn_checkpoint(_tiny_model(0), siam_checkpoint)

@@ -22,6 +22,7 @@ def dsa_inputs(official_model, siam_step: dict, search_levels: dict) -> dict:
             "step2": list(zip(templates, step2_search))}
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("step", ["step1", "step2"])
 @pytest.mark.parametrize("level", LEVELS)
 def test_attention_internals(official_model, siam_step: dict, dsa_inputs: dict, check, step: str,
@@ -53,6 +54,7 @@ def test_attention_internals(official_model, siam_step: dict, dsa_inputs: dict, 
             check(cam(x, attention_z), ref["cam_xz"], check.DSA, "CAM xz")
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("level", LEVELS)
 def test_dcn_alone_on_stored_inputs(official_model, siam_step: dict, check, level: int) -> None:
     ref = siam_step["step1"]["net"]["dsa"][level]
@@ -64,6 +66,7 @@ def test_dcn_alone_on_stored_inputs(official_model, siam_step: dict, check, leve
                   check.DSA, f"DCN {side}")
 
 
+@pytest.mark.reference
 def test_feature_enhance_returns_both_sides(official_model, siam_step: dict, check) -> None:
     net = siam_step["step1"]["net"]
     with torch.no_grad():

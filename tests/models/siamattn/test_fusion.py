@@ -1,9 +1,11 @@
 """Box- and mask-branch fusion (F1-F2) from the stored step-1 features."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 
+@pytest.mark.reference
 def test_box_fusion(official_model, siam_step: dict, check) -> None:
     net = siam_step["step1"]["net"]
     zs = [d["dcn_out_z"] for d in net["dsa"]]
@@ -14,6 +16,7 @@ def test_box_fusion(official_model, siam_step: dict, check) -> None:
         check(fusion.fuse_box(zs, xs), net["fusion"]["b_fused"], check.HEADS, "b_fused")
 
 
+@pytest.mark.reference
 def test_mask_fusion(official_model, siam_step: dict, check) -> None:
     net = siam_step["step1"]["net"]
     levels = list(net["backbone_levels_0_1"]) + [d["dcn_out_x"] for d in net["dsa"]]

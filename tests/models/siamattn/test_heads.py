@@ -10,8 +10,10 @@ def step1_heads(siam_step: dict) -> dict:
     return siam_step["step1"]["net"]["heads"]
 
 
-def test_box_head_stages(official_model, siam_step: dict, step1_heads: dict, check) -> None:
-    ref, fused = step1_heads, siam_step["step1"]["net"]["fusion"]["b_fused"]
+@pytest.mark.reference
+@pytest.mark.parametrize("step", ["step1", "step2"])
+def test_box_head_stages(official_model, siam_step: dict, check, step: str) -> None:
+    ref, fused = siam_step[step]["net"]["heads"], siam_step[step]["net"]["fusion"]["b_fused"]
     head = official_model.bbox_head
     pool = head.roi_pool_b
     with torch.no_grad():
@@ -23,6 +25,7 @@ def test_box_head_stages(official_model, siam_step: dict, step1_heads: dict, che
         check(official_model.refine_box(fused, ref["bbox_roi_in"]), ref["bbox_pred_raw"], check.HEADS, "box deltas")
 
 
+@pytest.mark.reference
 def test_mask_head_stages(official_model, siam_step: dict, step1_heads: dict, check) -> None:
     ref, fused = step1_heads, siam_step["step1"]["net"]["fusion"]["m_fused"]
     head = official_model.mask_head
@@ -39,6 +42,7 @@ def test_mask_head_stages(official_model, siam_step: dict, step1_heads: dict, ch
         check(official_model.refine_mask(fused, ref["mask_roi_in"]), ref["mask_logits"], check.HEADS, "mask logits")
 
 
+@pytest.mark.reference
 def test_pooling_is_exact_on_stored_inputs(siam_step: dict, step1_heads: dict, official_model) -> None:
     """Same operation order as the official port (README 6): the stored pools come back bit for bit."""
     ref, net = step1_heads, siam_step["step1"]["net"]

@@ -26,18 +26,20 @@ def _read_tsv(path: Path) -> list[tuple[str, tuple[int, ...], str, bool]]:
     return rows
 
 
-def test_parameter_counts(official_model: SiamAttn) -> None:
-    assert sum(p.numel() for p in official_model.parameters()) == 140_242_881
-    counts = {name: sum(p.numel() for p in module.parameters()) for name, module in official_model.named_children()}
+def test_parameter_counts(official_architecture: SiamAttn) -> None:
+    model = official_architecture
+    assert sum(p.numel() for p in model.parameters()) == 140_242_881
+    counts = {name: sum(p.numel() for p in module.parameters()) for name, module in model.named_children()}
     assert counts == OFFICIAL_MODULE_PARAMETERS
-    assert sum(b.numel() for b in official_model.buffers()) == 74_719
+    assert sum(b.numel() for b in model.buffers()) == 74_719
 
 
-def test_every_official_key_with_its_shape_and_kind(official_model: SiamAttn, siamattn_dir: Path) -> None:
+@pytest.mark.reference
+def test_every_official_key_with_its_shape_and_kind(official_architecture: SiamAttn, siamattn_dir: Path) -> None:
     rows = _read_tsv(siamattn_dir / "official_state_dict.tsv")
     assert len(rows) == 645
-    state = official_model.state_dict()
-    parameters = dict(official_model.named_parameters())
+    state = official_architecture.state_dict()
+    parameters = dict(official_architecture.named_parameters())
     assert list(state) == [key for key, *_ in rows]                      # same keys, same order
     for key, shape, dtype, is_parameter in rows:
         assert tuple(state[key].shape) == shape, key
@@ -45,6 +47,7 @@ def test_every_official_key_with_its_shape_and_kind(official_model: SiamAttn, si
         assert (key in parameters) == is_parameter, key
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("step", ["step1", "step2"])
 def test_track_step_end_to_end(official_model: SiamAttn, siam_step: dict, check, step: str) -> None:
     """From the stored crops only: template features, one track step, both refinements on the stored RoIs."""
@@ -115,6 +118,14 @@ def test_batch_items_are_independent_and_training_reaches_every_stage(check) -> 
                  "mask_head.roi_pool_m.offset_fc.4.weight", "rpn_head.cls_weight", "backbone.conv1.weight"):
         grad = dict(model.named_parameters())[name].grad
         assert grad is not None and grad.abs().sum() > 0, name
+
+
+def test_pooling_scales_are_the_official_ones(official_architecture: SiamAttn) -> None:
+    """F3/F4: spatial scales 1/(255/25) and 1/(255/63) for the official 255 search crop."""
+    assert official_architecture.bbox_head.roi_pool_b.spatial_scale == 1 / (255 / 25)
+    assert official_architecture.mask_head.roi_pool_m.spatial_scale == 1 / (255 / 63)
+    assert official_architecture.bbox_head.roi_pool_b.out_size == 4
+    assert official_architecture.mask_head.roi_pool_m.out_size == 16
 
 
 def test_official_config_values() -> None:

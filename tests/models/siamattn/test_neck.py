@@ -1,9 +1,11 @@
 """Adjust layers (K3): 1×1 conv + BN on levels 2-4, centre 7×7 of the template after the BN."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 
+@pytest.mark.reference
 def test_template_neck_before_and_after_crop(official_model, siam_step: dict, check) -> None:
     """From the stored template backbone levels, so the neck is tested alone."""
     init = siam_step["init"]
@@ -18,6 +20,7 @@ def test_template_neck_before_and_after_crop(official_model, siam_step: dict, ch
             check(cropped, crop_ref, check.BACKBONE, f"neck {i} 7x7")
 
 
+@pytest.mark.reference
 def test_search_neck_keeps_the_full_map(official_model, search_levels: dict, siam_step: dict, check) -> None:
     with torch.no_grad():
         out = official_model.neck(search_levels["step1"][2:])
@@ -25,6 +28,7 @@ def test_search_neck_keeps_the_full_map(official_model, search_levels: dict, sia
         check(ours, ref, check.BACKBONE, f"search neck {i}")
 
 
+@pytest.mark.reference
 def test_template_features_is_backbone_then_neck(official_model, siam_step: dict, check) -> None:
     with torch.no_grad():
         features = official_model.template_features(siam_step["init"]["z_crop_uint8"].float())

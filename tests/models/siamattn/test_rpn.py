@@ -26,6 +26,7 @@ def test_xcorr_depthwise_is_a_per_sample_per_channel_correlation() -> None:
     torch.testing.assert_close(out, brute)
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("level", [2, 3, 4])
 def test_per_level_outputs(official_model, siam_step: dict, check, level: int) -> None:
     ref = siam_step["step1"]["net"]["rpn"]
@@ -42,6 +43,7 @@ def test_per_level_outputs(official_model, siam_step: dict, check, level: int) -
             check(rpn.cls.correlate(zs[0], xs[0]), ref["rpn2_cls_xcorr_feature"], check.HEADS, "rpn2 correlation")
 
 
+@pytest.mark.reference
 def test_combined_outputs_and_level_weights(official_model, siam_step: dict, check) -> None:
     ref = siam_step["step1"]["net"]["rpn"]
     head = official_model.rpn_head
