@@ -1,5 +1,5 @@
-"""SiamAttn tracker arithmetic outside the network: initial state, anchors, scoring, box selection,
-refinement decoding, state update and the mask's way back into the image (anchors: ``lib.models.siamattn.crop_anchors``).
+"""SiamAttn tracker arithmetic outside the network: initial state, scoring, box selection, refinement
+decoding, state update and the mask's way back into the image (anchors: ``lib.models.siamattn.crop_anchors``).
 
 Every function reproduces the official SiamAttn tracker (pysot ``SiamRPNTracker`` / ``SiamMaskTracker``
 of msight-tech/research-siamattn) including its numpy-2 dtypes (quirk N1 of the SiamAttn reference README:

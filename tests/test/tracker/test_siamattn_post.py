@@ -36,6 +36,7 @@ def _geometry(step: dict) -> post.CropGeometry:
 
 # ------------------------------------------------------------------ initialisation and crops (C1-C6)
 
+@pytest.mark.reference
 def test_vot_style_initial_state(siamattn_step, siamattn_run):
     init = siamattn_step["init"]
     box = post.official_init_box(siamattn_run["init_bbox_xywh"].tolist(), vot_style=True)
@@ -61,6 +62,7 @@ def test_initial_state_ope_and_rotated_polygon():
         post.official_init_box([10, 0, 20, 10, 10, 20, 0, 10], vot_style=False)
 
 
+@pytest.mark.reference
 def test_template_crop_and_channel_mean(siamattn_step, frames_bgr):
     init = siamattn_step["init"]
     mean = np.mean(frames_bgr[0], axis=(0, 1))
@@ -70,6 +72,7 @@ def test_template_crop_and_channel_mean(siamattn_step, frames_bgr):
     np.testing.assert_array_equal(patch.transpose(2, 0, 1), init["z_crop_uint8"][0].numpy())
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("name", STEPS)
 def test_search_geometry_and_padded_crop(siamattn_step, frames_bgr, name):
     step, init = siamattn_step[name], siamattn_step["init"]
@@ -99,6 +102,7 @@ def test_crop_places_pixels_and_truncated_mean_by_hand():
 
 # ------------------------------------------------------------------ anchors, scores, selection (R3-R5, B1-B3)
 
+@pytest.mark.reference
 def test_anchors_and_window(siamattn_step):
     constants = siamattn_step["constants"]
     size = post.score_map_size(255, 127, 8, 8)
@@ -111,6 +115,7 @@ def test_anchors_and_window(siamattn_step):
     np.testing.assert_array_equal(window, constants["window"].numpy())
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("name", STEPS)
 def test_scores_and_decoded_boxes(siamattn_step, name):
     step, constants = siamattn_step[name], siamattn_step["constants"]
@@ -121,6 +126,7 @@ def test_scores_and_decoded_boxes(siamattn_step, name):
     np.testing.assert_allclose(boxes, step["post"]["pred_bbox"].numpy(), rtol=1e-6, atol=1e-5)
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("name", STEPS)
 def test_penalty_window_and_argmax(siamattn_step, name):
     step = siamattn_step[name]
@@ -144,6 +150,7 @@ def test_argmax_takes_the_first_maximum():
 
 # ------------------------------------------------------------------ RPN box, refinement, state (B4-B8)
 
+@pytest.mark.reference
 @pytest.mark.parametrize("name", STEPS)
 def test_rpn_box_roi_refinement_and_state_update(siamattn_step, name):
     step = siamattn_step[name]
@@ -181,6 +188,7 @@ def test_clip_bounds_by_hand():
 
 # ------------------------------------------------------------------ mask (M1-M4)
 
+@pytest.mark.reference
 @pytest.mark.parametrize("name", STEPS)
 def test_mask_roi_back_projection_and_polygon(siamattn_step, name):
     step = siamattn_step[name]
@@ -197,6 +205,7 @@ def test_mask_roi_back_projection_and_polygon(siamattn_step, name):
     assert polygon == [float(v) for v in stored["polygon"]]
 
 
+@pytest.mark.reference
 def test_mask_back_projection_over_the_whole_video(siamattn_run):
     """M1-M4 from the stored per-frame state and mask reproduce every polygon and mask area."""
     for t in range(1, siamattn_run["best_idx"].shape[0]):
@@ -212,6 +221,7 @@ def test_mask_back_projection_over_the_whole_video(siamattn_run):
         assert polygon == siamattn_run["polygon"][t].tolist(), t
 
 
+@pytest.mark.reference
 def test_polygon_probes(siamattn_step):
     probes = siamattn_step["mask_post_processing_probes"]
     center, size = probes["state_used_center_pos"].numpy(), probes["state_used_size"].numpy()

@@ -65,6 +65,7 @@ def _compare_step(out: dict, tracker: SiamAttnTracker, run: dict, t: int) -> boo
     return True
 
 
+@pytest.mark.reference
 @pytest.mark.slow
 def test_teacher_forced_video(tracker, tracker_fixture, siamattn_run):
     video = _start(tracker, tracker_fixture, siamattn_run)
@@ -76,6 +77,7 @@ def test_teacher_forced_video(tracker, tracker_fixture, siamattn_run):
     assert compared >= 25  # near ties (gap < 1e-3 on 5 frames) may go either way, not most of them
 
 
+@pytest.mark.reference
 def test_free_running_while_stable(tracker, tracker_fixture, siamattn_run):
     video = _start(tracker, tracker_fixture, siamattn_run)
     gaps = siamattn_run["pscore_top2_gap"].numpy()
