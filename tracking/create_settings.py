@@ -26,6 +26,7 @@ DATA_ROOT_SUBFOLDERS = {
     "got10k_dir": "GOT10k",
     "trackingnet_dir": "TrackingNet",
     "coco_dir": "COCO",
+    "ytbvos_dir": "YouTube-VOS",
     "nfs_dir": "NFS30",
     "otb_dir": "OTB100",
     "uav_dir": "UAV123",
@@ -36,6 +37,7 @@ DATA_ROOT_SUBFOLDERS = {
     "got10k_lmdb_dir": "got10k_lmdb",
     "trackingnet_lmdb_dir": "trackingnet_lmdb",
     "coco_lmdb_dir": "coco_lmdb",
+    "ytbvos_lmdb_dir": "ytbvos_lmdb",
 }
 OUTPUT_DIRS = ("workspace_dir", "results_dir", "result_plots_dir")
 

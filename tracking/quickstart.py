@@ -7,7 +7,9 @@
 No dataset and no download is needed. The weights are stated plainly: by default the small checkpoint
 shipped in ``checkpoints/`` (trained on synthetic videos only), else RANDOM weights of the tiny config,
 announced loudly. Pass ``--checkpoint`` (with ``--config`` when it is not one of our checkpoints) for
-other weights, e.g. an official AiATrack checkpoint with ``--config baseline``.
+other weights, e.g. an official AiATrack checkpoint with ``--config baseline``. ``--tracker siamattn`` runs
+SiamAttn instead, by default with ``checkpoints/siamattn_tiny_synthetic.pth`` (tiny config, synthetic videos
+only) when present.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from lib.test.evaluation import load_benchmark
 from lib.test.evaluation.runner import RunInterrupted, TrackerLoadError, TrackerSpec, run_benchmark
+from lib.config.loader import REPO_ROOT
 from lib.test.tracker.weights import choose_weights, describe_weights
 from lib.utils.settings import Settings, save_settings
 from lib.utils.synthetic import render_videos, write_got10k
@@ -25,10 +28,15 @@ from tracking.analysis_results import main as analysis_main
 from tracking.test import INTERRUPTED, print_summary
 
 
+SIAMATTN_TINY_CHECKPOINT = REPO_ROOT / "checkpoints" / "siamattn_tiny_synthetic.pth"
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workspace", type=Path, default=Path("output/quickstart"),
                         help="folder for the synthetic benchmark, results and plots (default: output/quickstart)")
+    parser.add_argument("--tracker", choices=("aiatrack", "siamattn"), default="aiatrack",
+                        help="tracker to run (default: aiatrack)")
     parser.add_argument("--checkpoint", default=None,
                         help="weights (default: checkpoints/aiatrack_tiny_synthetic.pth.tar if present, else random)")
     parser.add_argument("--config", default=None,
@@ -56,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
     try:
-        weights = choose_weights(args.checkpoint, args.config)
+        checkpoint, config = args.checkpoint, args.config
+        if args.tracker == "siamattn" and checkpoint is None and SIAMATTN_TINY_CHECKPOINT.is_file():
+            checkpoint, config = str(SIAMATTN_TINY_CHECKPOINT), config or "tiny"
+        weights = choose_weights(checkpoint, config, tracker=args.tracker)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -71,11 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     write_benchmark(Path(settings.got10k_dir), args.videos, args.frames, args.seed)
 
     label = "random_tiny" if weights.random else Path(weights.checkpoint).name.split(".")[0]
-    out_dir = Path(settings.results_dir) / "aiatrack" / label
+    out_dir = Path(settings.results_dir) / args.tracker / label
     sequences = load_benchmark("got10k_val", settings)
     print(f"[2/3] tracking {len(sequences)} sequences -> {out_dir} (existing results are kept; "
-          f"same as: python tracking/test.py aiatrack <config> --dataset got10k_val --settings {settings_file})")
-    spec = TrackerSpec("aiatrack", weights.config, weights.checkpoint, "cpu")
+          f"same as: python tracking/test.py {args.tracker} <config> --dataset got10k_val --settings {settings_file})")
+    spec = TrackerSpec(args.tracker, weights.config, weights.checkpoint, "cpu")
     try:
         summary = run_benchmark(spec, sequences, "got10k_val", out_dir, num_workers=args.threads,
                                 torch_threads=args.torch_threads, progress=not args.no_progress)

@@ -1,11 +1,11 @@
-"""Train AiATrack: one process, or several through torchrun (DDP).
+"""Train AiATrack (default) or SiamAttn (``--tracker siamattn``): one process, or several through torchrun (DDP).
 
     python tracking/train.py --config baseline                 # one process (GPU if available)
     python tracking/train.py --config baseline --nproc 8       # 8 processes on this machine
     python tracking/train.py --config baseline --nproc 8 --nnodes 2 --node-rank 0 \\
         --master-addr 10.0.0.1 --master-port 29500             # first of two machines
 
-Checkpoints go to ``<workspace_dir>/checkpoints/train/aiatrack/<config>/AIATRACK_ep<epoch>.pth.tar``
+Checkpoints go to ``<workspace_dir>/checkpoints/train/<tracker>/<config>/<TRACKER>_ep<epoch>.pth.tar``
 (the place ``tracking/test.py`` looks), the text log to ``<workspace_dir>/logs`` and TensorBoard
 scalars to ``<workspace_dir>/tensorboard``. Running the same command again resumes from the newest
 checkpoint. ``--override TRAIN.AMP=bf16`` (or ``fp16``, CUDA only) trains in mixed precision;
@@ -40,24 +40,24 @@ from torch.distributed.elastic.multiprocessing.errors import record
 from torch.utils.data import DataLoader
 
 from lib.config import ConfigNode, load_config
-from lib.models import build_aiatrack
-from lib.train.actors import AiATrackActor, LossWeights
-from lib.train.data import build_train_sampler, worker_init_fn
+from lib.train.data import worker_init_fn
 from lib.train.dataset import build_training_datasets
-from lib.train.optim import build_optimizer, build_scheduler
-from lib.train.trainer import CheckpointManager, Trainer, TrainingParts, init_distributed, shutdown_distributed
+from lib.train.registry import TRAINING_RECIPES, TrainingRecipe
+from lib.train.trainer import CheckpointManager, Trainer, init_distributed, shutdown_distributed
 from lib.train.trainer.distributed import DistributedContext, free_port, synchronize_batch_norms
 from lib.train.trainer.logs import ScalarWriter, setup_text_log
 from lib.utils.settings import Settings, load_settings
 
-CHECKPOINT_PREFIX = "AIATRACK"
+CHECKPOINT_PREFIX = TRAINING_RECIPES["aiatrack"].checkpoint_prefix
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tracker", choices=sorted(TRAINING_RECIPES), default="aiatrack",
+                        help="tracker to train (default: aiatrack)")
     parser.add_argument("--config", default="baseline",
-                        help="experiment name in experiments/aiatrack/ or a YAML file (default: baseline)")
+                        help="experiment name in experiments/<tracker>/ or a YAML file (default: baseline)")
     parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. TRAIN.EPOCH=10 (YAML value; repeatable)")
     parser.add_argument("--settings", default=None, help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
@@ -171,11 +171,11 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def build_loader_factory(cfg: ConfigNode, settings: Settings, ctx: DistributedContext):
+def build_loader_factory(cfg: ConfigNode, settings: Settings, ctx: DistributedContext, recipe: TrainingRecipe):
     """``make_loader(epoch)``: this process's share (``SAMPLE_PER_EPOCH / world size``) of the epoch."""
     datasets = build_training_datasets(cfg.DATA.TRAIN.DATASETS_NAME, settings,
                                        trackingnet_chunks=cfg.DATA.TRAIN.TRACKINGNET_CHUNKS)
-    sampler = build_train_sampler(cfg, datasets, rank=ctx.rank)
+    sampler = recipe.build_sampler(cfg, datasets, ctx.rank)
     per_rank = cfg.DATA.TRAIN.SAMPLE_PER_EPOCH // ctx.world_size
     if per_rank < cfg.TRAIN.BATCH_SIZE:
         raise ValueError(f"DATA.TRAIN.SAMPLE_PER_EPOCH ({cfg.DATA.TRAIN.SAMPLE_PER_EPOCH}) gives {per_rank} samples "
@@ -195,27 +195,27 @@ def run(args: argparse.Namespace) -> dict[str, float]:
     if ctx.device.type == "cpu":
         torch.set_num_threads(cpu_threads(args.torch_threads))
     try:
-        cfg = load_config(args.config, parse_overrides(args.override, "--override"))
+        recipe = TRAINING_RECIPES[args.tracker]
+        cfg = load_config(args.config, parse_overrides(args.override, "--override"), tracker=args.tracker)
         settings = load_settings(args.settings, parse_overrides(args.setting, "--setting"))
         name = Path(args.config).stem
         workspace = Path(args.workspace or settings.workspace_dir)
-        log = setup_text_log(workspace / "logs" / f"aiatrack-{name}.log", ctx.is_main)
+        log = setup_text_log(workspace / "logs" / f"{args.tracker}-{name}.log", ctx.is_main)
         try:
             log.info("config %s, %d process(es), device %s", name, ctx.world_size, ctx.device)
             seed_everything(cfg.TRAIN.SEED)        # identical initial weights on every process
-            model = build_aiatrack(cfg, training=True)
+            model = recipe.build_model(cfg)
             if cfg.TRAIN.SYNC_BN and ctx.distributed:
                 synchronize_batch_norms(model)
             model.to(ctx.device)
-            actor = AiATrackActor(model, LossWeights.from_config(cfg))
-            optimizer = build_optimizer(model, cfg)
-            parts = TrainingParts(actor, optimizer, build_scheduler(optimizer, cfg))
+            parts = recipe.build_parts(model, cfg)
             seed_everything(cfg.TRAIN.SEED + ctx.rank)   # per-process dropout streams
-            checkpoints = CheckpointManager(workspace / "checkpoints" / "train" / "aiatrack" / name, CHECKPOINT_PREFIX,
+            checkpoints = CheckpointManager(workspace / "checkpoints" / "train" / args.tracker / name,
+                                            recipe.checkpoint_prefix,
                                             cfg.TRAIN.CHECKPOINT_KEEP_LAST, cfg.TRAIN.CHECKPOINT_KEEP_EVERY)
-            writer = ScalarWriter(workspace / "tensorboard" / "train" / "aiatrack" / name if ctx.is_main else None)
-            trainer = Trainer(parts, cfg, ctx, build_loader_factory(cfg, settings, ctx), checkpoints, writer, log,
-                              progress=not args.no_progress)
+            writer = ScalarWriter(workspace / "tensorboard" / "train" / args.tracker / name if ctx.is_main else None)
+            trainer = Trainer(parts, cfg, ctx, build_loader_factory(cfg, settings, ctx, recipe), checkpoints,
+                              writer, log, progress=not args.no_progress)
             try:
                 return trainer.train()
             finally:

@@ -1,4 +1,5 @@
-"""Regenerate ``checkpoints/aiatrack_tiny_synthetic.pth.tar``: the tiny model trained on synthetic videos.
+"""Regenerate ``checkpoints/aiatrack_tiny_synthetic.pth.tar`` (or, with ``--tracker siamattn``,
+``checkpoints/siamattn_tiny_synthetic.pth``): the tiny model trained on synthetic videos.
 
 Steps (each resumable; re-running the command continues where it stopped):
 
@@ -14,6 +15,7 @@ Steps (each resumable; re-running the command continues where it stopped):
 Example::
 
     python tracking/train_tiny_synthetic.py --workdir output/tiny_synthetic
+    python tracking/train_tiny_synthetic.py --tracker siamattn --workdir output/tiny_synthetic_siamattn
 """
 from __future__ import annotations
 
@@ -29,25 +31,31 @@ import torch
 import yaml
 
 from lib.config import load_config
-from lib.models import build_aiatrack
 from lib.test.evaluation.results import result_dir
+from lib.train.registry import TRAINING_RECIPES
 from lib.utils.io import atomic_torch_save, atomic_write_text
 from lib.utils.settings import load_settings
 from lib.utils.synthetic import render_videos, write_got10k
-from tracking.train import CHECKPOINT_PREFIX, parse_overrides, seed_everything
+from tracking.train import parse_overrides, seed_everything
 
 CONFIG = "tiny"
+DEFAULT_OUTPUT = {"aiatrack": "checkpoints/aiatrack_tiny_synthetic.pth.tar",
+                  "siamattn": "checkpoints/siamattn_tiny_synthetic.pth"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tracker", choices=sorted(DEFAULT_OUTPUT), default="aiatrack",
+                        help="tracker to train (default: aiatrack)")
     parser.add_argument("--workdir", default="output/tiny_synthetic",
                         help="synthetic data, training outputs and tracking results go here")
-    parser.add_argument("--output", default="checkpoints/aiatrack_tiny_synthetic.pth.tar",
-                        help="exported demo checkpoint")
+    parser.add_argument("--output", default=None,
+                        help="exported demo checkpoint (default: checkpoints/<tracker>_tiny_synthetic.pth[.tar])")
     parser.add_argument("--train-videos", type=int, default=60, help="synthetic training videos")
     parser.add_argument("--val-videos", type=int, default=6, help="held-out synthetic videos")
-    parser.add_argument("--frames", type=int, default=50, help="frames per synthetic video")
+    parser.add_argument("--frames", type=int, default=50, help="frames per synthetic training video")
+    parser.add_argument("--val-frames", type=int, default=None,
+                        help="frames per held-out video (default: --frames)")
     parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
                         help="training config override passed to train.py (e.g. TRAIN.EPOCH=4)")
     return parser.parse_args(argv)
@@ -55,11 +63,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def write_dataset(root: Path, args: argparse.Namespace) -> None:
     """Synthetic GOT-10k root: ``train`` (seed family 1000) and held-out ``val`` (family 2000)."""
-    for split, seed, count in (("train", 1000, args.train_videos), ("val", 2000, args.val_videos)):
+    val_frames = args.val_frames or args.frames
+    for split, seed, count, frames in (("train", 1000, args.train_videos, args.frames),
+                                       ("val", 2000, args.val_videos, val_frames)):
         if (root / split / "list.txt").is_file():
             continue
         print(f"writing {count} synthetic {split} videos to {root / split}", flush=True)
-        write_got10k(root, render_videos(seed=seed, count=count, num_frames=args.frames), split=split)
+        write_got10k(root, render_videos(seed=seed, count=count, num_frames=frames), split=split)
 
 
 def run(command: list[str]) -> None:
@@ -68,15 +78,15 @@ def run(command: list[str]) -> None:
     subprocess.run([sys.executable, "-m", *command], check=True)
 
 
-def score(settings: Path, checkpoint: Path, run_id: int) -> dict[str, float]:
+def score(settings: Path, checkpoint: Path, run_id: int, tracker: str) -> dict[str, float]:
     """Track the held-out videos with ``checkpoint`` and return the got10k-protocol scores."""
     common = ["--settings", str(settings), "--no-progress"]
-    run(["tracking.test", "aiatrack", CONFIG, "--dataset", "got10k_val", "--checkpoint", str(checkpoint),
+    run(["tracking.test", tracker, CONFIG, "--dataset", "got10k_val", "--checkpoint", str(checkpoint),
          "--run-id", str(run_id), *common])
     scores: dict[str, float] = {}
     for protocol in ("got10k", "aiatrack"):
         out = settings.parent / f"scores_{run_id}_{protocol}.json"
-        run(["tracking.analysis_results", "--tracker", "aiatrack", "--param", CONFIG, "--run-id", str(run_id),
+        run(["tracking.analysis_results", "--tracker", tracker, "--param", CONFIG, "--run-id", str(run_id),
              "--dataset", "got10k_val", "--protocol", protocol, "--no-plots", "--json", str(out), *common])
         scores.update(_dataset_scores(json.loads(out.read_text())))
     return scores
@@ -90,13 +100,13 @@ def _dataset_scores(report: Any) -> dict[str, float]:
     return {k: float(v) for k, v in values.items() if isinstance(v, (int, float))}
 
 
-def export_for_demo(checkpoint: Path, output: Path) -> None:
+def export_for_demo(checkpoint: Path, output: Path, tracker: str) -> None:
     """Weights (float16) + config + epoch + loss history of a training checkpoint, written atomically."""
     state = torch.load(checkpoint, map_location="cpu", weights_only=True)
     net = {k: v.half() if v.is_floating_point() else v for k, v in state["net"].items()}
     atomic_torch_save({"net": net, "config": state["config"], "epoch": state["epoch"],
                        "history": state.get("history", []),
-                       "note": "tiny AiATrack trained on synthetic videos only; weights stored as float16"}, output)
+                       "note": f"tiny {tracker} trained on synthetic videos only; weights stored as float16"}, output)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,30 +119,34 @@ def main(argv: list[str] | None = None) -> int:
         "got10k_dir": str(data_root), "workspace_dir": str(workdir / "workspace"),
         "results_dir": str(workdir / "results"), "result_plots_dir": str(workdir / "plots")}))
 
-    cfg = load_config(CONFIG)
+    tracker = args.tracker
+    recipe = TRAINING_RECIPES[tracker]
+    cfg = load_config(CONFIG, tracker=tracker)
     untrained = workdir / "untrained.pth.tar"
     if not untrained.is_file():
         seed_everything(cfg.TRAIN.SEED)            # the initial weights train.py starts from
-        model = build_aiatrack(cfg)
+        model = recipe.build_model(cfg)
         atomic_torch_save({"net": model.state_dict(), "config": cfg.to_dict(), "epoch": 0}, untrained)
-    before = score(settings, untrained, run_id=0)
+    before = score(settings, untrained, run_id=0, tracker=tracker)
 
     overrides = [f"--override={item}" for item in args.override]
-    run(["tracking.train", "--config", CONFIG, "--settings", str(settings), "--no-progress", *overrides])
-    epochs = load_config(CONFIG, parse_overrides(args.override, "--override")).TRAIN.EPOCH
-    last = workdir / "workspace" / "checkpoints" / "train" / "aiatrack" / CONFIG / f"{CHECKPOINT_PREFIX}_ep{epochs:04d}.pth.tar"
-    output = Path(args.output)
-    export_for_demo(last, output)
-    stale = result_dir(load_settings(settings), "aiatrack", CONFIG, run_id=1)
+    run(["tracking.train", "--tracker", tracker, "--config", CONFIG, "--settings", str(settings), "--no-progress",
+         *overrides])
+    epochs = load_config(CONFIG, parse_overrides(args.override, "--override"), tracker=tracker).TRAIN.EPOCH
+    last = (workdir / "workspace" / "checkpoints" / "train" / tracker / CONFIG
+            / f"{recipe.checkpoint_prefix}_ep{epochs:04d}.pth.tar")
+    output = Path(args.output or DEFAULT_OUTPUT[tracker])
+    export_for_demo(last, output, tracker)
+    stale = result_dir(load_settings(settings), tracker, CONFIG, run_id=1)
     if stale.exists():              # results of an earlier export: track again with this one
         shutil.rmtree(stale)
-    after = score(settings, output, run_id=1)
+    after = score(settings, output, run_id=1, tracker=tracker)
 
     history = torch.load(output, weights_only=True)["history"]
     print(f"\nexported {output} ({output.stat().st_size / 1e6:.1f} MB)")
-    print(f"training loss: epoch 1 {history[0]['total']:.4f} (mean IoU {history[0]['mean_iou']:.3f}) -> "
-          f"epoch {history[-1]['epoch']} {history[-1]['total']:.4f} (mean IoU {history[-1]['mean_iou']:.3f}); "
-          f"{history[-1]['step_time']:.2f} s per step, {history[-1]['data_time']:.2f} s data wait")
+    print(f"training loss: epoch 1 {history[0]['total']:.4f} -> epoch {history[-1]['epoch']} "
+          f"{history[-1]['total']:.4f}; {history[-1]['step_time']:.2f} s per step, "
+          f"{history[-1]['data_time']:.2f} s data wait")
     print(f"held-out synthetic videos ({args.val_videos}, got10k_val layout):")
     for name in sorted(set(before) | set(after)):
         print(f"  {name:>10}: untrained {before.get(name, float('nan')):.4f}   trained {after.get(name, float('nan')):.4f}")

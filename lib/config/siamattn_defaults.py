@@ -34,13 +34,71 @@ def _model() -> dict[str, Any]:
 
 
 def _train() -> dict[str, Any]:
-    """TRAIN: losses, optimizer, schedule."""
-    return {}
+    """TRAIN: anchor / RoI targets, losses, optimizer, schedule (official VOT2018 training config merged
+    with the pysot defaults of the official release's ``pysot/core/config.py``)."""
+    return {
+        "EPOCH": 20,
+        "BATCH_SIZE": 11,            # per process (official yaml)
+        "NUM_WORKER": 5,
+        "SEED": 0,
+        "PRINT_INTERVAL": 20,
+        "AMP": "none",               # none | bf16 | fp16 (GPU only)
+        "SYNC_BN": False,
+        "CHECKPOINT_KEEP_LAST": 3,
+        "CHECKPOINT_KEEP_EVERY": 5,
+        "GRAD_CLIP_NORM": 10.0,      # pysot TRAIN.GRAD_CLIP
+        # anchor targets (pysot AnchorTarget)
+        "THR_HIGH": 0.6,
+        "THR_LOW": 0.3,
+        "POS_NUM": 16,
+        "NEG_NUM": 16,               # negatives kept in a negative pair
+        "TOTAL_NUM": 64,
+        # refinement RoIs (official mask_target_builder)
+        "ROI_PER_IMG": 15,
+        "FG_THRESH": 0.5,
+        "MASK_OHEM_FRACTION": 0.7,   # share of mask pixels with the largest BCE kept
+        # loss weights (official yaml)
+        "CLS_WEIGHT": 5.0,
+        "LOC_WEIGHT": 1.2,
+        "MASK_WEIGHT": 0.5,
+        "BBOX_WEIGHT": 1.0,
+        # optimizer (pysot build_opt_lr): SGD, per-epoch schedule = warm-up then the main schedule
+        "BASE_LR": 0.005,
+        "MOMENTUM": 0.9,
+        "WEIGHT_DECAY": 0.0001,
+        "LR": {"TYPE": "log", "START_LR": 0.005, "END_LR": 0.0005},
+        "LR_WARMUP": {"WARMUP": True, "TYPE": "step", "EPOCH": 5, "START_LR": 0.001, "END_LR": 0.005, "STEP": 1},
+        # backbone: frozen (BatchNorm in eval mode) until BACKBONE_TRAIN_EPOCH (0-based, as pysot), then
+        # BACKBONE_TRAIN_LAYERS train at BASE_LR * BACKBONE_LAYERS_LR
+        "BACKBONE_TRAIN_EPOCH": 10,
+        "BACKBONE_TRAIN_LAYERS": ["layer2", "layer3", "layer4"],
+        "BACKBONE_LAYERS_LR": 0.05,
+        "PRETRAINED": "",            # pysot ImageNet backbone file (pretrained/resnet.pth); empty = random
+    }
 
 
 def _data() -> dict[str, Any]:
-    """DATA: training datasets, pair sampling, augmentation."""
-    return {}
+    """DATA: training datasets, pair sampling and augmentation (pysot ``DATASET`` defaults of the official
+    release; the official yaml does not override them). ``DATASETS_RATIO`` plays pysot's ``NUM_USE`` (the
+    share of an epoch's pairs drawn from each dataset) and ``FRAME_RANGE`` its per-dataset frame range."""
+    return {
+        "TRAIN": {
+            "DATASETS_NAME": ["COCO17_masks", "TRACKINGNET", "LASOT", "YTBVOS", "GOT10K_train"],
+            "DATASETS_RATIO": [118287, 200000, 200000, 150000, 150000],
+            "FRAME_RANGE": [1, 100, 300, 20, 30],
+            "SAMPLE_PER_EPOCH": 600000,       # pysot VIDEOS_PER_EPOCH
+            "TRACKINGNET_CHUNKS": list(range(12)),
+        },
+        "EXEMPLAR_SIZE": 127,
+        "SEARCH_SIZE": 255,
+        "OUTPUT_SIZE": 25,
+        "CONTEXT_AMOUNT": 0.5,
+        "CROP_SIZE": 511,                     # pysot's pre-cropped "crop511" context patch
+        "NEG": 0.2,
+        "GRAY": 0.0,
+        "TEMPLATE": {"SHIFT": 4, "SCALE": 0.05, "BLUR": 0.0, "FLIP": 0.0, "COLOR": 0.5},
+        "SEARCH": {"SHIFT": 64, "SCALE": 0.18, "BLUR": 0.2, "FLIP": 0.2, "COLOR": 0.5},
+    }
 
 
 # Rows of TEST.HYPER: [PENALTY_K, WINDOW_INFLUENCE, LR]; benchmarks without a row use DEFAULT.

@@ -30,6 +30,7 @@ class Settings:
     got10k_dir: str = ""
     trackingnet_dir: str = ""
     coco_dir: str = ""
+    ytbvos_dir: str = ""  # YouTube-VOS root (SiamAttn training)
     nfs_dir: str = ""
     otb_dir: str = ""
     uav_dir: str = ""
@@ -40,6 +41,7 @@ class Settings:
     got10k_lmdb_dir: str = ""
     trackingnet_lmdb_dir: str = ""
     coco_lmdb_dir: str = ""
+    ytbvos_lmdb_dir: str = ""
 
     def require(self, name: str) -> Path:
         """The path stored under ``name``; a clear error when it is unset or missing on disk."""

@@ -36,6 +36,9 @@ class AiATrackActor(nn.Module):
     proposals (IoU head). The actor is what DistributedDataParallel wraps.
     """
 
+    #: statistics logged as metrics (the trainer logs the others as losses)
+    metric_names = ("mean_iou",)
+
     def __init__(self, model: nn.Module, weights: LossWeights) -> None:
         super().__init__()
         self.model = model

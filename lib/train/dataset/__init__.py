@@ -1,4 +1,5 @@
-"""Training datasets: LaSOT, GOT-10k, TrackingNet and COCO 2017, from raw folders or lmdb databases.
+"""Training datasets: LaSOT, GOT-10k, TrackingNet, COCO 2017 (optionally with masks) and YouTube-VOS,
+from raw folders or lmdb databases.
 
 ``build_training_datasets(["LASOT", "GOT10K_vot_train", "COCO17", "TRACKINGNET"], settings)`` opens
 each dataset named as in ``DATA.TRAIN.DATASETS_NAME``; a name ending in ``_lmdb`` reads the lmdb
@@ -16,10 +17,11 @@ from lib.train.dataset.lasot import Lasot
 from lib.train.dataset.lmdb_store import LmdbSource
 from lib.train.dataset.storage import DirectorySource, FileSource, IncompleteDatasetError
 from lib.train.dataset.trackingnet import TrackingNet
+from lib.train.dataset.youtube_vos import YoutubeVos
 from lib.utils.settings import Settings
 
 __all__ = ["build_training_datasets", "open_source", "TRAINING_DATASETS", "TrackingDataset", "SequenceAnnotation",
-           "Lasot", "Got10k", "TrackingNet", "Coco", "IncompleteDatasetError"]
+           "Lasot", "Got10k", "TrackingNet", "Coco", "YoutubeVos", "IncompleteDatasetError"]
 
 LMDB_SUFFIX = "_lmdb"
 
@@ -32,6 +34,9 @@ TRAINING_DATASETS: dict[str, tuple[str, Callable[[FileSource, str, Sequence[int]
     # every sequence of train/list.txt, for roots that are not the official train set (e.g. synthetic)
     "GOT10K_all": ("got10k_dir", lambda source, name, _: Got10k(source, split="all", name=name)),
     "COCO17": ("coco_dir", lambda source, name, _: Coco(source, version="2017", name=name)),
+    # COCO 2017 with the object masks (SiamAttn's mask branch)
+    "COCO17_masks": ("coco_dir", lambda source, name, _: Coco(source, version="2017", name=name, with_masks=True)),
+    "YTBVOS": ("ytbvos_dir", lambda source, name, _: YoutubeVos(source, name=name)),
     "TRACKINGNET": ("trackingnet_dir", lambda source, name, chunks: TrackingNet(source, chunks=chunks, name=name)),
 }
 

@@ -3,7 +3,9 @@
 Layout (relative to the COCO root): ``annotations/instances_train2017.json`` and
 ``images/train2017/<file_name>``. The JSON is indexed with pycocotools; only the boxes and image
 names are kept afterwards. Box = the annotation's ``bbox`` (``x, y, w, h``); as in AiATrack, a box
-is valid (and visible) only when ``w > 50`` and ``h > 50``.
+is valid (and visible) only when ``w > 50`` and ``h > 50``. With ``with_masks`` (SiamAttn's mask branch)
+the segmentation of each annotation and its image size are kept too, and ``get_masks`` rasterizes them
+with pycocotools.
 """
 from __future__ import annotations
 
@@ -11,7 +13,10 @@ import contextlib
 import io
 import json
 
+from typing import Sequence
+
 import numpy as np
+from pycocotools import mask as coco_mask
 from pycocotools.coco import COCO
 
 from lib.train.dataset.parsing import AnnotationError
@@ -40,7 +45,8 @@ def load_coco_index(source: FileSource, annotation_file: str) -> COCO:
 class Coco(AnnotatedSequences):
     """COCO object annotations as one-frame sequences, from ``source`` (raw root or lmdb copy)."""
 
-    def __init__(self, source: FileSource, version: str = "2017", name: str = "COCO17") -> None:
+    def __init__(self, source: FileSource, version: str = "2017", name: str = "COCO17",
+                 with_masks: bool = False) -> None:
         annotation_file = f"annotations/instances_train{version}.json"
         if not source.exists(annotation_file):
             raise IncompleteDatasetError(
@@ -56,6 +62,14 @@ class Coco(AnnotatedSequences):
             self._image_files = [f"images/train{version}/{coco.imgs[i]['file_name']}" for i in unique_ids]
         except (KeyError, ValueError) as exc:
             raise AnnotationError(f"{source.location(annotation_file)}: malformed annotation ({exc!r})") from None
+        self.has_masks = with_masks
+        if with_masks:
+            try:
+                self._segmentations = [ann["segmentation"] for ann in annotations]
+                self._image_sizes = [(coco.imgs[i]["height"], coco.imgs[i]["width"]) for i in image_ids]
+            except KeyError as exc:
+                raise AnnotationError(f"{source.location(annotation_file)}: annotation or image without "
+                                      f"{exc} (needed for masks)") from None
         position = {image_id: k for k, image_id in enumerate(unique_ids)}
         self._image_of_sequence = np.array([position[i] for i in image_ids], dtype=np.int64)
         present = [np.ones(1, dtype=bool)] * len(boxes)
@@ -68,3 +82,14 @@ class Coco(AnnotatedSequences):
 
     def frame_file(self, seq_id: int, frame_id: int) -> str:
         return self._image_files[self._image_of_sequence[seq_id]]
+
+    def get_masks(self, seq_id: int, frame_ids: Sequence[int]) -> list[np.ndarray]:
+        """float32 0/1 (H, W) mask of annotation ``seq_id`` once per frame id (needs ``with_masks``)."""
+        if not self.has_masks:
+            raise RuntimeError(f"{self.name} was opened without masks (with_masks=False)")
+        height, width = self._image_sizes[seq_id]
+        segmentation = self._segmentations[seq_id]
+        rles = coco_mask.frPyObjects(segmentation, height, width)
+        rle = coco_mask.merge(rles) if isinstance(rles, list) else rles
+        mask = coco_mask.decode([rle])[:, :, 0].astype(np.float32)
+        return [mask.copy() for _ in frame_ids]

@@ -20,18 +20,29 @@ from lib.train.trainer.distributed import DistributedContext, average_across_ran
 from lib.train.trainer.logs import ScalarWriter
 
 _AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+_TIME_KEYS = ("data_time", "step_time")
 
 # One epoch's batches: a sized iterable of dicts of tensors (a DataLoader, or a list in tests).
 LoaderFactory = Callable[[int], Iterable[dict[str, torch.Tensor]]]
 
 
+OptimizerStage = tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]
+
+
 @dataclass(frozen=True)
 class TrainingParts:
-    """What the trainer drives: the actor (model + losses), its optimizer and LR schedule."""
+    """What the trainer drives: the actor (model + losses), its optimizer and LR schedule.
+
+    ``stage(epoch)`` (optional) is called before every epoch (1-based) and, when resuming, with the
+    checkpoint's epoch before its optimizer state is loaded; it returns a new optimizer and schedule
+    when the training stage changes there (e.g. the backbone starts training), else None.
+    The actor's ``metric_names`` (optional) are the statistics logged as metrics instead of losses.
+    """
 
     actor: nn.Module
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LRScheduler
+    stage: Callable[[int], OptimizerStage | None] | None = None
 
 
 class Trainer:
@@ -62,8 +73,29 @@ class Trainer:
         self.history: list[dict[str, float]] = []   # per-epoch means, kept in checkpoints
         self.amp_dtype = self._amp_dtype(cfg.TRAIN.AMP, ctx.device)
         self.scaler = torch.amp.GradScaler("cuda") if self.amp_dtype == torch.float16 else None
-        device_ids = [ctx.local_rank] if ctx.device.type == "cuda" else None
-        self.actor = DistributedDataParallel(parts.actor, device_ids=device_ids) if ctx.distributed else parts.actor
+        self.stage = parts.stage
+        self.metric_names = tuple(getattr(parts.actor, "metric_names", ()))
+        self._plain_actor = parts.actor
+        self.actor = self._wrap(parts.actor)
+
+    def _wrap(self, actor: nn.Module) -> nn.Module:
+        """The actor inside DistributedDataParallel in a distributed run (it registers the parameters
+        that require gradients now, so it is rebuilt when that set changes)."""
+        if not self.ctx.distributed:
+            return actor
+        device_ids = [self.ctx.local_rank] if self.ctx.device.type == "cuda" else None
+        return DistributedDataParallel(actor, device_ids=device_ids)
+
+    def enter_stage(self, epoch: int) -> None:
+        """Switch to the optimizer and schedule of ``epoch`` when ``parts.stage`` says it changes."""
+        if self.stage is None:
+            return
+        changed = self.stage(epoch)
+        if changed is not None:
+            self.optimizer, self.scheduler = changed
+            self.actor = self._wrap(self._plain_actor)
+            self.log.info("epoch %d: new training stage (%d parameter groups)", epoch,
+                          len(self.optimizer.param_groups))
 
     @staticmethod
     def _amp_dtype(amp: str, device: torch.device) -> torch.dtype | None:
@@ -105,7 +137,7 @@ class Trainer:
 
     def train_epoch(self, epoch: int) -> dict[str, float]:
         """Run one epoch; returns the epoch means of the statistics averaged over processes."""
-        self.model.train()
+        self.actor.train()
         loader = self.make_loader(epoch)
         num_batches = len(loader)  # type: ignore[arg-type]
         if num_batches == 0:
@@ -131,7 +163,8 @@ class Trainer:
                 means = average_across_ranks({k: v / window_count for k, v in window.items()})
                 step = (epoch - 1) * num_batches + index + 1
                 self._write_step_scalars(means, step)
-                bar.set_postfix(loss=f"{means['total']:.4f}", iou=f"{means['mean_iou']:.3f}")
+                bar.set_postfix(loss=f"{means['total']:.4f}",
+                                **{name: f"{means[name]:.3f}" for name in self.metric_names if name in means})
                 window.clear()
                 window_count = 0
             bar.update(1)
@@ -140,11 +173,14 @@ class Trainer:
         return average_across_ranks({k: v / num_batches for k, v in totals.items()})
 
     def _write_step_scalars(self, means: dict[str, float], step: int) -> None:
-        losses = {k: means[k] for k in ("total", "giou", "l1", "iou")}
-        self.writer.write("loss", losses, step)
-        self.writer.write("metric", {"mean_iou": means["mean_iou"]}, step)
+        self.writer.write("loss", self._losses(means), step)
+        self.writer.write("metric", {k: means[k] for k in self.metric_names if k in means}, step)
         self.writer.write("time", {"data": means["data_time"], "step": means["step_time"]}, step)
         self.writer.write("lr", {f"group{i}": g["lr"] for i, g in enumerate(self.optimizer.param_groups)}, step)
+
+    def _losses(self, means: dict[str, float]) -> dict[str, float]:
+        """The loss terms among the statistics (neither metrics nor timings)."""
+        return {k: v for k, v in means.items() if k not in self.metric_names and k not in _TIME_KEYS}
 
     # ------------------------------------------------------------------------------ epochs
     def train(self) -> dict[str, float]:
@@ -152,15 +188,16 @@ class Trainer:
         self.resume()
         last: dict[str, float] = {}
         for epoch in range(self.epoch + 1, self.cfg.TRAIN.EPOCH + 1):
+            self.enter_stage(epoch)
             lr = self.optimizer.param_groups[0]["lr"]
             last = self.train_epoch(epoch)
             self.scheduler.step()
             self.epoch = epoch
             self.history.append({"epoch": epoch, "lr": lr, **last})
-            self.log.info("epoch %d/%d  lr %.3g  loss %.4f (giou %.4f l1 %.4f iou %.4f)  mean IoU %.3f  "
-                          "data %.3fs step %.3fs", epoch, self.cfg.TRAIN.EPOCH, lr, last["total"], last["giou"],
-                          last["l1"], last["iou"], last["mean_iou"], last["data_time"], last["step_time"])
-            self.writer.write("epoch", {k: last[k] for k in ("total", "giou", "l1", "iou", "mean_iou")}, epoch)
+            terms = "  ".join(f"{k} {v:.4f}" for k, v in last.items() if k not in _TIME_KEYS)
+            self.log.info("epoch %d/%d  lr %.3g  %s  data %.3fs step %.3fs", epoch, self.cfg.TRAIN.EPOCH, lr, terms,
+                          last["data_time"], last["step_time"])
+            self.writer.write("epoch", {k: v for k, v in last.items() if k not in _TIME_KEYS}, epoch)
             self.save_checkpoint()
         return last
 
@@ -200,6 +237,7 @@ class Trainer:
             return
         path, state = found
         check_resumable(path, state, self.cfg.to_dict(), self.model.state_dict())
+        self.enter_stage(int(state["epoch"]))
         self.model.load_state_dict(state["net"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])

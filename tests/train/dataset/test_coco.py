@@ -1,6 +1,7 @@
 """COCO 2017 as one-frame sequences: non-crowd annotations, boxes from the JSON, w and h > 50."""
 import shutil
 
+import numpy as np
 import pytest
 import torch
 
@@ -46,3 +47,15 @@ def test_missing_or_broken_json(coco_root, tmp_path):
     (root / "annotations" / "instances_train2017.json").write_text('{"images": [\n  1,\n')
     with pytest.raises(AnnotationError, match=r"instances_train2017.json:3: invalid JSON"):
         Coco(DirectorySource(root))
+
+
+def test_masks_rasterize_the_polygons(coco_root):
+    dataset = Coco(DirectorySource(coco_root), with_masks=True)
+    assert dataset.has_masks and not Coco(DirectorySource(coco_root)).has_masks
+    # annotation 14: the rectangle x 3..54, y 4..54 clipped to the 24 x 32 image
+    first, again = dataset.get_masks(2, [0, 0])
+    assert first.shape == (24, 32) and first.dtype == np.float32
+    assert first[5:, 4:].all() and not first[:3].any() and not first[:, :2].any()
+    assert np.array_equal(first, again)
+    with pytest.raises(RuntimeError, match="without masks"):
+        Coco(DirectorySource(coco_root)).get_masks(0, [0])
