@@ -167,7 +167,8 @@ def test_train_py_siamattn_writes_a_checkpoint_the_tracker_loads(tmp_path):
     overrides = ["MODEL.CHANNELS=16", "MODEL.DEFORM_FC_CHANNELS=16", "MODEL.FC_CHANNELS=16", "TRAIN.EPOCH=1",
                  "TRAIN.BATCH_SIZE=2", "TRAIN.NUM_WORKER=0", "TRAIN.LR_WARMUP.WARMUP=false",
                  "DATA.TRAIN.SAMPLE_PER_EPOCH=2"]
-    env = dict(os.environ, OMP_NUM_THREADS="1", AIATRACK_SETTINGS=str(tmp_path / "none.yaml"))
+    (tmp_path / "empty_settings.yaml").write_text("")  # isolates the run from ./settings.yaml
+    env = dict(os.environ, OMP_NUM_THREADS="1", AIATRACK_SETTINGS=str(tmp_path / "empty_settings.yaml"))
     result = subprocess.run([sys.executable, str(REPO / "tracking" / "train.py"), "--tracker", "siamattn",
                              "--config", "tiny", "--workspace", str(tmp_path / "ws"), f"--setting=got10k_dir={root}",
                              "--no-progress", *[f"--override={item}" for item in overrides]],
