@@ -177,7 +177,7 @@ def check_results_writable(result_dir: str | Path, sequences: list[Sequence]) ->
 
 def _build(spec: TrackerSpec, device: str) -> TrackerFactory:
     try:
-        return load_tracker(spec.name, resolve_config(spec.config), spec.checkpoint, device)
+        return load_tracker(spec.name, resolve_config(spec.config, spec.name), spec.checkpoint, device)
     except Exception as exc:
         raise TrackerLoadError(f"could not build tracker {spec.name!r}: {exc}") from exc
 
