@@ -2,10 +2,12 @@
 
 Accepted files (all read by the restricted reader of :mod:`lib.models.checkpoint`, no pickled code runs):
 
-* official pysot snapshots ``{'epoch', 'state_dict'}``, keys optionally prefixed ``module.`` (DataParallel);
-* our trainer checkpoints ``{'net', 'config', 'epoch', ...}``.
+* official pysot snapshots ``{'epoch', 'state_dict'}``;
+* our trainer checkpoints ``{'net', 'config', 'epoch', ...}``;
 
-Official key names equal ours (same module attribute names), so the mapping only strips ``module.``.
+either also when saved from a DataParallel/DDP or ``torch.compile`` wrapper (every key prefixed ``module.`` or
+``_orig_mod.``; removed by :func:`~lib.models.checkpoint.strip_wrapper_prefix`, as for AiATrack).
+Official key names equal ours (same module attribute names), so no other mapping is needed.
 Tensors may be stored as strided views (the synthetic reference checkpoint, README section 2.3); they are
 copied into the parameters by ``load_state_dict``.
 """
@@ -16,19 +18,13 @@ from typing import Any, Mapping
 
 from torch import Tensor
 
-from lib.models.checkpoint import CheckpointError, read_state_dict_entry
+from lib.models.checkpoint import CheckpointError, read_state_dict_entry, strip_wrapper_prefix
 from lib.models.siamattn.model import SiamAttn
 
-__all__ = ["load_siamattn_checkpoint", "official_key_to_ours"]
+__all__ = ["load_siamattn_checkpoint"]
 
 _ENTRIES = ("state_dict", "net")
-_PREFIX = "module."
 _LISTED = 5
-
-
-def official_key_to_ours(key: str) -> str:
-    """Official (or DataParallel-prefixed) state-dict key → our key (identical after stripping ``module.``)."""
-    return key[len(_PREFIX):] if key.startswith(_PREFIX) else key
 
 
 def _listing(keys: list[str]) -> str:
@@ -45,12 +41,7 @@ def load_siamattn_checkpoint(model: SiamAttn, path: str | Path) -> dict[str, Any
     """
     stored, top = read_state_dict_entry(path, _ENTRIES)
     entry = next(e for e in _ENTRIES if e in top)
-    state: dict[str, Tensor] = {}
-    for key, tensor in stored.items():
-        ours = official_key_to_ours(key)
-        if ours in state:
-            raise CheckpointError(path, f"key {key!r} appears both with and without the 'module.' prefix")
-        state[ours] = tensor
+    state: dict[str, Tensor] = strip_wrapper_prefix(stored)[0]
     expected = model.state_dict()
     problems = []
     missing = [k for k in expected if k not in state]
