@@ -101,7 +101,8 @@ def _data() -> dict[str, Any]:
     }
 
 
-# Rows of TEST.HYPER: [PENALTY_K, WINDOW_INFLUENCE, LR]; benchmarks without a row use DEFAULT.
+# Rows of TEST.HYPER (keyed by benchmark name, as --dataset): [PENALTY_K, WINDOW_INFLUENCE, LR]; benchmarks
+# without a row use DEFAULT.
 # VOT rows: the official VOT2018 release config (config_vot2018.yaml); OTB: the official OTB100 release
 # config (config_otb100.yaml). The other rows are OURS: the official code was released with these two
 # configs only, so the other short-term OPE benchmarks reuse the OTB100 values.
@@ -109,9 +110,9 @@ OFFICIAL_VOT2018_HYPER = [0.10, 0.25, 0.45]
 OFFICIAL_OTB100_HYPER = [0.20, 0.35, 0.50]
 SIAMATTN_HYPER: dict[str, list[float]] = {
     "DEFAULT": OFFICIAL_VOT2018_HYPER,
-    "VOT2016": OFFICIAL_VOT2018_HYPER,
-    "VOT2018": OFFICIAL_VOT2018_HYPER,
-    "VOT2019": OFFICIAL_VOT2018_HYPER,
+    "VOT16": OFFICIAL_VOT2018_HYPER,
+    "VOT18": OFFICIAL_VOT2018_HYPER,
+    "VOT20": OFFICIAL_VOT2018_HYPER,
     "OTB": OFFICIAL_OTB100_HYPER,
     "LASOT": OFFICIAL_OTB100_HYPER,  # ours
     "LASOT_EXT": OFFICIAL_OTB100_HYPER,  # ours

@@ -11,6 +11,7 @@ import pytest
 
 from lib.config import load_config
 from lib.test.tracker import SiamAttnTracker, load_tracker
+from lib.test.tracker.siamattn import hyper_for
 
 GAP = 1e-3  # best_idx is compared where the official pscore top-2 gap exceeds this
 STATE_TOL = 5e-3  # px
@@ -20,11 +21,15 @@ MASK_TOL = 2e-3
 def test_benchmark_hyper_parameters():
     vot = load_config("vot2018", tracker="siamattn")
     otb = load_config("otb100", tracker="siamattn")
-    assert list(vot.TEST.HYPER.VOT2018) == [0.10, 0.25, 0.45] == list(vot.TEST.HYPER.DEFAULT)
+    assert list(vot.TEST.HYPER.VOT18) == [0.10, 0.25, 0.45] == list(vot.TEST.HYPER.DEFAULT)
     assert list(otb.TEST.HYPER.OTB) == [0.20, 0.35, 0.50] == list(otb.TEST.HYPER.DEFAULT)
     assert list(vot.TEST.HYPER.OTB) == [0.20, 0.35, 0.50]
     assert (vot.TEST.EXEMPLAR_SIZE, vot.TEST.INSTANCE_SIZE, vot.TEST.BASE_SIZE) == (127, 255, 8)
     assert (vot.TEST.CONTEXT_AMOUNT, vot.TEST.MASK_THRESHOLD) == (0.5, 0.2)
+    # Rows are keyed by the --dataset names: a VOT benchmark gets the VOT row even under the OTB100 config.
+    for name in ("vot16", "vot18", "vot20"):
+        row = hyper_for(otb, name)
+        assert (row.penalty_k, row.window_influence, row.lr) == (0.10, 0.25, 0.45)
 
 
 @pytest.fixture(scope="module")
