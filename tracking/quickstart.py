@@ -20,15 +20,11 @@ from pathlib import Path
 
 from lib.test.evaluation import load_benchmark
 from lib.test.evaluation.runner import RunInterrupted, TrackerLoadError, TrackerSpec, run_benchmark
-from lib.config.loader import REPO_ROOT
 from lib.test.tracker.weights import choose_weights, describe_weights
 from lib.utils.settings import Settings, save_settings
 from lib.utils.synthetic import render_videos, write_got10k
 from tracking.analysis_results import main as analysis_main
 from tracking.test import INTERRUPTED, print_summary
-
-
-SIAMATTN_TINY_CHECKPOINT = REPO_ROOT / "checkpoints" / "siamattn_tiny_synthetic.pth"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -38,7 +34,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tracker", choices=("aiatrack", "siamattn"), default="aiatrack",
                         help="tracker to run (default: aiatrack)")
     parser.add_argument("--checkpoint", default=None,
-                        help="weights (default: checkpoints/aiatrack_tiny_synthetic.pth.tar if present, else random)")
+                        help="weights (default: the tracker's checkpoint in checkpoints/ if present, else random)")
     parser.add_argument("--config", default=None,
                         help="experiment name or YAML of the weights (default: the checkpoint's own, else tiny)")
     parser.add_argument("--videos", type=int, default=4, help="synthetic videos (default: 4)")
@@ -64,10 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
     try:
-        checkpoint, config = args.checkpoint, args.config
-        if args.tracker == "siamattn" and checkpoint is None and SIAMATTN_TINY_CHECKPOINT.is_file():
-            checkpoint, config = str(SIAMATTN_TINY_CHECKPOINT), config or "tiny"
-        weights = choose_weights(checkpoint, config, tracker=args.tracker)
+        weights = choose_weights(args.checkpoint, args.config, tracker=args.tracker)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,9 +1,9 @@
 """Which network weights a demo runs with, and an honest description of them.
 
-Order: an explicit checkpoint; else the small checkpoint shipped in the repository
-(``checkpoints/aiatrack_tiny_synthetic.pth.tar``, trained on synthetic videos only); else randomly
-initialised weights of the tiny configuration, announced loudly (the pipeline runs, the boxes are
-meaningless).
+Order: an explicit checkpoint; else the small checkpoint of the tracker shipped in the repository
+(``checkpoints/aiatrack_tiny_synthetic.pth.tar``, ``checkpoints/siamattn_tiny_synthetic.pth``, trained on
+synthetic videos only); else randomly initialised weights, announced loudly (the pipeline runs, the
+boxes are meaningless).
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from lib.models.checkpoint import read_checkpoint
 from lib.test.tracker import TrackerFactory, load_tracker
 
 EMBEDDED_CHECKPOINT = REPO_ROOT / "checkpoints" / "aiatrack_tiny_synthetic.pth.tar"
+SIAMATTN_EMBEDDED_CHECKPOINT = REPO_ROOT / "checkpoints" / "siamattn_tiny_synthetic.pth"
 TINY_EXPERIMENT = "tiny"
 
 
@@ -53,11 +54,11 @@ def choose_weights(checkpoint: str | Path | None = None, config: str | None = No
                    tracker: str = "aiatrack") -> WeightsChoice:
     """Pick the weights as described in the module docstring; the config defaults to the checkpoint's own.
 
-    For ``tracker="siamattn"`` there is no embedded checkpoint: an explicit checkpoint (official or ours)
-    runs with ``config`` (default ``vot2018``), otherwise randomly initialised weights of that config.
+    For ``tracker="siamattn"`` an explicit checkpoint (official or ours) runs with ``config`` (default
+    ``vot2018``); without one, the shipped tiny checkpoint runs with the ``tiny`` config.
     """
     if tracker == "siamattn":
-        return _choose_siamattn_weights(checkpoint, config or "vot2018")
+        return _choose_siamattn_weights(checkpoint, config)
     if checkpoint is not None:
         path = Path(checkpoint)
         if not path.is_file():
@@ -76,7 +77,13 @@ def choose_weights(checkpoint: str | Path | None = None, config: str | None = No
         "with trained weights (e.g. an official AiATrack checkpoint) for real tracking"))
 
 
-def _choose_siamattn_weights(checkpoint: str | Path | None, config: str) -> WeightsChoice:
+def _choose_siamattn_weights(checkpoint: str | Path | None, config: str | None) -> WeightsChoice:
+    if checkpoint is None and SIAMATTN_EMBEDDED_CHECKPOINT.is_file():
+        return WeightsChoice(config or TINY_EXPERIMENT, str(SIAMATTN_EMBEDDED_CHECKPOINT), (
+            f"SiamAttn weights from {SIAMATTN_EMBEDDED_CHECKPOINT.relative_to(REPO_ROOT)}: a SMALL model (tiny "
+            "config) trained only on synthetic videos in this repository; it is NOT the paper's model and its "
+            "accuracy says nothing about SiamAttn on real benchmarks"), "siamattn")
+    config = config or "vot2018"
     if checkpoint is None:
         return WeightsChoice(config, None, (
             f"NO CHECKPOINT GIVEN: using RANDOMLY INITIALISED SiamAttn weights of the {config} config. The "

@@ -36,3 +36,19 @@ def test_explicit_checkpoint_brings_its_own_config(tmp_path):
 def test_missing_checkpoint_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="checkpoint not found"):
         choose_weights(tmp_path / "absent.pth.tar")
+
+
+def test_siamattn_defaults_to_its_shipped_checkpoint(monkeypatch, tmp_path):
+    from lib.test.tracker import weights
+
+    choice = choose_weights(tracker="siamattn")
+    assert choice.tracker == "siamattn" and choice.config == "tiny"
+    assert choice.checkpoint == str(weights.SIAMATTN_EMBEDDED_CHECKPOINT) and "synthetic" in choice.description
+    tracker = weights.load_tracker_from_weights(choice)("otb")
+    image = torch.zeros(120, 160, 3, dtype=torch.uint8).numpy()
+    tracker.initialize(image, {"init_bbox": [60, 40, 30, 20]})
+    assert len(tracker.track(image)["target_bbox"]) == 4
+
+    monkeypatch.setattr(weights, "SIAMATTN_EMBEDDED_CHECKPOINT", tmp_path / "absent.pth")
+    random_choice = choose_weights(tracker="siamattn")
+    assert random_choice.random and random_choice.config == "vot2018" and "!!!" in describe_weights(random_choice)
