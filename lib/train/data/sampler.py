@@ -22,6 +22,7 @@ import torch
 import torch.utils.data
 
 from lib.train.data.processing import StageTimer
+from lib.train.data.seeding import EpochSeededDataset
 from lib.train.dataset.base import SequenceAnnotation, TrackingDataset
 
 MIN_SEQUENCE_LENGTH = 20
@@ -34,7 +35,7 @@ Processing = Callable[[Sequence[np.ndarray], torch.Tensor, np.ndarray, torch.Ten
                       "dict[str, torch.Tensor] | None"]
 
 
-class TrackingSampler(torch.utils.data.Dataset):
+class TrackingSampler(EpochSeededDataset):
     """``samples_per_epoch`` random training samples per epoch; ``index`` is ignored."""
 
     def __init__(self, datasets: Sequence[TrackingDataset], ratios: Sequence[float] | None,
@@ -56,33 +57,11 @@ class TrackingSampler(torch.utils.data.Dataset):
                 check_usable(dataset)
         self.datasets = list(datasets)
         self.probabilities = weights / weights.sum()
-        self.samples_per_epoch = samples_per_epoch
+        super().__init__(samples_per_epoch, seed, rank)
         self.max_gap = max_gap
         self.processing = processing
-        self.seed, self.rank, self.epoch = seed, rank, 0
         self.num_short_refs = num_short_refs
         self.timer = StageTimer()
-        self._rng: np.random.Generator | None = None
-        self._rng_key: tuple[int, int] | None = None
-
-    def __len__(self) -> int:
-        return self.samples_per_epoch
-
-    def set_epoch(self, epoch: int) -> None:
-        """Select the random streams of ``epoch`` (takes effect in workers started afterwards)."""
-        self.epoch = epoch
-
-    def seed_worker(self, worker_id: int) -> None:
-        """(Re)create the generator of this worker from (seed, rank, epoch, worker_id)."""
-        self._rng = np.random.default_rng([self.seed, self.rank, self.epoch, worker_id])
-        self._rng_key = (self.epoch, worker_id)
-
-    def _generator(self) -> np.random.Generator:
-        info = torch.utils.data.get_worker_info()
-        key = (self.epoch, info.id if info is not None else 0)
-        if self._rng is None or self._rng_key != key:
-            self.seed_worker(key[1])
-        return self._rng
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         rng = self._generator()

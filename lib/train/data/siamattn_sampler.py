@@ -23,12 +23,13 @@ import torch.utils.data
 
 from lib.config import ConfigNode
 from lib.train.data.siamattn_processing import FrameObject, SiamAttnProcessing
+from lib.train.data.seeding import EpochSeededDataset
 from lib.train.dataset.base import TrackingDataset
 
 MAX_SEQUENCE_DRAWS = 1000
 
 
-class SiamPairSampler(torch.utils.data.Dataset):
+class SiamPairSampler(EpochSeededDataset):
     """``samples_per_epoch`` random (template, search) pairs per epoch; ``index`` is ignored."""
 
     def __init__(self, datasets: Sequence[TrackingDataset], ratios: Sequence[float], frame_ranges: Sequence[int],
@@ -47,12 +48,9 @@ class SiamPairSampler(torch.utils.data.Dataset):
         self.datasets = list(datasets)
         self.probabilities = weights / weights.sum()
         self.frame_ranges = [int(r) for r in frame_ranges]
-        self.samples_per_epoch = samples_per_epoch
+        super().__init__(samples_per_epoch, seed, rank)
         self.processing = processing
         self.neg = neg
-        self.seed, self.rank, self.epoch = seed, rank, 0
-        self._rng: np.random.Generator | None = None
-        self._rng_key: tuple[int, int] | None = None
 
     @classmethod
     def from_config(cls, cfg: ConfigNode, datasets: Sequence[TrackingDataset], rank: int = 0) -> "SiamPairSampler":
@@ -60,25 +58,6 @@ class SiamPairSampler(torch.utils.data.Dataset):
         train = cfg.DATA.TRAIN
         return cls(datasets, train.DATASETS_RATIO, train.FRAME_RANGE, train.SAMPLE_PER_EPOCH,
                    SiamAttnProcessing.from_config(cfg), cfg.DATA.NEG, cfg.TRAIN.SEED, rank)
-
-    def __len__(self) -> int:
-        return self.samples_per_epoch
-
-    def set_epoch(self, epoch: int) -> None:
-        """Select the random streams of ``epoch`` (takes effect in workers started afterwards)."""
-        self.epoch = epoch
-
-    def seed_worker(self, worker_id: int) -> None:
-        """(Re)create the generator of this worker from (seed, rank, epoch, worker_id)."""
-        self._rng = np.random.default_rng([self.seed, self.rank, self.epoch, worker_id])
-        self._rng_key = (self.epoch, worker_id)
-
-    def _generator(self) -> np.random.Generator:
-        info = torch.utils.data.get_worker_info()
-        key = (self.epoch, info.id if info is not None else 0)
-        if self._rng is None or self._rng_key != key:
-            self.seed_worker(key[1])
-        return self._rng
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         rng = self._generator()
