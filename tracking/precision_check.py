@@ -72,11 +72,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--videos", type=int, default=4, help="synthetic videos for the AUC (default: 4)")
     parser.add_argument("--frames", type=int, default=40, help="frames per synthetic video (default: 40)")
+    parser.add_argument("--runs", nargs="+", default=None, help="fixture runs to track (default: all three)")
+    parser.add_argument("--reference-dir", type=Path, default=REFERENCE_DIR,
+                        help="folder of the official fixtures (default: ../shared/reference beside the checkout)")
     parser.add_argument("--torch-threads", type=int, default=None, help="intra-op threads (default: torch's)")
     args = parser.parse_args(argv)
-    fixture_path, checkpoint = REFERENCE_DIR / "tracker_fixture_A.pt", REFERENCE_DIR / "aiatrack_synthetic.pth.tar"
+    fixture_path = args.reference_dir / "tracker_fixture_A.pt"
+    checkpoint = args.reference_dir / "aiatrack_synthetic.pth.tar"
     if not fixture_path.is_file() or not checkpoint.is_file():
-        print(f"error: the official reference data is not available ({REFERENCE_DIR})", file=sys.stderr)
+        print(f"error: the official reference data is not available in {args.reference_dir}", file=sys.stderr)
         return 2
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
@@ -84,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     model = load_model(checkpoint, args.device)
     print(f"| fixture run | precision | max box diff to official (px) | to our fp32 (px) | decisions != official |")
     print("|---|---|---|---|---|")
-    for run_name in fixture["runs"]:
+    for run_name in args.runs or list(fixture["runs"]):
         official = fixture["runs"][run_name]
         recorded_boxes = official["target_bbox_xywh"][1:].numpy()
         recorded_updates = official["cache_updated"][1:].numpy().astype(bool)
