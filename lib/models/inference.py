@@ -14,8 +14,8 @@
   embeddings in that dtype once (no per-call conversion); the two heads stay float32, so the corner
   soft-argmax and PrRoIPool keep full precision. ``"fp32"`` changes no dtype.
 
-The original model is never modified: :func:`prepare_for_tracking` returns a prepared copy (or the
-model itself when it was already prepared with that precision). Prepare after moving the model to
+:func:`prepare_for_tracking` returns a prepared copy by default (or the model itself when it was
+already prepared with that precision); the tracker loader converts its own model in place. Prepare after moving the model to
 its device: the traced stage keeps its weights where they were when it was traced.
 """
 from __future__ import annotations
@@ -77,12 +77,13 @@ def tracking_dtype(model: nn.Module) -> torch.dtype:
     return PRECISIONS[getattr(model, "tracking_precision", "fp32")]
 
 
-def prepare_for_tracking(model: AiATrack, precision: str = "fp32") -> AiATrack:
+def prepare_for_tracking(model: AiATrack, precision: str = "fp32", copy_model: bool = True) -> AiATrack:
     """An eval-mode, gradient-free copy of ``model`` in the inference form above.
 
     ``precision`` is ``"fp32"`` (default, the reference numerics), ``"bf16"`` or ``"fp16"``; a model
-    already prepared with the same precision is returned as it is. Raises ValueError for an unknown
-    precision.
+    already prepared with the same precision is returned as it is. ``copy_model=False`` converts
+    ``model`` itself (no second copy of the weights in memory; the caller must not use the
+    original afterwards). Raises ValueError for an unknown precision.
     """
     if precision not in PRECISIONS:
         raise ValueError(f"TEST.PRECISION must be one of {sorted(PRECISIONS)}, got {precision!r}")
@@ -90,7 +91,7 @@ def prepare_for_tracking(model: AiATrack, precision: str = "fp32") -> AiATrack:
         return model
     if getattr(model, "tracking_precision", None) is not None:
         raise ValueError(f"the model is already prepared for {model.tracking_precision}, not {precision}")
-    prepared = copy.deepcopy(model).eval().requires_grad_(False)
+    prepared = (copy.deepcopy(model) if copy_model else model).eval().requires_grad_(False)
     for part in (prepared.backbone, prepared.corner_head, prepared.iou_head):
         fold_batchnorm(part)
         part.to(memory_format=torch.channels_last)

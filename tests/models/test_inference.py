@@ -142,3 +142,11 @@ def test_reference_projections_are_computed_once_and_match_fresh_ones(tiny_model
         expected = out.permute(1, 2, 0).reshape(first.shape)
     assert torch.equal(first, second)
     assert _relative(first, expected) < 1e-6
+
+
+def test_in_place_preparation_converts_the_model_itself():
+    model = build_aiatrack(load_config("tiny"))
+    prepared = prepare_for_tracking(model, "fp32", copy_model=False)
+    assert prepared is model and model.tracking_precision == "fp32"
+    assert isinstance(model.bottleneck, nn.Identity)  # moved into the traced backbone stage
+    assert not any(hasattr(m, "running_var") for m in model.modules())

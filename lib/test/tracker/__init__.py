@@ -29,7 +29,7 @@ def load_aiatrack(cfg: ConfigNode, checkpoint: str | Path | None, device: str | 
     if checkpoint is not None:
         load_checkpoint(model, checkpoint)
     # Prepared once per process (folded BatchNorm, channels-last, TEST.PRECISION); trackers share it.
-    model = prepare_for_tracking(model.to(device), cfg.TEST.PRECISION)
+    model = prepare_for_tracking(model.to(device), cfg.TEST.PRECISION, copy_model=False)
     return lambda dataset_name: AiATracker(model, cfg, dataset_name)
 
 
