@@ -7,8 +7,8 @@
 * Convolution weights are stored channels-last (NHWC), the layout oneDNN and cuDNN run fastest.
 * The backbone stage (ResNet trunk + 1x1 bottleneck, a fixed 1 x 3 x S x S input in the tracker) is
   traced and frozen with TorchScript: weights become constants that oneDNN/cuDNN pre-pack once and
-  convolutions fuse with their ReLU and residual add (measured on 2 CPU cores: 0.61x the eager
-  trunk time with the two points above, 0.72x without tracing). Other input shapes still work
+  convolutions fuse with their ReLU and residual add (ResNet-50 trunk, 1 CPU thread: 0.61x the
+  eager time with the two points above, 0.72x without tracing). Other input shapes still work
   (TorchScript re-specializes), only slower the first time.
 * ``precision`` ``"bf16"``/``"fp16"`` stores the backbone, bottleneck, transformer and target
   embeddings in that dtype once (no per-call conversion); the two heads stay float32, so the corner
