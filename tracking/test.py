@@ -74,6 +74,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="weights file (default: <workspace>/checkpoints/train/<tracker>/<param>/"
                              "<TRACKER>_ep<TEST.EPOCH>.pth.tar)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="device (default: cpu)")
+    parser.add_argument("--precision", default=None, choices=("fp32", "bf16", "fp16"),
+                        help="network precision, sets TEST.PRECISION (default: the config's, fp32)")
     parser.add_argument("--run-id", type=int, default=None, help="results go to <param>_<id:03d>")
     parser.add_argument("--settings", default=None, help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
     parser.add_argument("--results-dir", default=None, help="override the results root of the settings")
@@ -119,7 +121,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(args.settings, {"results_dir": args.results_dir})
         config_path = resolve_experiment(args.param, args.tracker)
-        cfg = load_config(config_path, tracker=args.tracker)
+        overrides = {"TEST": {"PRECISION": args.precision}} if args.precision else None
+        cfg = load_config(config_path, overrides=overrides, tracker=args.tracker)
         checkpoint = Path(args.checkpoint) if args.checkpoint else default_checkpoint(
             settings, args.tracker, Path(args.param).stem, cfg.TEST.EPOCH)
         if not checkpoint.is_file():
@@ -132,7 +135,8 @@ def _run(args: argparse.Namespace) -> int:
     task = vot_task(args.dataset, args.repetitions, args.init)
     if task is not None:
         out_dir = out_dir / args.dataset
-    spec = TrackerSpec(args.tracker, str(config_path), str(checkpoint), args.device)
+    spec = TrackerSpec(args.tracker, cfg.to_dict() if args.precision else str(config_path), str(checkpoint),
+                       args.device)
     print(f"{args.tracker}/{Path(args.param).stem} on {args.dataset}: {len(sequences)} sequence(s), "
           f"weights {checkpoint}")
     try:

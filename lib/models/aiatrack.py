@@ -7,7 +7,7 @@ predictions. ``forward`` runs the whole pipeline on a training batch.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from lib.config import ConfigNode
 from lib.models.backbone import ResNetTrunk, build_resnet_trunk, load_imagenet_weights
 from lib.models.heads import CornerHead, IoUHead
+from lib.models.aia import AiAAttention
 from lib.models.position_encoding import SinePositionEncoding
 from lib.models.transformer import AiATransformer, ReferenceTokens
 from lib.utils.box_ops import box_xyxy_to_cxcywh
@@ -46,12 +47,24 @@ class EncodedFrame:
 
 @dataclass
 class ReferenceFrame:
-    """A reference for the decoder: memory, its target/background embedding, inner position, mask."""
+    """A reference for the decoder: memory, its target/background embedding, inner position, mask.
+
+    ``projections`` caches the decoder attentions' key/value projections of this frame (filled by
+    :meth:`AiATrack.decode`, keyed by attention module), so a cached reference is projected once
+    when it is first read rather than on every frame.
+    """
 
     memory: Tensor     # (HW, B, C)
     embedding: Tensor  # (HW, B, C)
     inr: Tensor        # (HW, B, D)
     mask: Tensor       # (B, HW) bool
+    projections: dict[nn.Module, tuple[Tensor, Tensor]] = field(default_factory=dict, repr=False, compare=False)
+
+    def key_value(self, attention: AiAAttention) -> tuple[Tensor, Tensor]:
+        """Keys = memory and values = memory + embedding (Q16), projected by ``attention`` (cached)."""
+        if attention not in self.projections:
+            self.projections[attention] = attention.project_key_value(self.memory, self.memory + self.embedding)
+        return self.projections[attention]
 
 
 class AiATrack(nn.Module):
@@ -103,11 +116,16 @@ class AiATrack(nn.Module):
         """Match a search memory with the references -> decoder map (B, C, H, W).
 
         The long-term list is normally the initial reference only; the short-term list may hold
-        repeated entries (the official refer list). Entries are concatenated along the token axis.
+        repeated entries (the official refer list). Entries are concatenated along the token axis;
+        each entry's key/value projections are computed once and kept in the entry (see
+        :class:`ReferenceFrame`).
         """
         if not long_term or not short_term:
             raise ValueError("decode needs at least one long-term and one short-term reference")
-        out = self.transformer.decoder(search.memory, _reference_tokens(long_term), _reference_tokens(short_term))
+        layers = self.transformer.decoder.layers
+        long_tokens = _reference_tokens(long_term, [layer.long_term_attn for layer in layers])
+        short_tokens = _reference_tokens(short_term, [layer.short_term_attn for layer in layers])
+        out = self.transformer.decoder(search.memory, long_tokens, short_tokens)
         batch, channels = out.shape[1:]
         return out.permute(1, 2, 0).reshape(batch, channels, self.feat_side, self.feat_side)
 
@@ -162,12 +180,14 @@ def _select(frame: EncodedFrame, index: slice) -> EncodedFrame:
     return EncodedFrame(memory=frame.memory[:, index], inr=frame.inr[:, index], mask=frame.mask[index])
 
 
-def _reference_tokens(references: Sequence[ReferenceFrame]) -> ReferenceTokens:
-    """Concatenate references along the token axis: keys = memory, values = memory + embedding (Q16)."""
-    memory = torch.cat([r.memory for r in references], dim=0)
-    embedding = torch.cat([r.embedding for r in references], dim=0)
+def _reference_tokens(references: Sequence[ReferenceFrame], attentions: Sequence[AiAAttention]) -> ReferenceTokens:
+    """Concatenate references along the token axis, with their projections by each layer's ``attentions``."""
     inr = torch.cat([r.inr for r in references], dim=0)
-    return ReferenceTokens(keys=memory, values=memory + embedding, inr=inr)
+    projected = []
+    for attention in attentions:
+        pairs = [r.key_value(attention) for r in references]
+        projected.append((torch.cat([k for k, _ in pairs], dim=2), torch.cat([v for _, v in pairs], dim=2)))
+    return ReferenceTokens(keys=None, values=None, inr=inr, projected=tuple(projected))
 
 
 # -------------------------------------------------------------------------------------- building

@@ -1,40 +1,34 @@
 """Box conversions and overlap measures (the one box module of the project).
 
 Formats: ``xywh`` = left, top, width, height; ``xyxy`` = corners; ``cxcywh`` = centre and size.
-Tensor functions work on the last dimension and broadcast over leading ones.
+Tensor functions work on the last dimension and broadcast over leading ones. Format conversions and
+box areas are ``torchvision.ops``; the element-wise IoU, the official clipping rule and the token
+region map are this project's (torchvision has no equivalent with the official numerics).
 """
 from __future__ import annotations
 
 import torch
+from torchvision.ops import box_area, box_convert
 
 
 def box_xywh_to_xyxy(box: torch.Tensor) -> torch.Tensor:
     """(x, y, w, h) -> (x1, y1, x2, y2)."""
-    x, y, w, h = box.unbind(-1)
-    return torch.stack((x, y, x + w, y + h), dim=-1)
+    return box_convert(box, "xywh", "xyxy")
 
 
 def box_xyxy_to_xywh(box: torch.Tensor) -> torch.Tensor:
     """(x1, y1, x2, y2) -> (x, y, w, h)."""
-    x1, y1, x2, y2 = box.unbind(-1)
-    return torch.stack((x1, y1, x2 - x1, y2 - y1), dim=-1)
+    return box_convert(box, "xyxy", "xywh")
 
 
 def box_cxcywh_to_xyxy(box: torch.Tensor) -> torch.Tensor:
-    """(cx, cy, w, h) -> (x1, y1, x2, y2)."""
-    cx, cy, w, h = box.unbind(-1)
-    return torch.stack((cx - 0.5 * w, cy - 0.5 * h, cx + 0.5 * w, cy + 0.5 * h), dim=-1)
+    """(cx, cy, w, h) -> (x1, y1, x2, y2), as cx -/+ 0.5 * w."""
+    return box_convert(box, "cxcywh", "xyxy")
 
 
 def box_xyxy_to_cxcywh(box: torch.Tensor) -> torch.Tensor:
-    """(x1, y1, x2, y2) -> (cx, cy, w, h)."""
-    x1, y1, x2, y2 = box.unbind(-1)
-    return torch.stack(((x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1), dim=-1)
-
-
-def box_area(box_xyxy: torch.Tensor) -> torch.Tensor:
-    """Area of xyxy boxes (negative for inverted boxes)."""
-    return (box_xyxy[..., 2] - box_xyxy[..., 0]) * (box_xyxy[..., 3] - box_xyxy[..., 1])
+    """(x1, y1, x2, y2) -> (cx, cy, w, h), as (x1 + x2) / 2."""
+    return box_convert(box, "xyxy", "cxcywh")
 
 
 def paired_iou(boxes1: torch.Tensor, boxes2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

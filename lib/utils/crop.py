@@ -45,6 +45,11 @@ def crop_search_region(image: np.ndarray, box_xywh: Sequence[float], factor: flo
     src_x0, src_x1 = max(x1, 0), min(x1 + crop_size, width - 1)
     src_y0, src_y1 = max(y1, 0), min(y1 + crop_size, height - 1)
 
+    size = (output_size, output_size)
+    if (src_x0, src_y0, src_x1, src_y1) == (x1, y1, x1 + crop_size, y1 + crop_size):
+        # Entirely inside the image: resize the image window itself; nothing is padded.
+        resized = cv2.resize(image[y1:src_y1, x1:src_x1], size)
+        return SearchRegion(resized, np.zeros(size, dtype=bool), output_size / crop_size)
     canvas = np.zeros((crop_size, crop_size) + image.shape[2:], dtype=image.dtype)
     mask = np.ones((crop_size, crop_size), dtype=np.float64)
     if src_x1 > src_x0 and src_y1 > src_y0:
@@ -52,8 +57,6 @@ def crop_search_region(image: np.ndarray, box_xywh: Sequence[float], factor: flo
         dst_x1, dst_y1 = dst_x0 + src_x1 - src_x0, dst_y0 + src_y1 - src_y0
         canvas[dst_y0:dst_y1, dst_x0:dst_x1] = image[src_y0:src_y1, src_x0:src_x1]
         mask[dst_y0:dst_y1, dst_x0:dst_x1] = 0.0
-
-    size = (output_size, output_size)
     resized = cv2.resize(canvas, size)
     padding_mask = cv2.resize(mask, size).astype(bool)
     return SearchRegion(resized, padding_mask, output_size / crop_size)

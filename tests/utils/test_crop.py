@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -12,6 +13,21 @@ def test_crop_inside_image_is_plain_resize_of_window():
     assert region.resize_factor == 1.0
     np.testing.assert_array_equal(region.image, image[22:42, 32:52])
     assert not region.padding_mask.any()
+
+
+def test_crop_inside_image_with_scaling_equals_resizing_a_copied_window():
+    # The inside case resizes a view of the image; it must equal the official route (copy onto a
+    # zero canvas, then resize), and the one-pixel-short border rule decides what counts as inside.
+    image = np.random.default_rng(0).integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    region = crop_search_region(image, [60.0, 40.0, 10.0, 12.0], factor=5.0, output_size=32)
+    side = int(np.ceil(np.sqrt(120.0) * 5))  # 55, origin round(65 - 27.5) = 38 (half to even), round(46 - 27.5) = 18
+    canvas = np.zeros((side, side, 3), dtype=np.uint8)
+    canvas[:] = image[18:18 + side, 38:38 + side]
+    np.testing.assert_array_equal(region.image, cv2.resize(canvas, (32, 32)))
+    assert region.padding_mask.dtype == bool and not region.padding_mask.any()
+    # touching the last column is not inside: that column is never copied and shows up as padding
+    edge = crop_search_region(image, [160.0 - 55 + 27.5 - 5, 40.0, 10.0, 12.0], factor=5.0, output_size=55)
+    assert edge.padding_mask[:, -1].all() and not edge.padding_mask[:, :-1].any()
 
 
 def test_crop_pads_with_zeros_and_drops_last_column_at_border():
