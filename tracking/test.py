@@ -53,6 +53,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="weights file (default: <workspace>/checkpoints/train/<tracker>/<param>/"
                              "<TRACKER>_ep<TEST.EPOCH>.pth.tar)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="device (default: cpu)")
+    parser.add_argument("--precision", default=None, choices=("fp32", "bf16", "fp16"),
+                        help="network precision, sets TEST.PRECISION (default: the config's, fp32)")
     parser.add_argument("--run-id", type=int, default=None, help="results go to <param>_<id:03d>")
     parser.add_argument("--settings", default=None, help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
     parser.add_argument("--results-dir", default=None, help="override the results root of the settings")
@@ -83,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.settings, {"results_dir": args.results_dir})
         config_path = resolve_experiment(args.param, args.tracker)
-        cfg = load_config(config_path, tracker=args.tracker)
+        overrides = {"TEST": {"PRECISION": args.precision}} if args.precision else None
+        cfg = load_config(config_path, overrides=overrides, tracker=args.tracker)
         checkpoint = Path(args.checkpoint) if args.checkpoint else default_checkpoint(
             settings, args.tracker, Path(args.param).stem, cfg.TEST.EPOCH)
         if not checkpoint.is_file():
@@ -97,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out_dir = result_dir(settings, args.tracker, Path(args.param).stem, args.run_id)
-    spec = TrackerSpec(args.tracker, str(config_path), str(checkpoint), args.device)
+    spec = TrackerSpec(args.tracker, cfg.to_dict() if args.precision else str(config_path), str(checkpoint),
+                       args.device)
     print(f"{args.tracker}/{Path(args.param).stem} on {args.dataset}: {len(sequences)} sequence(s), "
           f"weights {checkpoint}")
     try:

@@ -1,30 +1,47 @@
 """Measure the per-frame speed of the complete AiATrack tracker (crop, network, box mapping, memory update).
 
 A synthetic video is tracked from its first-frame box; every ``track()`` call is timed with
-``time.perf_counter`` (image decoding excluded, as in the benchmark runner) and the median and mean over
-the frames after ``--warmup`` are printed, for each ``--torch-threads`` value. The network work per frame
-does not depend on the weights (the decoder always reads the same number of references), so random
-weights give representative timings; pass ``--checkpoint`` to time trained weights anyway.
+``time.perf_counter`` (image decoding excluded, as in the benchmark runner; on CUDA the device is
+synchronised before the clock is read) and the median and mean over the frames after ``--warmup`` are
+printed, for each ``--torch-threads`` value. The network work per frame does not depend on the weights
+(the decoder always reads the same number of references), so random weights give representative
+timings; pass ``--checkpoint`` to time trained weights anyway.
+
+Side by side (``--side``, two or more): each side is a checkout (its own ``lib``) and optional extra
+options, run in its own process; the sides track the same video in alternating blocks of
+``--block`` frames, so machine noise hits them alike, and the ratio of each side's median to the
+first side's is printed (lower = faster), with the median of the per-block ratios.
 
 Examples::
 
     python tracking/tracker_speed.py                               # baseline, CPU, 1 and 2 threads
     python tracking/tracker_speed.py --config tiny --frames 100
-    python tracking/tracker_speed.py --device cuda --frames 300
+    python tracking/tracker_speed.py --device cuda --frames 300 --precision bf16
+    python tracking/tracker_speed.py --side main=/tmp/main-checkout --side this=. --frames 65
+    python tracking/tracker_speed.py --side fp32=. --side "bf16=. --precision bf16"
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
+import shlex
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
+import numpy as np
 import torch
 
 from lib.config import ConfigError, load_config
 from lib.test.tracker import load_tracker
 from lib.utils.synthetic import render_video
+
+PRECISIONS = ("fp32", "bf16", "fp16")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -38,14 +55,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--torch-threads", type=int, nargs="+", default=[1, 2], help="thread counts to time")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--precision", default=None, choices=PRECISIONS,
+                        help="network precision, TEST.PRECISION (default: the config's, fp32)")
+    parser.add_argument("--side", action="append", default=None, metavar='"LABEL=CHECKOUT [OPTIONS]"',
+                        help="time this checkout (with these extra options) side by side with the other --side "
+                             "entries; ratios are relative to the first")
+    parser.add_argument("--block", type=int, default=5, help="frames per alternation block with --side (default: 5)")
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # internal: video file of a side process
     return parser.parse_args(argv)
 
 
-def time_tracker(tracker, video, warmup: int, synchronize) -> list[float]:
+def build_factory(args: argparse.Namespace):
+    """Tracker factory for the options (config, precision, weights, device)."""
+    overrides = {"TEST": {"PRECISION": args.precision}} if args.precision else None
+    cfg = load_config(args.config, overrides=overrides)
+    return load_tracker("aiatrack", cfg, args.checkpoint, args.device)
+
+
+def synchronizer(device: str):
+    """A function that waits for the device (no-op on CPU)."""
+    return torch.cuda.synchronize if device == "cuda" else (lambda: None)
+
+
+def time_tracker(tracker, frames: np.ndarray, init_box: list[float], warmup: int, synchronize) -> list[float]:
     """Seconds of each ``track()`` call after the first ``warmup`` ones."""
-    tracker.initialize(video.frames[0], {"init_bbox": video.boxes_xywh[0].tolist()})
+    tracker.initialize(frames[0], {"init_bbox": init_box})
     seconds = []
-    for frame in video.frames[1:]:
+    for frame in frames[1:]:
         synchronize()
         start = time.perf_counter()
         tracker.track(frame)
@@ -54,28 +90,160 @@ def time_tracker(tracker, video, warmup: int, synchronize) -> list[float]:
     return seconds[warmup:]
 
 
+def summary(seconds: list[float]) -> str:
+    median, mean = statistics.median(seconds), statistics.fmean(seconds)
+    return (f"median {1000 * median:.1f} ms/frame ({1 / median:.2f} fps), mean {1000 * mean:.1f} ms, "
+            f"min {1000 * min(seconds):.1f} ms, max {1000 * max(seconds):.1f} ms")
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    """Side process: build the tracker, then serve ``init T`` / ``track N`` commands on stdin (JSON replies)."""
+    video = np.load(args.worker)
+    frames, init_box = video["frames"], video["init_box"].tolist()
+    factory = build_factory(args)
+    synchronize = synchronizer(args.device)
+    import lib
+
+    print(json.dumps({"lib": str(Path(lib.__file__).parent)}), flush=True)
+    tracker, position = None, 1
+    for line in sys.stdin:
+        command, value = line.split()
+        if command == "init":
+            torch.set_num_threads(int(value))
+            tracker, position = factory(args.dataset), 1
+            tracker.initialize(frames[0], {"init_bbox": init_box})
+            reply = {}
+        else:
+            seconds = []
+            for frame in frames[position:position + int(value)]:
+                synchronize()
+                start = time.perf_counter()
+                tracker.track(frame)
+                synchronize()
+                seconds.append(time.perf_counter() - start)
+            position += int(value)
+            reply = {"seconds": seconds, "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+        print(json.dumps(reply), flush=True)
+    return 0
+
+
+class Side:
+    """A checkout timed in its own process (``LABEL=CHECKOUT [OPTIONS]``)."""
+
+    def __init__(self, spec: str, common: list[str], video_file: str):
+        head, *extra = shlex.split(spec)
+        self.label, _, root = head.partition("=")
+        if not self.label or not root or not (Path(root) / "lib").is_dir():
+            raise ValueError(f"--side {spec!r}: expected LABEL=CHECKOUT with CHECKOUT/lib present")
+        env = dict(os.environ, PYTHONPATH=str(Path(root).resolve()))
+        command = [sys.executable, str(Path(__file__).resolve()), *common, *extra, "--worker", video_file]
+        self.process = subprocess.Popen(command, cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True)
+        self.lib = self._reply()["lib"]
+
+    def _reply(self) -> dict:
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"side {self.label!r} exited (code {self.process.wait()}); see its error above")
+        return json.loads(line)
+
+    def ask(self, command: str) -> dict:
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self._reply()
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def common_options(args: argparse.Namespace) -> list[str]:
+    """The options every side process receives (a side's own options come after and win)."""
+    options = ["--config", args.config, "--dataset", args.dataset, "--device", args.device]
+    if args.checkpoint:
+        options += ["--checkpoint", args.checkpoint]
+    if args.precision:
+        options += ["--precision", args.precision]
+    return options
+
+
+def run_sides(args: argparse.Namespace, frames: np.ndarray, init_box: list[float]) -> int:
+    """Alternate blocks of frames between the side processes and print medians and ratios."""
+    with tempfile.TemporaryDirectory() as folder:
+        video_file = os.path.join(folder, "video.npz")
+        np.savez(video_file, frames=frames, init_box=np.asarray(init_box))
+        sides = []
+        try:
+            for spec in args.side:
+                sides.append(Side(spec, common_options(args), video_file))
+            for side in sides:
+                print(f"  side {side.label}: lib from {side.lib}")
+            for threads in args.torch_threads:
+                seconds: dict[str, list[float]] = {side.label: [] for side in sides}
+                block_ratios: dict[str, list[float]] = {side.label: [] for side in sides[1:]}
+                for side in sides:
+                    side.ask(f"init {threads}")
+                    side.ask(f"track {args.warmup}")
+                remaining = len(frames) - 1 - args.warmup
+                rss = {}
+                while remaining > 0:
+                    count = min(args.block, remaining)
+                    medians = {}
+                    for side in sides:
+                        reply = side.ask(f"track {count}")
+                        seconds[side.label] += reply["seconds"]
+                        medians[side.label] = statistics.median(reply["seconds"])
+                        rss[side.label] = reply["max_rss_mib"]
+                    for side in sides[1:]:
+                        block_ratios[side.label].append(medians[side.label] / medians[sides[0].label])
+                    remaining -= count
+                print(f"  torch threads {threads}:")
+                base = statistics.median(seconds[sides[0].label])
+                for side in sides:
+                    ratio = ""
+                    if side is not sides[0]:
+                        ratio = (f"; ratio to {sides[0].label} {statistics.median(seconds[side.label]) / base:.3f} "
+                                 f"(median of block ratios {statistics.median(block_ratios[side.label]):.3f})")
+                    print(f"    {side.label:>10}: {summary(seconds[side.label])}, peak RSS {rss[side.label]:.0f} MiB"
+                          f"{ratio}")
+        finally:
+            for side in sides:
+                side.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.worker:
+        return run_worker(args)
     if args.frames <= args.warmup + 1:
         print("error: --frames must exceed --warmup + 1", file=sys.stderr)
         return 2
+    if args.device == "cuda" and not torch.cuda.is_available():
+        print("error: --device cuda requested but no CUDA device is available", file=sys.stderr)
+        return 2
+    video = render_video(2022, 0, num_frames=args.frames, height=args.height, width=args.width)
+    init_box = video.boxes_xywh[0].tolist()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"AiATrack ({args.config}, HYPER '{args.dataset}', {args.precision or 'config'} precision) on "
+          f"{args.device}, {args.width}x{args.height} frames, {args.frames - 1 - args.warmup} timed frames; "
+          f"{os.cpu_count()} CPU cores, load average {load:.1f}")
+    if args.side:
+        try:
+            return run_sides(args, video.frames, init_box)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     try:
-        cfg = load_config(args.config)
+        factory = build_factory(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    video = render_video(2022, 0, num_frames=args.frames, height=args.height, width=args.width)
-    synchronize = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
-    factory = load_tracker("aiatrack", cfg, args.checkpoint, args.device)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"AiATrack ({args.config}, HYPER '{args.dataset}') on {args.device}, {args.width}x{args.height} frames, "
-          f"{args.frames - 1 - args.warmup} timed frames; {os.cpu_count()} CPU cores, load average {load:.1f}")
+    synchronize = synchronizer(args.device)
     for threads in args.torch_threads:
         torch.set_num_threads(threads)
-        seconds = time_tracker(factory(args.dataset), video, args.warmup, synchronize)
-        median, mean = statistics.median(seconds), statistics.fmean(seconds)
-        print(f"  torch threads {threads}: median {1000 * median:.1f} ms/frame ({1 / median:.2f} fps), "
-              f"mean {1000 * mean:.1f} ms, min {1000 * min(seconds):.1f} ms, max {1000 * max(seconds):.1f} ms")
+        seconds = time_tracker(factory(args.dataset), video.frames, init_box, args.warmup, synchronize)
+        print(f"  torch threads {threads}: {summary(seconds)}")
     return 0
 
 

@@ -107,5 +107,6 @@ def default_config_dict() -> dict[str, Any]:
             "SEARCH_FACTOR": 5.0,
             "SEARCH_SIZE": 320,
             "HYPER": {name: list(row) for name, row in DEFAULT_HYPER.items()},
+            "PRECISION": "fp32",  # tracking network precision: fp32 (reference numerics), bf16 or fp16
         },
     }

@@ -94,20 +94,32 @@ class AiAAttention(nn.Module):
         nn.init.xavier_uniform_(self.in_proj_weight)
         nn.init.zeros_(self.out_proj.bias)
 
-    def forward(self, query: Tensor, key: Tensor, value: Tensor, key_pos: Tensor | None = None,
-                need_weights: bool = False) -> tuple[Tensor, Tensor | None]:
+    def project_key_value(self, key: Tensor, value: Tensor) -> tuple[Tensor, Tensor]:
+        """Input projections of keys and values (N, B, C) -> per-head (B, H, N, head_dim) each.
+
+        Row-wise, so projections of frames can be computed once and concatenated along N later.
+        """
+        batch = key.shape[1]
+        _, w_k, w_v = self.in_proj_weight.chunk(3)
+        _, b_k, b_v = self.in_proj_bias.chunk(3)
+        return (self._split_heads(F.linear(key, w_k, b_k), batch),
+                self._split_heads(F.linear(value, w_v, b_v), batch))
+
+    def forward(self, query: Tensor, key: Tensor | None, value: Tensor | None, key_pos: Tensor | None = None,
+                need_weights: bool = False,
+                key_value: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor | None]:
         """Attend ``query`` (Nq, B, C) to ``key``/``value`` (Nk, B, C).
 
         ``key_pos`` (Nk, B, match_dim) is the inner module's position term (required with AiA).
+        ``key_value``, if given, are the already projected keys and values (see
+        :meth:`project_key_value`) and ``key``/``value`` are not read.
         Returns the output (Nq, B, C) and, with ``need_weights``, the head-averaged attention
         probabilities (B, Nq, Nk).
         """
         num_queries, batch, _ = query.shape
-        w_q, w_k, w_v = self.in_proj_weight.chunk(3)
-        b_q, b_k, b_v = self.in_proj_bias.chunk(3)
+        w_q, b_q = self.in_proj_weight[:self.embed_dim], self.in_proj_bias[:self.embed_dim]
         q = self._split_heads(F.linear(query, w_q, b_q), batch) / math.sqrt(self.head_dim)
-        k = self._split_heads(F.linear(key, w_k, b_k), batch)
-        v = self._split_heads(F.linear(value, w_v, b_v), batch)
+        k, v = key_value if key_value is not None else self.project_key_value(key, value)
         # Logits are kept key-major (B, H, Nk, Nq), the layout the inner attention works in, so no
         # transposed copy of this large tensor is ever made; the softmax runs over the key axis.
         key_logits = k @ q.transpose(-2, -1)

@@ -7,7 +7,7 @@ predictions. ``forward`` runs the whole pipeline on a training batch.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from lib.config import ConfigNode
 from lib.models.backbone import ResNetTrunk, build_resnet_trunk, load_imagenet_weights
 from lib.models.heads import CornerHead, IoUHead
+from lib.models.aia import AiAAttention
 from lib.models.position_encoding import SinePositionEncoding
 from lib.models.reference_variants import apply_reference_variants, group_references, region_value_offset
 from lib.models.refinement import apply_refinement
@@ -48,12 +49,24 @@ class EncodedFrame:
 
 @dataclass
 class ReferenceFrame:
-    """A reference for the decoder: memory, its target/background embedding, inner position, mask."""
+    """A reference for the decoder: memory, its target/background embedding, inner position, mask.
+
+    ``projections`` caches the decoder attentions' key/value projections of this frame (filled by
+    :meth:`AiATrack.decode`, keyed by attention module), so a cached reference is projected once
+    when it is first read rather than on every frame.
+    """
 
     memory: Tensor     # (HW, B, C)
     embedding: Tensor  # (HW, B, C) added to the memory to form the values (see target_embedding)
     inr: Tensor        # (HW, B, D)
     mask: Tensor       # (B, HW) bool
+    projections: dict[nn.Module, tuple[Tensor, Tensor]] = field(default_factory=dict, repr=False, compare=False)
+
+    def key_value(self, attention: AiAAttention) -> tuple[Tensor, Tensor]:
+        """Keys = memory and values = memory + embedding (Q16), projected by ``attention`` (cached)."""
+        if attention not in self.projections:
+            self.projections[attention] = attention.project_key_value(self.memory, self.memory + self.embedding)
+        return self.projections[attention]
 
 
 class AiATrack(nn.Module):
@@ -115,11 +128,16 @@ class AiATrack(nn.Module):
         """Match a search memory with the references -> decoder map (B, C, H, W).
 
         The long-term list is normally the initial reference only; the short-term list may hold
-        repeated entries (the official refer list). Entries are concatenated along the token axis.
-        ``reference_mode`` decides which lists the decoder reads (see lib.models.reference_variants).
+        repeated entries (the official refer list). Entries are concatenated along the token axis;
+        each entry's key/value projections are computed once and kept in the entry (see
+        :class:`ReferenceFrame`). ``reference_mode`` decides which lists the decoder reads (see
+        lib.models.reference_variants).
         """
         long_term, short_term = group_references(self.reference_mode, long_term, short_term)
-        out = self.transformer.decoder(search.memory, _reference_tokens(long_term), _reference_tokens(short_term))
+        layers = self.transformer.decoder.layers
+        long_tokens = _reference_tokens(long_term, [layer.long_term_attn for layer in layers])
+        short_tokens = _reference_tokens(short_term, [layer.short_term_attn for layer in layers])
+        out = self.transformer.decoder(search.memory, long_tokens, short_tokens)
         batch, channels = out.shape[1:]
         return out.permute(1, 2, 0).reshape(batch, channels, self.feat_side, self.feat_side)
 
@@ -174,17 +192,20 @@ def _select(frame: EncodedFrame, index: slice) -> EncodedFrame:
     return EncodedFrame(memory=frame.memory[:, index], inr=frame.inr[:, index], mask=frame.mask[index])
 
 
-def _reference_tokens(references: Sequence[ReferenceFrame]) -> ReferenceTokens | None:
-    """Concatenate references along the token axis: keys = memory, values = memory + embedding (Q16).
+def _reference_tokens(references: Sequence[ReferenceFrame],
+                      attentions: Sequence[AiAAttention]) -> ReferenceTokens | None:
+    """Concatenate references along the token axis, with their projections by each layer's ``attentions``.
 
     ``None`` for an empty list (that cross-attention is absent in the reference-mode ablations).
     """
     if not references:
         return None
-    memory = torch.cat([r.memory for r in references], dim=0)
-    embedding = torch.cat([r.embedding for r in references], dim=0)
     inr = torch.cat([r.inr for r in references], dim=0)
-    return ReferenceTokens(keys=memory, values=memory + embedding, inr=inr)
+    projected = []
+    for attention in attentions:
+        pairs = [r.key_value(attention) for r in references]
+        projected.append((torch.cat([k for k, _ in pairs], dim=2), torch.cat([v for _, v in pairs], dim=2)))
+    return ReferenceTokens(keys=None, values=None, inr=inr, projected=tuple(projected))
 
 
 # -------------------------------------------------------------------------------------- building

@@ -18,11 +18,11 @@ from torchvision.ops.misc import FrozenBatchNorm2d
 
 __all__ = ["FrozenBatchNorm2d", "ResNetTrunk", "build_resnet_trunk", "load_imagenet_weights"]
 
-# type name -> (block class, number of blocks in layer1..layer4 as torchvision builds them)
+# type name -> (block class, number of blocks in layer1..layer3)
 _ARCHITECTURES: dict[str, tuple[type[nn.Module], list[int]]] = {
-    "resnet18": (BasicBlock, [2, 2, 2, 2]),
-    "resnet34": (BasicBlock, [3, 4, 6, 3]),
-    "resnet50": (Bottleneck, [3, 4, 6, 3]),
+    "resnet18": (BasicBlock, [2, 2, 2]),
+    "resnet34": (BasicBlock, [3, 4, 6]),
+    "resnet50": (Bottleneck, [3, 4, 6]),
 }
 
 
@@ -32,7 +32,9 @@ class ResNetTrunk(ResNet):
     stride = 16
 
     def __init__(self, block: type[nn.Module], layers: list[int], norm_layer: type[nn.Module]):
-        super().__init__(block, layers, norm_layer=norm_layer)
+        # torchvision always builds layer4 and the classifier: one layer4 block (the least it
+        # accepts) and a 1-class fc keep that short-lived memory small before they are removed.
+        super().__init__(block, [*layers, 1], num_classes=1, norm_layer=norm_layer)
         del self.layer4, self.avgpool, self.fc
         self.num_channels = 256 * block.expansion
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -75,10 +76,16 @@ class NarrowAttention(nn.Module):
             nn.init.xavier_uniform_(linear.weight)
             nn.init.zeros_(linear.bias)
 
-    def forward(self, query: Tensor, key: Tensor, value: Tensor) -> Tensor:
-        heads = [self._split(proj(x)) for proj, x in ((self.q_proj, query), (self.k_proj, key),
-                                                       (self.v_proj, value))]
-        out = F.scaled_dot_product_attention(*heads, dropout_p=self.dropout if self.training else 0.0)
+    def project_key_value(self, key: Tensor, value: Tensor) -> tuple[Tensor, Tensor]:
+        """Keys and values (N, B, dim) -> per-head projections (B, heads, N, head_dim) each."""
+        return self._split(self.k_proj(key)), self._split(self.v_proj(value))
+
+    def forward(self, query: Tensor, key: Tensor | None, value: Tensor | None,
+                key_value: tuple[Tensor, Tensor] | None = None) -> Tensor:
+        """``key_value``, if given, are :meth:`project_key_value`'s output and ``key``/``value`` are not read."""
+        k, v = key_value if key_value is not None else self.project_key_value(key, value)
+        out = F.scaled_dot_product_attention(self._split(self.q_proj(query)), k, v,
+                                             dropout_p=self.dropout if self.training else 0.0)
         return self.out_proj(out.permute(2, 0, 1, 3).flatten(2))
 
     def _split(self, x: Tensor) -> Tensor:
@@ -89,8 +96,10 @@ class NarrowAttention(nn.Module):
 class CascadeAttention(nn.Module):
     """Plain attention, then a narrower plain attention with the refined query ``query + out``.
 
-    Output ``out + second(query + out, key, value)``; call signature and return value as
-    :class:`AiAAttention` (the weights returned with ``need_weights`` are the first attention's).
+    Output ``out + second(query + out, key, value)``; call signature, key/value projection caching and
+    return value as :class:`AiAAttention` (the weights returned with ``need_weights`` are the first
+    attention's). Both attentions have ``num_heads`` heads, so their cached projections are kept
+    side by side along the last axis: (B, heads, N, head_dim + second head_dim).
     """
 
     def __init__(self, first: AiAAttention, width: int):
@@ -100,10 +109,20 @@ class CascadeAttention(nn.Module):
         self.first = first
         self.second = NarrowAttention(first.embed_dim, width, first.num_heads, first.attn_dropout.p)
 
-    def forward(self, query: Tensor, key: Tensor, value: Tensor, key_pos: Tensor | None = None,
-                need_weights: bool = False) -> tuple[Tensor, Tensor | None]:
-        out, weights = self.first(query, key, value, need_weights=need_weights)
-        return out + self.second(query + out, key, value), weights
+    def project_key_value(self, key: Tensor, value: Tensor) -> tuple[Tensor, Tensor]:
+        """Both attentions' projections of keys and values (N, B, C), concatenated per head."""
+        pairs = (self.first.project_key_value(key, value), self.second.project_key_value(key, value))
+        return torch.cat([p[0] for p in pairs], dim=-1), torch.cat([p[1] for p in pairs], dim=-1)
+
+    def forward(self, query: Tensor, key: Tensor | None, value: Tensor | None, key_pos: Tensor | None = None,
+                need_weights: bool = False,
+                key_value: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor | None]:
+        k, v = key_value if key_value is not None else self.project_key_value(key, value)
+        split = self.first.head_dim
+        out, weights = self.first(query, None, None, need_weights=need_weights,
+                                  key_value=(k[..., :split], v[..., :split]))
+        refined = self.second(query + out, None, None, key_value=(k[..., split:], v[..., split:]))
+        return out + refined, weights
 
 
 def cascade_width(dim: int, num_heads: int, target_params: int) -> int:

@@ -55,11 +55,21 @@ class TransformerEncoder(nn.Module):
 
 
 class ReferenceTokens(NamedTuple):
-    """Keys (N, B, C), values (N, B, C) and inner positions (N, B, D) of reference frames, concatenated."""
+    """Keys (N, B, C), values (N, B, C) and inner positions (N, B, D) of reference frames, concatenated.
 
-    keys: Tensor
-    values: Tensor
+    ``projected``, if given, holds per decoder layer the attention's projected keys and values
+    (B, H, N, head_dim) each; the layers then use them instead of projecting ``keys``/``values``
+    (which may be ``None``).
+    """
+
+    keys: Tensor | None
+    values: Tensor | None
     inr: Tensor
+    projected: tuple[tuple[Tensor, Tensor], ...] | None = None
+
+    def layer_key_value(self, layer: int) -> tuple[Tensor, Tensor] | None:
+        """Projected keys and values for decoder layer ``layer``, or ``None`` to project here."""
+        return None if self.projected is None else self.projected[layer]
 
 
 class DecoderLayer(nn.Module):
@@ -79,14 +89,20 @@ class DecoderLayer(nn.Module):
         self.dropout_short = nn.Dropout(dropout)
         self.dropout2 = nn.Dropout(dropout)
 
-    def forward(self, tgt: Tensor, long_term: ReferenceTokens | None, short_term: ReferenceTokens | None) -> Tensor:
-        """A reference group may be ``None`` when its attention was removed (reference-mode ablations)."""
+    def forward(self, tgt: Tensor, long_term: ReferenceTokens | None, short_term: ReferenceTokens | None,
+                index: int = 0) -> Tensor:
+        """Layer ``index`` of the decoder (selects the references' projections, if any).
+
+        A reference group may be ``None`` when its attention was removed (reference-mode ablations).
+        """
         attended = tgt
         if self.long_term_attn is not None:
-            long_out = self.long_term_attn(tgt, long_term.keys, long_term.values, key_pos=long_term.inr)[0]
+            long_out = self.long_term_attn(tgt, long_term.keys, long_term.values, key_pos=long_term.inr,
+                                           key_value=long_term.layer_key_value(index))[0]
             attended = attended + self.dropout_long(long_out)
         if self.short_term_attn is not None:
-            short_out = self.short_term_attn(tgt, short_term.keys, short_term.values, key_pos=short_term.inr)[0]
+            short_out = self.short_term_attn(tgt, short_term.keys, short_term.values, key_pos=short_term.inr,
+                                             key_value=short_term.layer_key_value(index))[0]
             attended = attended + self.dropout_short(short_out)
         tgt = self.norm1(attended)
         return self.norm2(tgt + self.dropout2(self.linear2(self.dropout(self.linear1(tgt).relu()))))
@@ -101,8 +117,8 @@ class TransformerDecoder(nn.Module):
         self.norm = nn.LayerNorm(dim)
 
     def forward(self, tgt: Tensor, long_term: ReferenceTokens | None, short_term: ReferenceTokens | None) -> Tensor:
-        for layer in self.layers:
-            tgt = layer(tgt, long_term, short_term)
+        for index, layer in enumerate(self.layers):
+            tgt = layer(tgt, long_term, short_term, index)
         return self.norm(tgt)
 
 

@@ -13,7 +13,7 @@ from typing import Callable
 import torch
 
 from lib.config import ConfigNode
-from lib.models import build_aiatrack, load_checkpoint
+from lib.models import build_aiatrack, load_checkpoint, prepare_for_tracking
 from lib.test.tracker.aiatrack import AiATracker
 from lib.test.tracker.base import Tracker
 
@@ -28,7 +28,8 @@ def load_aiatrack(cfg: ConfigNode, checkpoint: str | Path | None, device: str | 
     model = build_aiatrack(cfg)
     if checkpoint is not None:
         load_checkpoint(model, checkpoint)
-    model = model.to(device).eval()
+    # Prepared once per process (folded BatchNorm, channels-last, TEST.PRECISION); trackers share it.
+    model = prepare_for_tracking(model.to(device), cfg.TEST.PRECISION)
     return lambda dataset_name: AiATracker(model, cfg, dataset_name)
 
 

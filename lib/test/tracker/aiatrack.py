@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from lib.config import ConfigNode, hyper_for_dataset
-from lib.models import EncodedFrame, ReferenceFrame
+from lib.models import EncodedFrame, ReferenceFrame, prepare_for_tracking, tracking_dtype
 from lib.test.tracker.base import Tracker, validate_init_box
 from lib.test.tracker.reference_memory import ReferenceMemory
 from lib.utils.box_ops import box_to_region_map, box_xyxy_to_cxcywh, box_xyxy_to_xywh, clip_box_xywh
@@ -45,13 +45,16 @@ class AiATracker(Tracker):
     """AiATrack with per-benchmark hyper-parameters from ``cfg.TEST.HYPER``.
 
     ``cache_size``, ``num_short`` and ``threshold`` are plain attributes (set from the HYPER row of
-    ``dataset_name``, DEFAULT when the benchmark has none) and may be changed before tracking.
+    ``dataset_name``, DEFAULT when the benchmark has none) and may be changed before tracking. The
+    network runs in its inference form with ``cfg.TEST.PRECISION`` (see
+    :func:`lib.models.prepare_for_tracking`; a model already prepared is used as it is).
     """
 
     name = "aiatrack"
 
     def __init__(self, model: torch.nn.Module, cfg: ConfigNode, dataset_name: str = "default") -> None:
-        self.model = model.eval()
+        self.model = prepare_for_tracking(model, cfg.TEST.PRECISION)
+        self.dtype = tracking_dtype(self.model)
         self.search_factor = float(cfg.TEST.SEARCH_FACTOR)
         self.search_size = int(cfg.TEST.SEARCH_SIZE)
         self.mean = tuple(cfg.DATA.MEAN)
@@ -97,8 +100,8 @@ class AiATracker(Tracker):
         height, width = image.shape[:2]
         region = crop_search_region(image, self.state, self.search_factor, self.search_size)
         encoded = self._encode(region.image, region.padding_mask)
-        decoded = self.model.decode(encoded, long_term=self.memory.long_term(),
-                                    short_term=self.memory.short_term())
+        decoded = self.model.decode(encoded, long_term=self.memory.long_term(), short_term=self.memory.short_term())
+        decoded = decoded.float().contiguous(memory_format=torch.channels_last)  # the heads run in float32
         corners = self.model.predict_corners(decoded)
         pred_cxcywh, pred_xywh = box_xyxy_to_cxcywh(corners), box_xyxy_to_xywh(corners)
         predicted_iou = float(self.model.predict_iou(decoded, pred_xywh[:, None])[0, 0].item())
@@ -122,7 +125,8 @@ class AiATracker(Tracker):
             self.memory.add(self._reference(step.encoded, step.coord_in_crop_xywh_norm), self.frame_index)
 
     def _encode(self, crop: np.ndarray, padding_mask: np.ndarray) -> EncodedFrame:
-        image = normalize_image(crop, self.mean, self.std).to(self.device)
+        image = normalize_image(crop, self.mean, self.std).to(self.device, self.dtype)
+        image = image.contiguous(memory_format=torch.channels_last)
         mask = torch.from_numpy(padding_mask)[None].to(self.device)
         return self.model.encode(image, mask)
 

@@ -38,13 +38,15 @@ class MemoizedEncode:
 
 @pytest.fixture(scope="module")
 def official(reference_checkpoint):
-    from lib.models import build_aiatrack, load_checkpoint
+    from lib.models import build_aiatrack, load_checkpoint, prepare_for_tracking
 
     cfg = load_config("baseline")
     model = build_aiatrack(cfg)
     load_checkpoint(model, reference_checkpoint)
+    # The inference form the tracker runs (as load_aiatrack prepares it), prepared once for all trackers.
+    model = prepare_for_tracking(model, cfg.TEST.PRECISION)
     model.encode = MemoizedEncode(model.encode)
-    return cfg, model.eval()
+    return cfg, model
 
 
 def _assert_reference_region(model, reference, expected_region_20x20: torch.Tensor) -> None:

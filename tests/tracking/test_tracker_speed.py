@@ -1,0 +1,34 @@
+"""tracker_speed.py: a single timing run and the side-by-side mode (two processes, alternating blocks)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+from tracking.tracker_speed import main
+
+
+def test_single_run_prints_a_median(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config", "tiny", "--frames", "5", "--warmup", "1", "--height", "96", "--width", "128",
+                 "--torch-threads", "1"]) == 0
+    assert re.search(r"torch threads 1: median [0-9.]+ ms/frame", capsys.readouterr().out)
+
+
+def test_side_by_side_times_both_sides_and_prints_the_ratio(capsys: pytest.CaptureFixture[str]) -> None:
+    side = f"a={REPO_ROOT}"
+    other = f"b={REPO_ROOT} --precision fp32"
+    assert main(["--config", "tiny", "--frames", "8", "--warmup", "1", "--block", "3", "--height", "96",
+                 "--width", "128", "--torch-threads", "1", "--side", side, "--side", other]) == 0
+    out = capsys.readouterr().out
+    assert f"side a: lib from {REPO_ROOT / 'lib'}" in out
+    # 6 timed frames each, alternating in blocks of 3 and 3; the ratio is b's median over a's
+    medians = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\w+): median ([0-9.]+) ms", out, re.M)}
+    ratio = float(re.search(r"ratio to a ([0-9.]+)", out).group(1))
+    assert set(medians) == {"a", "b"}
+    assert ratio == pytest.approx(medians["b"] / medians["a"], rel=0.02, abs=0.002)
+
+
+def test_side_by_side_rejects_a_folder_without_lib(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config", "tiny", "--frames", "4", "--warmup", "1", "--side", f"x={tmp_path}"]) == 2
+    assert "expected LABEL=CHECKOUT" in capsys.readouterr().err
