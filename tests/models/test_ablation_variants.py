@@ -84,6 +84,8 @@ def test_cascade_output_is_first_plus_second_on_refined_query():
     query, key, value = torch.randn(4, 1, 16), torch.randn(6, 1, 16), torch.randn(6, 1, 16)
     out1 = first(query, key, value)[0]
     torch.testing.assert_close(cascade(query, key, value)[0], out1 + cascade.second(query + out1, key, value))
+    cached = cascade(query, None, None, key_value=cascade.project_key_value(key, value))[0]   # tracker's cache
+    torch.testing.assert_close(cached, cascade(query, key, value)[0])
     with pytest.raises(ValueError, match="plain"):
         CascadeAttention(AiAAttention(16, 4, use_inner=True, match_dim=8, feat_size=4), 8)
 
