@@ -232,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         weights = choose_weights(args.checkpoint, args.config)
         if args.dataset:
-            sequences = [s for s in load_benchmark(args.dataset, load_settings(args.settings)) if s.name == args.sequence]
+            benchmark = load_benchmark(args.dataset, load_settings(args.settings))
+            sequences = [s for s in benchmark if s.name == args.sequence]
             if not sequences:
                 raise ValueError(f"no sequence named {args.sequence!r} in {args.dataset}")
             frames, init_box = (read_image(f) for f in sequences[0].frames), sequences[0].init_box_xywh

@@ -95,7 +95,8 @@ def prepare_for_tracking(model: AiATrack, precision: str = "fp32") -> AiATrack:
         fold_batchnorm(part)
         part.to(memory_format=torch.channels_last)
     dtype = PRECISIONS[precision]
-    embeddings = [module for name, module in prepared.named_children() if name.endswith("_embed")]  # ablations drop them
+    # the target embeddings, when the model has them (reference-embedding ablations drop them)
+    embeddings = [module for name, module in prepared.named_children() if name.endswith("_embed")]
     for part in (prepared.backbone, prepared.bottleneck, prepared.transformer, *embeddings):
         part.to(dtype)
     prepared.bottleneck.to(memory_format=torch.channels_last)
