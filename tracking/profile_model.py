@@ -34,6 +34,7 @@ from tqdm import tqdm
 from lib.config import ConfigError, hyper_for_dataset, load_config
 from lib.models import (AiATrack, BackboneOutput, CheckpointError, EncodedFrame, ReferenceFrame, build_aiatrack,
                         load_checkpoint)
+from lib.models.refinement import describe_refinement
 from lib.utils.box_ops import box_xyxy_to_xywh
 from tracking.profile_siamattn import profile as profile_siamattn
 
@@ -49,7 +50,7 @@ def parameter_table(model: AiATrack) -> list[tuple[str, int, int]]:
         "transformer decoder": [model.transformer.decoder],
         "corner head": [model.corner_head],
         "IoU head": [model.iou_head],
-        "embeddings (fg/bg)": [model.foreground_embed, model.background_embed],
+        "embeddings (fg/bg)": [module for name, module in model.named_children() if name.endswith("_embed")],
     }
     rows, covered = [], set()
     for name, modules in components.items():
@@ -110,7 +111,8 @@ def make_step(model: AiATrack, crop_size: int, num_short: int, device: torch.dev
         side = model.feat_side
         region = torch.zeros(1, side, side, device=device)
         region[:, side // 3: 2 * side // 3, side // 3: 2 * side // 3] = 1
-        reference = ReferenceFrame(encoded.memory, model.target_embedding(region), encoded.inr, encoded.mask)
+        embedding = model.target_embedding(region, encoded.memory)
+        reference = ReferenceFrame(encoded.memory, embedding, encoded.inr, encoded.mask)
     return TrackStep(model, image, mask, [reference], [reference] * num_short)
 
 
@@ -202,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"AiATrack '{args.config}': search crop {crop}x{crop}, {model.feat_side}x{model.feat_side} tokens, "
           f"1 long-term + {num_short} short-term references ({args.dataset})")
+    print(f"ablation switches: AiA encoder {cfg.MODEL.AIA.USE_AIA and cfg.MODEL.AIA.ENCODER}, decoder "
+          f"{cfg.MODEL.AIA.USE_AIA and cfg.MODEL.AIA.DECODER}, refinement {cfg.MODEL.AIA.REFINEMENT}, reference "
+          f"embedding {model.reference_embedding}, reference mode {model.reference_mode}")
+    print(describe_refinement(model.transformer, cfg.MODEL.AIA.FEAT_SIZE, cfg.MODEL.AIA.MATCH_DIM))
     print(f"\n{'component':<22}{'parameters':>14}{'trainable':>14}")
     rows = parameter_table(model)
     for name, count, trainable in rows:

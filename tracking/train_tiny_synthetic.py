@@ -78,15 +78,18 @@ def run(command: list[str]) -> None:
     subprocess.run([sys.executable, "-m", *command], check=True)
 
 
-def score(settings: Path, checkpoint: Path, run_id: int, tracker: str) -> dict[str, float]:
-    """Track the held-out videos with ``checkpoint`` and return the got10k-protocol scores."""
+def score(settings: Path, checkpoint: Path, run_id: int, tracker: str = "aiatrack",
+          config: str = CONFIG) -> dict[str, float]:
+    """Track the held-out videos with ``checkpoint`` of ``tracker`` (built from ``config``, a name or YAML
+    path) and return the got10k- and aiatrack-protocol scores."""
     common = ["--settings", str(settings), "--no-progress"]
-    run(["tracking.test", tracker, CONFIG, "--dataset", "got10k_val", "--checkpoint", str(checkpoint),
+    run(["tracking.test", tracker, config, "--dataset", "got10k_val", "--checkpoint", str(checkpoint),
          "--run-id", str(run_id), *common])
     scores: dict[str, float] = {}
+    param = Path(config).stem
     for protocol in ("got10k", "aiatrack"):
-        out = settings.parent / f"scores_{run_id}_{protocol}.json"
-        run(["tracking.analysis_results", "--tracker", tracker, "--param", CONFIG, "--run-id", str(run_id),
+        out = settings.parent / f"scores_{param}_{run_id}_{protocol}.json"
+        run(["tracking.analysis_results", "--tracker", tracker, "--param", param, "--run-id", str(run_id),
              "--dataset", "got10k_val", "--protocol", protocol, "--no-plots", "--json", str(out), *common])
         scores.update(_dataset_scores(json.loads(out.read_text())))
     return scores

@@ -51,6 +51,17 @@ def default_config_dict() -> dict[str, Any]:
                 "DECODER": True,  # ablation: AiA in decoder cross-attention
                 "MATCH_DIM": 64,
                 "FEAT_SIZE": 400,
+                # ablation (paper Table 4): how correlations are refined where AiA is on:
+                # aia (inner attention) | cascade (stacked plain attention) | conv (local conv block)
+                "REFINEMENT": "aia",
+            },
+            "REFERENCE": {
+                # ablation (paper Table 3): what marks the target in the reference values:
+                # embed (target-background embeddings) | mask (features restricted to the target) | none
+                "EMBEDDING": "embed",
+                # ablation (paper Table 3): separate (long- and short-term cross-attentions) |
+                # mixed (one cross-attention over all) | long (long-term only) | short (short-term only)
+                "MODE": "separate",
             },
         },
         "TRAIN": {

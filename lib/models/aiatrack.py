@@ -20,6 +20,8 @@ from lib.models.backbone import ResNetTrunk, build_resnet_trunk, load_imagenet_w
 from lib.models.heads import CornerHead, IoUHead
 from lib.models.aia import AiAAttention
 from lib.models.position_encoding import SinePositionEncoding
+from lib.models.reference_variants import apply_reference_variants, group_references, region_value_offset
+from lib.models.refinement import apply_refinement
 from lib.models.transformer import AiATransformer, ReferenceTokens
 from lib.utils.box_ops import box_xyxy_to_cxcywh
 
@@ -55,7 +57,7 @@ class ReferenceFrame:
     """
 
     memory: Tensor     # (HW, B, C)
-    embedding: Tensor  # (HW, B, C)
+    embedding: Tensor  # (HW, B, C) added to the memory to form the values (see target_embedding)
     inr: Tensor        # (HW, B, D)
     mask: Tensor       # (B, HW) bool
     projections: dict[nn.Module, tuple[Tensor, Tensor]] = field(default_factory=dict, repr=False, compare=False)
@@ -83,6 +85,8 @@ class AiATrack(nn.Module):
         self.iou_head = IoUHead(hidden_dim, feat_side)
         self.foreground_embed = nn.Embedding(1, hidden_dim)
         self.background_embed = nn.Embedding(1, hidden_dim)
+        self.reference_embedding = "embed"  # ablation switches, see lib.models.reference_variants
+        self.reference_mode = "separate"
 
     # ----------------------------------------------------------------------------------- stages
     def backbone_features(self, images: Tensor, masks: Tensor) -> BackboneOutput:
@@ -105,8 +109,16 @@ class AiATrack(nn.Module):
         memory = self.transformer.encoder(tokens.feat, tokens.pos, tokens.inr)
         return EncodedFrame(memory=memory, inr=tokens.inr, mask=tokens.mask)
 
-    def target_embedding(self, region: Tensor) -> Tensor:
-        """Target region map (B, H, W), 1 = target, -> per-token embedding (HW, B, C) (Q19)."""
+    def target_embedding(self, region: Tensor, memory: Tensor | None = None) -> Tensor:
+        """Target region map (B, H, W), 1 = target, -> per-token embedding (HW, B, C) (Q19).
+
+        The reference values are ``memory + embedding``; the ``mask``/``none`` ablations of
+        ``reference_embedding`` return their offset of ``memory`` (HW, B, C, required then) instead.
+        """
+        if self.reference_embedding != "embed":
+            if memory is None:
+                raise ValueError(f"reference embedding {self.reference_embedding!r} needs the reference memory")
+            return region_value_offset(self.reference_embedding, region, memory)
         weights = torch.stack((region, 1 - region), dim=-1).flatten(1, 2)          # (B, HW, 2)
         bank = torch.cat((self.foreground_embed.weight, self.background_embed.weight), dim=0)
         return (weights.to(bank.dtype) @ bank).transpose(0, 1)
@@ -118,10 +130,10 @@ class AiATrack(nn.Module):
         The long-term list is normally the initial reference only; the short-term list may hold
         repeated entries (the official refer list). Entries are concatenated along the token axis;
         each entry's key/value projections are computed once and kept in the entry (see
-        :class:`ReferenceFrame`).
+        :class:`ReferenceFrame`). ``reference_mode`` decides which lists the decoder reads (see
+        lib.models.reference_variants).
         """
-        if not long_term or not short_term:
-            raise ValueError("decode needs at least one long-term and one short-term reference")
+        long_term, short_term = group_references(self.reference_mode, long_term, short_term)
         layers = self.transformer.decoder.layers
         long_tokens = _reference_tokens(long_term, [layer.long_term_attn for layer in layers])
         short_tokens = _reference_tokens(short_term, [layer.short_term_attn for layer in layers])
@@ -163,8 +175,8 @@ class AiATrack(nn.Module):
         regions = batch["reference_regions"]
         for r in range(num_refs):
             frame = _select(encoded, slice(batch_size + r, None, num_refs))
-            references.append(ReferenceFrame(frame.memory, self.target_embedding(regions[:, r]), frame.inr,
-                                             frame.mask))
+            references.append(ReferenceFrame(frame.memory, self.target_embedding(regions[:, r], frame.memory),
+                                             frame.inr, frame.mask))
         decoded = self.decode(search, references[:1], references[1:])
         return {"pred_boxes": self.predict_boxes(decoded),
                 "pred_iou": self.predict_iou(decoded, batch["proposals"])}
@@ -180,8 +192,14 @@ def _select(frame: EncodedFrame, index: slice) -> EncodedFrame:
     return EncodedFrame(memory=frame.memory[:, index], inr=frame.inr[:, index], mask=frame.mask[index])
 
 
-def _reference_tokens(references: Sequence[ReferenceFrame], attentions: Sequence[AiAAttention]) -> ReferenceTokens:
-    """Concatenate references along the token axis, with their projections by each layer's ``attentions``."""
+def _reference_tokens(references: Sequence[ReferenceFrame],
+                      attentions: Sequence[AiAAttention]) -> ReferenceTokens | None:
+    """Concatenate references along the token axis, with their projections by each layer's ``attentions``.
+
+    ``None`` for an empty list (that cross-attention is absent in the reference-mode ablations).
+    """
+    if not references:
+        return None
     inr = torch.cat([r.inr for r in references], dim=0)
     projected = []
     for attention in attentions:
@@ -250,7 +268,9 @@ def build_aiatrack(cfg: ConfigNode, backbone_weights: str | Path | None = None,
         ffn_dim=transformer_cfg.DIM_FEEDFORWARD, dropout=transformer_cfg.DROPOUT,
         match_dim=aia_cfg.MATCH_DIM, feat_size=aia_cfg.FEAT_SIZE,
         aia_encoder=aia_cfg.USE_AIA and aia_cfg.ENCODER, aia_decoder=aia_cfg.USE_AIA and aia_cfg.DECODER)
+    apply_refinement(transformer, aia_cfg.REFINEMENT)
     model = AiATrack(backbone, transformer, model_cfg.HIDDEN_DIM, aia_cfg.MATCH_DIM, side)
+    apply_reference_variants(model, model_cfg.REFERENCE.EMBEDDING, model_cfg.REFERENCE.MODE)
     freeze_all = cfg.TRAIN.BACKBONE_MULTIPLIER <= 0
     for name, parameter in model.backbone.named_parameters():
         if freeze_all or name.split(".")[0] in cfg.TRAIN.FREEZE_LAYERS:

@@ -96,8 +96,9 @@ def prepare_for_tracking(model: AiATrack, precision: str = "fp32", copy_model: b
         fold_batchnorm(part)
         part.to(memory_format=torch.channels_last)
     dtype = PRECISIONS[precision]
-    for part in (prepared.backbone, prepared.bottleneck, prepared.transformer, prepared.foreground_embed,
-                 prepared.background_embed):
+    # the target embeddings, when the model has them (reference-embedding ablations drop them)
+    embeddings = [module for name, module in prepared.named_children() if name.endswith("_embed")]
+    for part in (prepared.backbone, prepared.bottleneck, prepared.transformer, *embeddings):
         part.to(dtype)
     prepared.bottleneck.to(memory_format=torch.channels_last)
     side = prepared.feat_side * prepared.backbone.stride

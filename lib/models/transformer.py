@@ -89,13 +89,22 @@ class DecoderLayer(nn.Module):
         self.dropout_short = nn.Dropout(dropout)
         self.dropout2 = nn.Dropout(dropout)
 
-    def forward(self, tgt: Tensor, long_term: ReferenceTokens, short_term: ReferenceTokens, index: int = 0) -> Tensor:
-        """Layer ``index`` of the decoder (selects the references' projections, if any)."""
-        long_out = self.long_term_attn(tgt, long_term.keys, long_term.values, key_pos=long_term.inr,
-                                       key_value=long_term.layer_key_value(index))[0]
-        short_out = self.short_term_attn(tgt, short_term.keys, short_term.values, key_pos=short_term.inr,
-                                         key_value=short_term.layer_key_value(index))[0]
-        tgt = self.norm1(tgt + self.dropout_long(long_out) + self.dropout_short(short_out))
+    def forward(self, tgt: Tensor, long_term: ReferenceTokens | None, short_term: ReferenceTokens | None,
+                index: int = 0) -> Tensor:
+        """Layer ``index`` of the decoder (selects the references' projections, if any).
+
+        A reference group may be ``None`` when its attention was removed (reference-mode ablations).
+        """
+        attended = tgt
+        if self.long_term_attn is not None:
+            long_out = self.long_term_attn(tgt, long_term.keys, long_term.values, key_pos=long_term.inr,
+                                           key_value=long_term.layer_key_value(index))[0]
+            attended = attended + self.dropout_long(long_out)
+        if self.short_term_attn is not None:
+            short_out = self.short_term_attn(tgt, short_term.keys, short_term.values, key_pos=short_term.inr,
+                                             key_value=short_term.layer_key_value(index))[0]
+            attended = attended + self.dropout_short(short_out)
+        tgt = self.norm1(attended)
         return self.norm2(tgt + self.dropout2(self.linear2(self.dropout(self.linear1(tgt).relu()))))
 
 
@@ -107,7 +116,7 @@ class TransformerDecoder(nn.Module):
         self.layers = nn.ModuleList(layers)
         self.norm = nn.LayerNorm(dim)
 
-    def forward(self, tgt: Tensor, long_term: ReferenceTokens, short_term: ReferenceTokens) -> Tensor:
+    def forward(self, tgt: Tensor, long_term: ReferenceTokens | None, short_term: ReferenceTokens | None) -> Tensor:
         for index, layer in enumerate(self.layers):
             tgt = layer(tgt, long_term, short_term, index)
         return self.norm(tgt)

@@ -134,7 +134,7 @@ class AiATracker(Tracker):
         """A reference from an encoded frame and the target box (normalized xywh) inside its crop."""
         feat_size = math.isqrt(encoded.memory.shape[0])
         region = box_to_region_map(box_xywh_norm, feat_size)
-        embedding = self.model.target_embedding(region)
+        embedding = self.model.target_embedding(region, encoded.memory)
         return ReferenceFrame(encoded.memory, embedding, encoded.inr, encoded.mask)
 
     def _map_box_back(self, pred_box: list[float], resize_factor: float) -> list[float]:
