@@ -16,7 +16,7 @@ from torch import Tensor, nn
 from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 from torchvision.ops.misc import FrozenBatchNorm2d
 
-__all__ = ["FrozenBatchNorm2d", "ResNetTrunk", "build_resnet_trunk", "load_imagenet_weights"]
+__all__ = ["FrozenBatchNorm2d", "ResNetTrunk", "build_resnet_trunk", "load_imagenet_weights", "load_pretrained_backbone"]
 
 # type name -> (block class, number of blocks in layer1..layer3)
 _ARCHITECTURES: dict[str, tuple[type[nn.Module], list[int]]] = {
@@ -51,28 +51,33 @@ def build_resnet_trunk(type_name: str, frozen_bn: bool = True) -> ResNetTrunk:
     return ResNetTrunk(block, layers, FrozenBatchNorm2d if frozen_bn else nn.BatchNorm2d)
 
 
-def load_imagenet_weights(trunk: ResNetTrunk, path: str | Path) -> None:
-    """Load torchvision-format ResNet weights from a local file into ``trunk``.
+def load_pretrained_backbone(module: nn.Module, path: str | Path, *, describe: str, hint: str,
+                             ignored_prefixes: tuple[str, ...] = (), stripped_prefixes: tuple[str, ...] = ()) -> None:
+    """Load ImageNet weights (a state dict, possibly wrapped as ``{'state_dict': ...}``) into ``module``.
 
-    ``layer4``/``fc`` entries and BatchNorm counters are ignored; any other missing, extra or
-    mis-shaped entry is an error naming the file (e.g. a ResNet-18 file for a ResNet-50 trunk).
+    ``stripped_prefixes`` are removed from the keys, entries under ``ignored_prefixes`` and BatchNorm
+    counters are dropped; any other missing, extra or mis-shaped entry is a ``ValueError`` naming the file
+    and ``describe`` (what the file should be). A missing file is a ``FileNotFoundError`` ending in ``hint``.
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"backbone weights file not found: {path} "
-                                "(set MODEL.BACKBONE.PRETRAINED_PATH to a torchvision ResNet .pth file)")
+        raise FileNotFoundError(f"backbone weights file not found: {path} ({hint})")
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # unreadable or not a tensor file: report the file, not a stack trace
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ValueError(f"{path}: cannot read backbone weights ({reason})") from None
-    if isinstance(loaded, Mapping) and "state_dict" in loaded and isinstance(loaded["state_dict"], Mapping):
+    if isinstance(loaded, Mapping) and isinstance(loaded.get("state_dict"), Mapping):
         loaded = loaded["state_dict"]
     if not isinstance(loaded, Mapping) or not all(torch.is_tensor(v) for v in loaded.values()):
-        raise ValueError(f"{path}: expected a torchvision ResNet state dict (name -> tensor)")
-    state = {k: v for k, v in loaded.items()
-             if not k.startswith(("layer4.", "fc.")) and not k.endswith("num_batches_tracked")}
-    expected = {k: v for k, v in trunk.state_dict().items() if not k.endswith("num_batches_tracked")}
+        raise ValueError(f"{path}: expected {describe} (name -> tensor)")
+    state = {}
+    for key, value in loaded.items():
+        for prefix in stripped_prefixes:
+            key = key[len(prefix):] if key.startswith(prefix) else key
+        if not key.startswith(ignored_prefixes) and not key.endswith("num_batches_tracked"):
+            state[key] = value
+    expected = {k: v for k, v in module.state_dict().items() if not k.endswith("num_batches_tracked")}
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
     mismatched = [f"{k}: file {tuple(state[k].shape)} vs model {tuple(v.shape)}"
@@ -81,6 +86,16 @@ def load_imagenet_weights(trunk: ResNetTrunk, path: str | Path) -> None:
         problems = [f"{label} {items[:5]}{' ...' if len(items) > 5 else ''}"
                     for label, items in (("missing", missing), ("unexpected", unexpected),
                                          ("shape mismatch", mismatched)) if items]
-        raise ValueError(f"{path}: not a matching torchvision ResNet state dict for this backbone "
-                         f"({'; '.join(problems)})")
-    trunk.load_state_dict(state, strict=False)  # complete up to BatchNorm counters, checked above
+        raise ValueError(f"{path}: not a matching {describe} for this backbone ({'; '.join(problems)})")
+    module.load_state_dict(state, strict=False)  # complete up to BatchNorm counters, checked above
+
+
+def load_imagenet_weights(trunk: ResNetTrunk, path: str | Path) -> None:
+    """Load torchvision-format ResNet weights from a local file into ``trunk``.
+
+    ``layer4``/``fc`` entries and BatchNorm counters are ignored; any other missing, extra or
+    mis-shaped entry is an error naming the file (e.g. a ResNet-18 file for a ResNet-50 trunk).
+    """
+    load_pretrained_backbone(trunk, path, describe="torchvision ResNet state dict",
+                             hint="set MODEL.BACKBONE.PRETRAINED_PATH to a torchvision ResNet .pth file",
+                             ignored_prefixes=("layer4.", "fc."))

@@ -32,7 +32,8 @@ def test_wrong_files_are_named_and_empty_path_warns(tmp_path):
     state["conv1.weight"] = state["conv1.weight"][:, :1]
     del state["layer1.0.conv1.weight"]
     torch.save(state, tmp_path / "bad.pth")
-    with pytest.raises(ValueError, match=r"bad.pth: not a state dict of this backbone: missing \['layer1.0.conv1"):
+    with pytest.raises(ValueError,
+                       match=r"bad.pth: not a matching pysot ResNet state dict for this backbone \(missing \[.layer1.0.conv1"):
         load_backbone_weights(model.backbone, tmp_path / "bad.pth")
     with pytest.raises(FileNotFoundError, match="nothing.pth"):
         load_backbone_weights(model.backbone, tmp_path / "nothing.pth")
