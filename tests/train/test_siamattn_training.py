@@ -1,7 +1,6 @@
 """SiamAttn training step: frozen backbone, the epoch-switch stage, resuming across it, 2-process DDP."""
 from __future__ import annotations
 
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -14,8 +13,9 @@ from lib.config import load_config
 from lib.models.siamattn import build_siamattn, load_siamattn_checkpoint
 from lib.train.registry import training_recipe
 from lib.train.trainer import CheckpointManager, Trainer, init_distributed, shutdown_distributed
-from lib.train.trainer.distributed import average_across_ranks, free_port, synchronize_batch_norms
+from lib.train.trainer.distributed import average_across_ranks, synchronize_batch_norms
 from lib.utils.synthetic import render_videos, write_got10k
+from tests.train.ddp_check import assert_same_step, run_two_gloo_processes
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -142,21 +142,8 @@ def test_two_process_gloo_step_equals_single_process_step(tmp_path):
     single = make_trainer(micro_config(mask=True, MASK_OHEM_FRACTION=1.0), tmp_path, sync_bn=True)
     single.actor.train()
     stats = {k: v.item() for k, v in single.train_step(random_batch(4, seed=1)).items()}
-    context = multiprocessing.get_context("fork")
-    port = free_port()
-    workers = [context.Process(target=_ddp_worker, args=(rank, port, str(tmp_path))) for rank in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=300)
-    assert [w.exitcode for w in workers] == [0, 0]
-    ddp = torch.load(tmp_path / "ddp.pt", weights_only=True)
-    for name in ("total", "cls", "loc", "bbox", "mask"):
-        assert ddp["stats"][name] == pytest.approx(stats[name], rel=1e-5, abs=1e-7), name
-    grads = {n: p.grad for n, p in single.model.named_parameters() if p.grad is not None}
-    assert grads.keys() == ddp["grads"].keys()
-    for name, grad in grads.items():
-        assert torch.allclose(ddp["grads"][name], grad, rtol=1e-3, atol=1e-6), name
+    ddp = run_two_gloo_processes(_ddp_worker, tmp_path, timeout=300)
+    assert_same_step(ddp, stats, single.model, ("total", "cls", "loc", "bbox", "mask"), 1e-3, 1e-6)
 
 
 @pytest.mark.slow

@@ -1,7 +1,6 @@
 """Trainer: clipped steps, 2-process gloo DDP equals one process, SIGKILL + resume, error reporting."""
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -18,9 +17,10 @@ from lib.models import build_aiatrack
 from lib.train.actors import AiATrackActor, LossWeights
 from lib.train.optim import build_optimizer, build_scheduler
 from lib.train.trainer import CheckpointManager, Trainer, TrainingParts, init_distributed, shutdown_distributed
-from lib.train.trainer.distributed import average_across_ranks, free_port, synchronize_batch_norms
+from lib.train.trainer.distributed import average_across_ranks, synchronize_batch_norms
 from lib.utils.box_ops import box_to_region_map
 from lib.utils.synthetic import render_videos, write_got10k
+from tests.train.ddp_check import assert_same_step, run_two_gloo_processes
 
 REPO = Path(__file__).resolve().parents[2]
 # The tiny experiment shrunk further (64 px crops, 4x4 tokens): the same code paths, fast on CPU.
@@ -113,21 +113,8 @@ def _ddp_worker(rank: int, port: int, out: str) -> None:
 def test_two_process_gloo_step_equals_single_process_step(tmp_path):
     single = make_trainer(micro_config("MODEL.TRANSFORMER.DROPOUT=0.0", "TRAIN.SYNC_BN=true"), tmp_path)
     stats = {k: v.item() for k, v in single.train_step(random_batch(4, seed=1)).items()}
-    context = multiprocessing.get_context("fork")
-    port = free_port()
-    workers = [context.Process(target=_ddp_worker, args=(rank, port, str(tmp_path))) for rank in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    assert [w.exitcode for w in workers] == [0, 0]
-    ddp = torch.load(tmp_path / "ddp.pt", weights_only=True)
-    for name in ("total", "giou", "l1", "iou", "mean_iou"):
-        assert ddp["stats"][name] == pytest.approx(stats[name], rel=1e-5, abs=1e-7), name
-    grads = {n: p.grad for n, p in single.model.named_parameters() if p.grad is not None}
-    assert grads.keys() == ddp["grads"].keys()
-    for name, grad in grads.items():
-        assert torch.allclose(ddp["grads"][name], grad, rtol=1e-4, atol=1e-8), name
+    ddp = run_two_gloo_processes(_ddp_worker, tmp_path, timeout=120)
+    assert_same_step(ddp, stats, single.model, ("total", "giou", "l1", "iou", "mean_iou"), 1e-4, 1e-8)
     parameters = dict(single.model.named_parameters())
     close = total = 0
     for name, value in single.model.state_dict().items():
