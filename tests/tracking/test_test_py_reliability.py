@@ -82,7 +82,8 @@ def test_killed_worker_is_reported_and_the_run_ends(tmp_path, tiny_checkpoint, c
     folder = _results(settings)
     run = _spawn(_args(settings, tiny_checkpoint, "--threads", "2"))
     try:
-        # Both workers are tracking once the short first sequence is written (the long ones take seconds).
+        # Usually both workers are tracking once the short first sequence is written (the long ones take
+        # seconds); on a loaded machine one may still be building its tracker, which is checked below.
         _wait_for(lambda: (folder / f"{PREFIX}000001.txt").is_file(), 120, "the first result")
         workers = [pid for pid in _children(run.pid)
                    if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
@@ -94,15 +95,19 @@ def test_killed_worker_is_reported_and_the_run_ends(tmp_path, tiny_checkpoint, c
     assert run.returncode == 1
     lost = [line for line in err.splitlines() if "died (killed by SIGKILL)" in line]
     assert len(lost) == 1 and f"worker process {workers[0]}" in lost[0]
-    lost_name = lost[0].split("FAILED ", 1)[1].split(":", 1)[0]
-    assert lost_name.startswith(PREFIX) and not (folder / f"{lost_name}.txt").exists()
-    assert not (folder / f"{lost_name}_time.txt").exists()
     assert "Traceback" not in err
     kept = sorted(p.name for p in folder.glob(f"{PREFIX}*[0-9].txt"))
-    assert len(kept) == 2  # the first and the other sequence in flight finished and were kept
-    # The rerun resumes: only the lost sequence is tracked.
+    assert all((folder / name.replace(".txt", "_time.txt")).is_file() for name in kept)  # whole pairs only
+    lost_name = lost[0].split("FAILED ", 1)[1].split(":", 1)[0]
+    if lost_name.startswith(PREFIX):  # the usual case: the killed worker was tracking a sequence
+        assert not (folder / f"{lost_name}.txt").exists() and not (folder / f"{lost_name}_time.txt").exists()
+        assert len(kept) == 2  # the first and the other sequence in flight finished and were kept
+    else:  # on a loaded machine the killed worker may still have been building its tracker
+        assert "while building the tracker" in lost[0] or "between two sequences" in lost[0], lost[0]
+    # The rerun resumes: only the sequences without results are tracked.
+    capsys.readouterr()
     assert main(_args(settings, tiny_checkpoint)) == 0
-    assert "1 sequence(s) tracked, 2 skipped" in capsys.readouterr().out
+    assert f"{3 - len(kept)} sequence(s) tracked, {len(kept)} skipped" in capsys.readouterr().out
 
 
 @pytest.mark.slow
