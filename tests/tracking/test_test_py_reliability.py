@@ -82,8 +82,8 @@ def test_killed_worker_is_reported_and_the_run_ends(tmp_path, tiny_checkpoint, c
     folder = _results(settings)
     run = _spawn(_args(settings, tiny_checkpoint, "--threads", "2"))
     try:
-        # Usually both workers are tracking once the short first sequence is written (the long ones take
-        # seconds); on a loaded machine one may still be building its tracker, which is checked below.
+        # The first (short) sequence is written while the long ones are tracked; on a loaded machine the
+        # other worker may still be building its tracker, so both outcomes are checked below.
         _wait_for(lambda: (folder / f"{PREFIX}000001.txt").is_file(), 120, "the first result")
         workers = [pid for pid in _children(run.pid)
                    if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
@@ -101,9 +101,11 @@ def test_killed_worker_is_reported_and_the_run_ends(tmp_path, tiny_checkpoint, c
     lost_name = lost[0].split("FAILED ", 1)[1].split(":", 1)[0]
     if lost_name.startswith(PREFIX):  # the usual case: the killed worker was tracking a sequence
         assert not (folder / f"{lost_name}.txt").exists() and not (folder / f"{lost_name}_time.txt").exists()
-        assert len(kept) == 2  # the first and the other sequence in flight finished and were kept
     else:  # on a loaded machine the killed worker may still have been building its tracker
         assert "while building the tracker" in lost[0] or "between two sequences" in lost[0], lost[0]
+    # The first result and any other sequence in flight finished and were kept (the other worker may
+    # not have started tracking yet); no sequence started after the death.
+    assert f"{PREFIX}000001.txt" in kept and 1 <= len(kept) <= 2
     # The rerun resumes: only the sequences without results are tracked.
     capsys.readouterr()
     assert main(_args(settings, tiny_checkpoint)) == 0
