@@ -17,6 +17,7 @@ gives one and the ground truth is a polygon, else its ``target_bbox`` (xywh).
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -137,9 +138,20 @@ def run_from_anchor(factory: TrackerFactory, sequence: Sequence, dataset_name: s
     return regions, times
 
 
-def _frames_and_seconds(times: list[float | None]) -> tuple[int, float]:
-    done = [t for t in times if t is not None]
-    return len(done), float(sum(done))
+def _run_missing(runs: dict[str, Callable[[], tuple[list[Region], list[float | None]]]], result_dir: str | Path,
+                 sequence: Sequence, on_frame: FrameCallback | None) -> tuple[int, float]:
+    """Run and write each trajectory ``name -> run`` not yet on disk; frames tracked and tracker seconds."""
+    frames, seconds = 0, 0.0
+    for name, run in runs.items():
+        if trajectory_exists(result_dir, sequence.name, name):
+            continue
+        regions, times = run()
+        write_trajectory(result_dir, sequence.name, name, regions, times)
+        done = [t for t in times if t is not None]
+        frames, seconds = frames + len(done), seconds + float(sum(done))
+        if on_frame is not None:
+            on_frame(len(done))
+    return frames, seconds
 
 
 @dataclass(frozen=True)
@@ -157,19 +169,10 @@ class SupervisedTask:
 
     def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str, result_dir: str | Path,
             on_frame: FrameCallback | None = None) -> tuple[int, float]:
-        frames, seconds = 0, 0.0
-        for repetition in range(1, self.repetitions + 1):
-            name = supervised_name(sequence.name, repetition)
-            if trajectory_exists(result_dir, sequence.name, name):
-                continue
-            regions, times = run_supervised(factory, sequence, dataset_name, self.skip_initialize,
-                                            self.failure_overlap, self.method)
-            write_trajectory(result_dir, sequence.name, name, regions, times)
-            done, spent = _frames_and_seconds(times)
-            frames, seconds = frames + done, seconds + spent
-            if on_frame is not None:
-                on_frame(done)
-        return frames, seconds
+        run = functools.partial(run_supervised, factory, sequence, dataset_name, self.skip_initialize,
+                                self.failure_overlap, self.method)
+        runs = {supervised_name(sequence.name, r): run for r in range(1, self.repetitions + 1)}
+        return _run_missing(runs, result_dir, sequence, on_frame)
 
 
 @dataclass(frozen=True)
@@ -184,18 +187,10 @@ class MultistartTask:
 
     def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str, result_dir: str | Path,
             on_frame: FrameCallback | None = None) -> tuple[int, float]:
-        frames, seconds = 0, 0.0
-        for anchor, backward in anchor_runs(sequence):
-            name = multistart_name(sequence.name, anchor)
-            if trajectory_exists(result_dir, sequence.name, name):
-                continue
-            regions, times = run_from_anchor(factory, sequence, dataset_name, anchor, backward, self.method)
-            write_trajectory(result_dir, sequence.name, name, regions, times)
-            done, spent = _frames_and_seconds(times)
-            frames, seconds = frames + done, seconds + spent
-            if on_frame is not None:
-                on_frame(done)
-        return frames, seconds
+        runs = {multistart_name(sequence.name, anchor): functools.partial(
+                    run_from_anchor, factory, sequence, dataset_name, anchor, backward, self.method)
+                for anchor, backward in anchor_runs(sequence)}
+        return _run_missing(runs, result_dir, sequence, on_frame)
 
 
 VOT_PROTOCOLS = {"vot16": "supervised", "vot18": "supervised", "vot20": "multistart"}
