@@ -18,6 +18,20 @@ Because the inner attention's tokens are the keys, the logits are computed and k
 (B, heads, Nk, Nq) = ``k @ q^T``: every inner step then works on contiguous rows and the large
 logit tensor is never transposed in memory. Inputs and outputs are sequence-first (N, B, C), as in
 the rest of the model.
+
+Factored inference form (``AiAAttention.factored_inner``, set by the tracker's inference preparation;
+our derivation, exact in real arithmetic). A token is ``t_j = Q k_j`` (Q: the Nq scaled queries,
+k_j: key j, both head_dim wide), so every Nq-wide step collapses to head_dim-wide products:
+
+    corr_proj(t_j)   = (W_c Q) k_j + b_c
+    value_norm(t_j)  = s_j * gamma * (Q - mean(Q)) k_j + beta,   s_j = 1 / sqrt(k_j^T S k_j + eps),
+                       S = (Q - mean(Q))^T (Q - mean(Q)) / Nq    (LayerNorm mean and biased variance)
+    correction       = (A K_s) P^T + 1 c^T,   K_s = rows s_j k_j,   P = (I + W_o) diag(gamma) (Q - mean(Q)),
+                       c = beta + out_proj(beta)                  (rows of the softmax A sum to 1)
+
+so the refined logits are ``[Q | P] @ [K | A K_s]^T + c`` (query-major), and the Nk x Nq x Nq
+products of the value and output steps (two thirds of the transformer's FLOPs) become
+Nk x chunk x head_dim ones. Valid without dropout only (eval mode).
 """
 from __future__ import annotations
 
@@ -70,13 +84,52 @@ class InnerAttention(nn.Module):
         refined = self.out_dropout(refined + self.out_proj(refined))
         return refined.reshape(batch, heads, num_keys, num_queries)
 
+    def factored_refined_logits(self, query: Tensor, key: Tensor, key_pos: Tensor) -> Tensor:
+        """Refined logits ``L + correction``, query-major (B, H, Nq, Nk), by the factored form (module doc).
+
+        ``query`` (B, H, Nq, head_dim) already divided by sqrt(head_dim), ``key`` (B, H, Nk, head_dim),
+        ``key_pos`` (Nk, B, match_dim). Equal to the key-major ``L + forward(L, key_pos)``
+        (transposed) up to float rounding; eval mode only (no dropout). Raises ValueError on sizes
+        as :meth:`forward`.
+        """
+        if self.training and (self.attn_dropout.p > 0 or self.out_dropout.p > 0):
+            raise RuntimeError("the factored AiA form has no dropout: use it in eval mode")
+        batch, heads, num_keys, head_dim = key.shape
+        num_queries, chunk = query.shape[2], self.feat_size
+        if num_queries != chunk or num_keys % chunk:
+            raise ValueError(f"AiA inner attention needs {chunk} queries and a multiple of {chunk} keys "
+                             f"(FEAT_SIZE), got {num_queries} queries and {num_keys} keys")
+        chunks = num_keys // chunk
+        centered = query - query.mean(dim=2, keepdim=True)                        # (B, H, Nq, d)
+        covariance = centered.transpose(-2, -1) @ centered / num_queries          # (B, H, d, d)
+        variance = ((key @ covariance) * key).sum(dim=-1, keepdim=True)           # (B, H, Nk, 1)
+        scaled_key = key * torch.rsqrt(variance + self.value_norm.eps)
+        corr = torch.matmul(key, query.transpose(-2, -1) @ self.corr_proj.weight.t()) + self.corr_proj.bias
+        pos = key_pos.view(chunks, chunk, batch, self.match_dim).permute(2, 0, 1, 3).unsqueeze(1)
+        x = self.corr_norm(corr.view(batch, heads, chunks, chunk, self.match_dim)) + pos
+        q = self.q_proj(x) / math.sqrt(self.match_dim)
+        k = self.k_proj(x)
+        weights = torch.softmax(q @ k.transpose(-2, -1), dim=-1)                  # (B, H, chunks, keys, keys)
+        mixed = weights @ scaled_key.view(batch, heads, chunks, chunk, head_dim)  # A K_s per chunk
+        value_side = centered * self.value_norm.weight[:, None]                  # diag(gamma) (Q - mean)
+        value_side = value_side + self.out_proj.weight @ value_side               # (I + W_o) ...
+        offset = self.value_norm.bias + self.out_proj(self.value_norm.bias)       # c, (Nq,)
+        left = torch.cat((query, value_side), dim=-1).flatten(0, 1)               # (BH, Nq, 2d)
+        right = torch.cat((key, mixed.view(batch, heads, num_keys, head_dim)), dim=-1).flatten(0, 1)
+        logits = torch.baddbmm(offset[:, None], left, right.transpose(-2, -1))    # (BH, Nq, Nk)
+        return logits.view(batch, heads, num_queries, num_keys)
+
 
 class AiAAttention(nn.Module):
     """Multi-head attention with an optional AiA inner module; self- or cross-attention.
 
     ``use_inner=False`` gives plain multi-head attention (no ``inner_attn`` parameters), the ablation
-    switch of ``MODEL.AIA``.
+    switch of ``MODEL.AIA``. ``factored_inner = True`` (eval mode only) computes the AiA logits by
+    :meth:`InnerAttention.factored_refined_logits` instead of materializing and refining ``L``; the
+    inner module's forward (and its hooks) then never runs.
     """
+
+    factored_inner: bool = False
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, use_inner: bool = True,
                  match_dim: int = 64, feat_size: int = 400):
@@ -120,14 +173,17 @@ class AiAAttention(nn.Module):
         w_q, b_q = self.in_proj_weight[:self.embed_dim], self.in_proj_bias[:self.embed_dim]
         q = self._split_heads(F.linear(query, w_q, b_q), batch) / math.sqrt(self.head_dim)
         k, v = key_value if key_value is not None else self.project_key_value(key, value)
-        # Logits are kept key-major (B, H, Nk, Nq), the layout the inner attention works in, so no
-        # transposed copy of this large tensor is ever made; the softmax runs over the key axis.
-        key_logits = k @ q.transpose(-2, -1)
-        if self.inner_attn is not None:
-            if key_pos is None:
-                raise ValueError("AiA attention needs key_pos (the keys' inner position embedding)")
-            key_logits = key_logits + self.inner_attn(key_logits, key_pos)
-        weights = torch.softmax(key_logits, dim=-2).transpose(-2, -1)           # (B, H, Nq, Nk)
+        if self.inner_attn is not None and key_pos is None:
+            raise ValueError("AiA attention needs key_pos (the keys' inner position embedding)")
+        if self.factored_inner and isinstance(self.inner_attn, InnerAttention):
+            weights = torch.softmax(self.inner_attn.factored_refined_logits(q, k, key_pos), dim=-1)
+        else:
+            # Logits are kept key-major (B, H, Nk, Nq), the layout the inner attention works in, so no
+            # transposed copy of this large tensor is ever made; the softmax runs over the key axis.
+            key_logits = k @ q.transpose(-2, -1)
+            if self.inner_attn is not None:
+                key_logits = key_logits + self.inner_attn(key_logits, key_pos)
+            weights = torch.softmax(key_logits, dim=-2).transpose(-2, -1)       # (B, H, Nq, Nk)
         out = self.attn_dropout(weights) @ v                                    # (B, H, Nq, head_dim)
         out = self.out_proj(out.permute(2, 0, 1, 3).reshape(num_queries, batch, self.embed_dim))
         return out, (weights.mean(dim=1) if need_weights else None)

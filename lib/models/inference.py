@@ -10,6 +10,8 @@
   convolutions fuse with their ReLU and residual add (ResNet-50 trunk, 1 CPU thread: 0.61x the
   eager time with the two points above, 0.72x without tracing). Other input shapes still work
   (TorchScript re-specializes), only slower the first time.
+* The AiA attentions use the factored inner-attention form (``lib.models.aia``): the same logits
+  without materializing the Nk x Nq x Nq value and output products.
 * ``precision`` ``"bf16"``/``"fp16"`` stores the backbone, bottleneck, transformer and target
   embeddings in that dtype once (no per-call conversion); the two heads stay float32, so the corner
   soft-argmax and PrRoIPool keep full precision. ``"fp32"`` changes no dtype.
@@ -27,6 +29,7 @@ import torch
 from torch import nn
 from torchvision.ops.misc import FrozenBatchNorm2d
 
+from lib.models.aia import AiAAttention
 from lib.models.aiatrack import AiATrack
 
 __all__ = ["PRECISIONS", "fold_batchnorm", "prepare_for_tracking", "tracking_dtype"]
@@ -92,6 +95,9 @@ def prepare_for_tracking(model: AiATrack, precision: str = "fp32", copy_model: b
     if getattr(model, "tracking_precision", None) is not None:
         raise ValueError(f"the model is already prepared for {model.tracking_precision}, not {precision}")
     prepared = (copy.deepcopy(model) if copy_model else model).eval().requires_grad_(False)
+    for attention in prepared.modules():
+        if isinstance(attention, AiAAttention):
+            attention.factored_inner = True
     for part in (prepared.backbone, prepared.corner_head, prepared.iou_head):
         fold_batchnorm(part)
         part.to(memory_format=torch.channels_last)

@@ -54,9 +54,11 @@ def _loop_reference(attn: AiAAttention, query, key, value, key_pos):
     return out
 
 
+@pytest.mark.parametrize("factored", [False, True])
 @pytest.mark.parametrize("num_chunks", [1, 3])
-def test_aia_matches_loop(num_chunks):
+def test_aia_matches_loop(num_chunks, factored):
     attn = _randomized(AiAAttention(embed_dim=8, num_heads=2, use_inner=True, match_dim=4, feat_size=6))
+    attn.factored_inner = factored
     generator = torch.Generator().manual_seed(1)
     query = torch.randn(6, 2, 8, generator=generator, dtype=torch.float64)
     key = torch.randn(6 * num_chunks, 2, 8, generator=generator, dtype=torch.float64)

@@ -5,7 +5,9 @@ see. For every attention with a correlation refinement (the AiA inner attention,
 conv refinement) the hook on its ``inner_attn`` keeps the key-major logits ``M`` (B, H, Nk, Nq) it is
 given and the correction it returns, so the attention before refinement is ``softmax(M)`` and after
 it ``softmax(M + inner(M))`` (softmax over the keys), exactly what :class:`lib.models.aia.AiAAttention`
-uses. The corner head's last convolutions give the top-left / bottom-right score maps.
+uses. The corner head's last convolutions give the top-left / bottom-right score maps. While the
+probe is open, attentions prepared for tracking run the materialized (unfactored) AiA form, so the
+inner module and its hook run; the factored form is restored on exit.
 """
 from __future__ import annotations
 
@@ -56,12 +58,16 @@ class AttentionProbe:
         self.attention: dict[str, AttentionRecord] = {}
         self.corner_scores: dict[str, Tensor] = {}
         self._handles: list[RemovableHandle] = []
+        self._factored: list[nn.Module] = []
 
     def __enter__(self) -> "AttentionProbe":
         for name, module in self.model.named_modules():
             inner = getattr(module, "inner_attn", None)
             if isinstance(inner, nn.Module):
                 self._handles.append(inner.register_forward_hook(self._attention_hook(name)))
+                if getattr(module, "factored_inner", False):
+                    module.factored_inner = False
+                    self._factored.append(module)
         if not self._handles:
             self.close()
             raise ValueError("the model has no refined (AiA) attention to record: AiA is switched off")
@@ -78,6 +84,9 @@ class AttentionProbe:
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
+        for module in self._factored:
+            module.factored_inner = True
+        self._factored.clear()
 
     def _attention_hook(self, name: str):
         def hook(module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
