@@ -31,7 +31,8 @@ k_j: key j, both head_dim wide), so every Nq-wide step collapses to head_dim-wid
 
 so the refined logits are ``[Q | P] @ [K | A K_s]^T + c`` (query-major), and the Nk x Nq x Nq
 products of the value and output steps (two thirds of the transformer's FLOPs) become
-Nk x chunk x head_dim ones. Valid without dropout only (eval mode).
+Nk x chunk x head_dim ones. ``c`` depends on the query only, so it cancels in the softmax over the
+keys and is left out. Valid without dropout only (eval mode).
 """
 from __future__ import annotations
 
@@ -85,12 +86,12 @@ class InnerAttention(nn.Module):
         return refined.reshape(batch, heads, num_keys, num_queries)
 
     def factored_refined_logits(self, query: Tensor, key: Tensor, key_pos: Tensor) -> Tensor:
-        """Refined logits ``L + correction``, query-major (B, H, Nq, Nk), by the factored form (module doc).
+        """Refined logits ``L + correction - c``, query-major (B, H, Nq, Nk), by the factored form (module doc).
 
         ``query`` (B, H, Nq, head_dim) already divided by sqrt(head_dim), ``key`` (B, H, Nk, head_dim),
         ``key_pos`` (Nk, B, match_dim). Equal to the key-major ``L + forward(L, key_pos)``
-        (transposed) up to float rounding; eval mode only (no dropout). Raises ValueError on sizes
-        as :meth:`forward`.
+        (transposed) minus the per-query constant ``c``, up to float rounding: the same softmax over
+        the keys. Eval mode only (no dropout). Raises ValueError on sizes as :meth:`forward`.
         """
         if self.training and (self.attn_dropout.p > 0 or self.out_dropout.p > 0):
             raise RuntimeError("the factored AiA form has no dropout: use it in eval mode")
@@ -107,17 +108,14 @@ class InnerAttention(nn.Module):
         corr = torch.matmul(key, query.transpose(-2, -1) @ self.corr_proj.weight.t()) + self.corr_proj.bias
         pos = key_pos.view(chunks, chunk, batch, self.match_dim).permute(2, 0, 1, 3).unsqueeze(1)
         x = self.corr_norm(corr.view(batch, heads, chunks, chunk, self.match_dim)) + pos
-        q = self.q_proj(x) / math.sqrt(self.match_dim)
-        k = self.k_proj(x)
-        weights = torch.softmax(q @ k.transpose(-2, -1), dim=-1)                  # (B, H, chunks, keys, keys)
-        mixed = weights @ scaled_key.view(batch, heads, chunks, chunk, head_dim)  # A K_s per chunk
+        # A K_s per chunk, A = softmax(q k^T / sqrt(match_dim)): one fused attention call
+        mixed = F.scaled_dot_product_attention(self.q_proj(x).flatten(0, 1), self.k_proj(x).flatten(0, 1),
+                                               scaled_key.view(batch * heads, chunks, chunk, head_dim))
         value_side = centered * self.value_norm.weight[:, None]                  # diag(gamma) (Q - mean)
         value_side = value_side + self.out_proj.weight @ value_side               # (I + W_o) ...
-        offset = self.value_norm.bias + self.out_proj(self.value_norm.bias)       # c, (Nq,)
-        left = torch.cat((query, value_side), dim=-1).flatten(0, 1)               # (BH, Nq, 2d)
-        right = torch.cat((key, mixed.view(batch, heads, num_keys, head_dim)), dim=-1).flatten(0, 1)
-        logits = torch.baddbmm(offset[:, None], left, right.transpose(-2, -1))    # (BH, Nq, Nk)
-        return logits.view(batch, heads, num_queries, num_keys)
+        left = torch.cat((query, value_side), dim=-1)                             # (B, H, Nq, 2d)
+        right = torch.cat((key, mixed.view(batch, heads, num_keys, head_dim)), dim=-1)
+        return left @ right.transpose(-2, -1)                                     # (B, H, Nq, Nk)
 
 
 class AiAAttention(nn.Module):

@@ -80,6 +80,8 @@ class IoUHead(nn.Module):
     Normalized proposal coordinates are scaled by the map side, so feature pixel i sits at i / side.
     """
 
+    windowed: bool = False
+
     def __init__(self, channels: int, feat_side: int, pool_size: int = 4):
         super().__init__()
         self.feat_side = feat_side
@@ -114,7 +116,36 @@ class IoUHead(nn.Module):
         """Pooled features (B*N, C, pool, pool) of normalized xywh proposals (B, N, 4)."""
         return prroi_pool2d(features, self.rois(proposals), self.pool_size, self.pool_size, float(self.feat_side))
 
+    def windowed_features(self, x: Tensor, proposals: Tensor) -> Tensor:
+        """:meth:`features` where the pooling of ``proposals`` reads them, zeros elsewhere; (B, C, H, W).
+
+        PrRoIPool gives feature pixel ``c`` a zero weight unless ``floor(x1) <= c <= ceil(x2)`` (its
+        tent reaches one pixel), so only that window (the union over all proposals) is needed. The
+        three 3x3 convolutions run on the window plus a 3-pixel margin, cut at the map border where
+        their own zero padding is the original one; the margin absorbs the wrong zero padding at the
+        window's inner sides. Exact up to float rounding; for one tracked box on CPU the convolutions
+        cover a fraction of the map (one host read of the boxes, hence CPU only).
+        """
+        height, width = x.shape[-2:]
+        corners = torch.cat((proposals[..., :2], proposals[..., :2] + proposals[..., 2:]), dim=-1)
+        corners = corners.reshape(-1, 4).double() * self.feat_side
+        if corners.numel() == 0 or not torch.isfinite(corners).all():
+            return self.features(x)
+        margin = 3  # one pixel per 3x3 convolution
+        left, top = (int(v) - margin for v in corners[:, :2].min(dim=0).values.floor().tolist())
+        right, bottom = (int(v) + margin for v in corners[:, 2:].max(dim=0).values.ceil().tolist())
+        rows, cols = slice(max(top, 0), min(bottom, height - 1) + 1), slice(max(left, 0), min(right, width - 1) + 1)
+        full = x.new_zeros(x.shape)
+        if rows.start < rows.stop and cols.start < cols.stop:
+            full[:, :, rows, cols] = self.features(x[:, :, rows, cols])
+        return full
+
     def forward(self, x: Tensor, proposals: Tensor) -> Tensor:
-        """Decoder map (B, C, H, W) and proposals (B, N, 4) normalized xywh -> predicted IoUs (B, N)."""
-        pooled = self.pool(self.features(x), proposals)
+        """Decoder map (B, C, H, W) and proposals (B, N, 4) normalized xywh -> predicted IoUs (B, N).
+
+        With ``windowed`` set (the CPU inference form) the convolutions run only where the pooling
+        reads (:meth:`windowed_features`).
+        """
+        features = self.windowed_features(x, proposals) if self.windowed else self.features(x)
+        pooled = self.pool(features, proposals)
         return self.iou_predictor(self.fc(pooled)).view(proposals.shape[0], proposals.shape[1])

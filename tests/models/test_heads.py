@@ -56,3 +56,30 @@ def test_iou_head_shapes_and_degenerate_boxes():
     # zero-width and inverted boxes pool to zeros, so they get the head's response to zeros
     assert torch.equal(pooled[1], torch.zeros(16, 4, 4)) and torch.equal(pooled[2], torch.zeros(16, 4, 4))
     assert torch.allclose(ious[0, 1], zero_response[0, 0]) and torch.allclose(ious[1, 0], zero_response[0, 0])
+
+
+def test_windowed_iou_head_equals_the_full_map_computation():
+    """Windowed, the head convolves only where PrRoIPool reads; the IoUs equal the full-map ones (float64)."""
+    torch.manual_seed(0)
+    head = IoUHead(channels=8, feat_side=20).double().eval()
+    head.windowed = True
+    for norm in (m for m in head.modules() if isinstance(m, torch.nn.BatchNorm2d)):
+        norm.running_mean.uniform_(-0.05, 0.05)
+        norm.running_var.uniform_(0.5, 1.5)
+        norm.bias.data.uniform_(0.1, 0.3)  # keeps most ReLUs open, so every pooled value matters
+    x = torch.randn(2, 8, 20, 20, dtype=torch.float64)
+    proposals = torch.tensor([[[0.31, 0.42, 0.12, 0.2], [0.0, 0.0, 0.05, 0.07]],        # inner; top-left corner
+                              [[0.9, 0.85, 0.3, 0.4], [0.47, 0.5, 0.0, 0.1]]],           # past the border; empty
+                             dtype=torch.float64)
+    with torch.no_grad():
+        full = head.iou_predictor(head.fc(head.pool(head.features(x), proposals))).view(2, 2)
+        assert full.std() > 0.01
+        torch.testing.assert_close(head(x, proposals), full, rtol=0, atol=1e-12)
+        for b, n in ((0, 0), (0, 1), (1, 0), (1, 1)):  # one box alone: the smallest windows
+            one = head(x[b:b + 1], proposals[b:b + 1, n:n + 1])
+            torch.testing.assert_close(one, full[b:b + 1, n:n + 1], rtol=0, atol=1e-12)
+        # one small box: the convolutions ran on a window, zeros elsewhere; the pooled features are equal
+        features = head.windowed_features(x[:1], proposals[:1, :1])
+        assert (features[0, :, 0] == 0).all() and (features[0, :, -1] == 0).all()
+        torch.testing.assert_close(head.pool(features, proposals[:1, :1]),
+                                   head.pool(head.features(x[:1]), proposals[:1, :1]), rtol=0, atol=1e-12)

@@ -126,7 +126,6 @@ class AiATracker(Tracker):
 
     def _encode(self, crop: np.ndarray, padding_mask: np.ndarray) -> EncodedFrame:
         image = normalize_image(crop, self.mean, self.std).to(self.device, self.dtype)
-        image = image.contiguous(memory_format=torch.channels_last)
         mask = torch.from_numpy(padding_mask)[None].to(self.device)
         return self.model.encode(image, mask)
 
