@@ -1,11 +1,12 @@
-"""Measure the per-frame speed of the complete AiATrack tracker (crop, network, box mapping, memory update).
+"""Measure the per-frame speed of a complete tracker (crop, network, box mapping, state/memory update).
 
 A synthetic video is tracked from its first-frame box; every ``track()`` call is timed with
 ``time.perf_counter`` (image decoding excluded, as in the benchmark runner; on CUDA the device is
 synchronised before the clock is read) and the median and mean over the frames after ``--warmup`` are
 printed, for each ``--torch-threads`` value. The network work per frame does not depend on the weights
-(the decoder always reads the same number of references), so random weights give representative
-timings; pass ``--checkpoint`` to time trained weights anyway.
+(AiATrack's decoder always reads the same number of references), so random weights give representative
+timings; pass ``--checkpoint`` to time trained weights anyway. ``--tracker siamattn`` times SiamAttn
+(default config ``vot2018``, the official one; its mask branch included).
 
 Side by side (``--side``, two or more): each side is a checkout (its own ``lib``) and optional extra
 options, run in its own process; the sides track the same video in alternating blocks of
@@ -19,6 +20,7 @@ Examples::
     python tracking/tracker_speed.py --device cuda --frames 300 --precision bf16
     python tracking/tracker_speed.py --side main=/tmp/main-checkout --side this=. --frames 65
     python tracking/tracker_speed.py --side fp32=. --side "bf16=. --precision bf16"
+    python tracking/tracker_speed.py --tracker siamattn --side main=/tmp/main-checkout --side this=.
 """
 from __future__ import annotations
 
@@ -42,11 +44,15 @@ from lib.test.tracker import load_tracker
 from lib.utils.synthetic import render_video
 
 PRECISIONS = ("fp32", "bf16", "fp16")
+DEFAULT_CONFIGS = {"aiatrack": "baseline", "siamattn": "vot2018"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default="baseline", help="experiment name or YAML (default: baseline)")
+    parser.add_argument("--tracker", choices=("aiatrack", "siamattn"), default="aiatrack",
+                        help="tracker to time (default: aiatrack)")
+    parser.add_argument("--config", default=None,
+                        help="experiment name or YAML (default: baseline for AiATrack, vot2018 for SiamAttn)")
     parser.add_argument("--checkpoint", default=None, help="weights (default: random, see above)")
     parser.add_argument("--dataset", default="lasot", help="HYPER row, i.e. number of references (default: lasot)")
     parser.add_argument("--frames", type=int, default=40, help="frames to track (default: 40)")
@@ -56,7 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--torch-threads", type=int, nargs="+", default=[1, 2], help="thread counts to time")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--precision", default=None, choices=PRECISIONS,
-                        help="network precision, TEST.PRECISION (default: the config's, fp32)")
+                        help="AiATrack network precision, TEST.PRECISION (default: the config's, fp32)")
     parser.add_argument("--side", action="append", default=None, metavar='"LABEL=CHECKOUT [OPTIONS]"',
                         help="time this checkout (with these extra options) side by side with the other --side "
                              "entries; ratios are relative to the first")
@@ -66,10 +72,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def build_factory(args: argparse.Namespace):
-    """Tracker factory for the options (config, precision, weights, device)."""
+    """Tracker factory for the options (tracker, config, precision, weights, device)."""
     overrides = {"TEST": {"PRECISION": args.precision}} if args.precision else None
-    cfg = load_config(args.config, overrides=overrides)
-    return load_tracker("aiatrack", cfg, args.checkpoint, args.device)
+    cfg = load_config(args.config or DEFAULT_CONFIGS[args.tracker], overrides=overrides, tracker=args.tracker)
+    return load_tracker(args.tracker, cfg, args.checkpoint, args.device)
 
 
 def synchronizer(device: str):
@@ -159,7 +165,11 @@ class Side:
 
 def common_options(args: argparse.Namespace) -> list[str]:
     """The options every side process receives (a side's own options come after and win)."""
-    options = ["--config", args.config, "--dataset", args.dataset, "--device", args.device]
+    options = ["--dataset", args.dataset, "--device", args.device]
+    if args.tracker != "aiatrack":  # left out otherwise: checkouts from before --tracker can be timed too
+        options += ["--tracker", args.tracker]
+    if args.config:
+        options += ["--config", args.config]
     if args.checkpoint:
         options += ["--checkpoint", args.checkpoint]
     if args.precision:
@@ -225,7 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     video = render_video(2022, 0, num_frames=args.frames, height=args.height, width=args.width)
     init_box = video.boxes_xywh[0].tolist()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"AiATrack ({args.config}, HYPER '{args.dataset}', {args.precision or 'config'} precision) on "
+    if args.tracker == "siamattn" and args.precision:
+        print("error: --precision applies to AiATrack only", file=sys.stderr)
+        return 2
+    config = args.config or DEFAULT_CONFIGS[args.tracker]
+    print(f"{args.tracker} ({config}, HYPER '{args.dataset}', {args.precision or 'config'} precision) on "
           f"{args.device}, {args.width}x{args.height} frames, {args.frames - 1 - args.warmup} timed frames; "
           f"{os.cpu_count()} CPU cores, load average {load:.1f}")
     if args.side:

@@ -32,3 +32,16 @@ def test_side_by_side_times_both_sides_and_prints_the_ratio(capsys: pytest.Captu
 def test_side_by_side_rejects_a_folder_without_lib(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", "tiny", "--frames", "4", "--warmup", "1", "--side", f"x={tmp_path}"]) == 2
     assert "expected LABEL=CHECKOUT" in capsys.readouterr().err
+
+
+def test_siamattn_single_run(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--tracker", "siamattn", "--config", "tiny", "--frames", "4", "--warmup", "1", "--height", "96",
+                 "--width", "128", "--torch-threads", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("siamattn (tiny,")
+    assert re.search(r"torch threads 1: median [0-9.]+ ms/frame", out)
+
+
+def test_precision_is_refused_for_siamattn(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--tracker", "siamattn", "--precision", "bf16"]) == 2
+    assert "AiATrack only" in capsys.readouterr().err
