@@ -6,8 +6,8 @@ is copied from elsewhere. Rows:
 * ``pytest CUDA``: the tests that need CUDA (PrRoIPool CUDA vs CPU) and the model fidelity tests;
 * ``fidelity cuda <precision>``: the official 30-frame tracker fixture (``../shared/reference``) run
   free on CUDA, largest box difference to the recorded official boxes (px) and cache decisions equal;
-* ``tracker cuda <precision>``: end-to-end per-frame latency and fps at batch 1 (crop included,
-  synchronised, warm-up excluded) from ``tracking/tracker_speed.py``;
+* ``aiatrack cuda <precision>``, ``siamattn cuda fp32``: end-to-end per-frame latency and fps at batch 1
+  (crop included, synchronised, warm-up excluded) from ``tracking/tracker_speed.py``;
 * ``train step <amp>``: forward + backward + AdamW step at the official batch (15) on random crops,
   steps/s and samples/s (the data loader excluded).
 """
@@ -59,13 +59,17 @@ def fidelity_row(precision: str) -> tuple[str, str]:
                                           f"{flips} cache decisions differ")
 
 
-def speed_row(precision: str, frames: int, timeout: int) -> tuple[str, str]:
-    code, out = run([sys.executable, "tracking/tracker_speed.py", "--device", "cuda", "--precision", precision,
-                     "--frames", str(frames), "--warmup", "20", "--torch-threads", "1"], timeout)
+def speed_row(precision: str | None, frames: int, timeout: int, tracker: str = "aiatrack") -> tuple[str, str]:
+    """Tracker fps on CUDA; ``precision`` None = the config's (SiamAttn has no precision option)."""
+    command = [sys.executable, "tracking/tracker_speed.py", "--tracker", tracker, "--device", "cuda",
+               "--frames", str(frames), "--warmup", "20", "--torch-threads", "1"]
+    command += ["--precision", precision] if precision else []
+    name = f"{tracker} cuda {precision or 'fp32'}"
+    code, out = run(command, timeout)
     match = re.search(r"median ([\d.]+) ms/frame \(([\d.]+) fps\)", out)
     if code or not match:
-        return (f"tracker cuda {precision}", f"FAILED ({out.strip().splitlines()[-1] if out.strip() else code})")
-    return (f"tracker cuda {precision}", f"{match.group(1)} ms/frame median, {match.group(2)} fps (batch 1, crop incl.)")
+        return (name, f"FAILED ({out.strip().splitlines()[-1] if out.strip() else code})")
+    return (name, f"{match.group(1)} ms/frame median, {match.group(2)} fps (batch 1, crop incl.)")
 
 
 def train_row(amp: str, steps: int) -> tuple[str, str]:
@@ -124,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as error:  # one failing row must not hide the others
                 rows.append(("error", f"{type(error).__name__}: {error}"))
             print(f"  {rows[-1][0]}: {rows[-1][1]}", flush=True)
+    try:
+        rows.append(speed_row(None, args.frames, 120, tracker="siamattn"))
+    except Exception as error:
+        rows.append(("siamattn cuda fp32", f"{type(error).__name__}: {error}"))
+    print(f"  {rows[-1][0]}: {rows[-1][1]}", flush=True)
     for amp in ("none", "bf16"):
         try:
             rows.append(train_row(amp, args.steps))
