@@ -7,6 +7,7 @@ from torch import nn
 
 from lib.config import load_config
 from lib.models import ReferenceFrame, build_aiatrack, prepare_for_tracking, tracking_dtype
+from lib.models.aia import AiAAttention
 from lib.models.backbone import build_resnet_trunk
 from lib.models.inference import fold_batchnorm
 
@@ -85,6 +86,9 @@ def test_prepared_fp32_model_matches_training_form(tiny_model):
     cfg, model = tiny_model
     before = {k: v.clone() for k, v in model.state_dict().items()}
     prepared = prepare_for_tracking(model, "fp32")
+    # the comparison below covers the factored AiA form and the windowed IoU head
+    attentions = [m for m in prepared.modules() if isinstance(m, AiAAttention)]
+    assert attentions and all(m.factored_inner for m in attentions) and prepared.iou_head.windowed
     expected, got = _run(model), _run(prepared)
     for name in expected:
         assert _relative(got[name], expected[name]) < 1e-5, name
