@@ -27,14 +27,13 @@ from pathlib import Path
 
 import torch
 
-from lib.config import ConfigError, load_config
+from lib.config import MAIN_EXPERIMENTS, ConfigError, load_config
 from lib.train.registry import TRAINING_RECIPES
 from lib.train.trainer.distributed import DistributedContext
 from lib.utils.settings import Settings, load_settings
 from lib.utils.synthetic import render_videos, write_got10k
 from tracking.train import build_loader_factory
 
-DEFAULT_CONFIGS = {"aiatrack": "baseline", "siamattn": "vot2018"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -90,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                 overrides["DATA"]["TRAIN"]["FRAME_RANGE"] = [30]
         if args.batch_size:
             overrides["TRAIN"] = {"BATCH_SIZE": args.batch_size}
-        cfg = load_config(args.config or DEFAULT_CONFIGS[args.tracker], overrides=overrides, tracker=args.tracker)
+        cfg = load_config(args.config or MAIN_EXPERIMENTS[args.tracker], overrides=overrides, tracker=args.tracker)
         settings = load_settings(args.settings) if args.settings else synthetic_settings(args)
     except (ConfigError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

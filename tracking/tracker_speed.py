@@ -39,12 +39,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lib.config import ConfigError, load_config
+from lib.config import MAIN_EXPERIMENTS, ConfigError, load_config
 from lib.test.tracker import load_tracker
 from lib.utils.synthetic import render_video
 
 PRECISIONS = ("fp32", "bf16", "fp16")
-DEFAULT_CONFIGS = {"aiatrack": "baseline", "siamattn": "vot2018"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -74,7 +73,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def build_factory(args: argparse.Namespace):
     """Tracker factory for the options (tracker, config, precision, weights, device)."""
     overrides = {"TEST": {"PRECISION": args.precision}} if args.precision else None
-    cfg = load_config(args.config or DEFAULT_CONFIGS[args.tracker], overrides=overrides, tracker=args.tracker)
+    cfg = load_config(args.config or MAIN_EXPERIMENTS[args.tracker], overrides=overrides, tracker=args.tracker)
     return load_tracker(args.tracker, cfg, args.checkpoint, args.device)
 
 
@@ -238,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.tracker == "siamattn" and args.precision:
         print("error: --precision applies to AiATrack only", file=sys.stderr)
         return 2
-    config = args.config or DEFAULT_CONFIGS[args.tracker]
+    config = args.config or MAIN_EXPERIMENTS[args.tracker]
     print(f"{args.tracker} ({config}, HYPER '{args.dataset}', {args.precision or 'config'} precision) on "
           f"{args.device}, {args.width}x{args.height} frames, {args.frames - 1 - args.warmup} timed frames; "
           f"{os.cpu_count()} CPU cores, load average {load:.1f}")

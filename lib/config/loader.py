@@ -43,6 +43,9 @@ def _read_yaml(path: Path) -> Mapping[str, Any]:
 
 DEFAULTS = {"aiatrack": default_config_dict, "siamattn": siamattn_default_config_dict}
 
+#: the full-size experiment of each tracker (AiATrack's paper model, SiamAttn's official VOT2018 one)
+MAIN_EXPERIMENTS = {"aiatrack": "baseline", "siamattn": "vot2018"}
+
 
 def defaults_for(tracker: str) -> dict[str, Any]:
     """The default config dict of a tracker (``aiatrack``, ``siamattn``)."""

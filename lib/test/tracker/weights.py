@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from lib.config import ConfigNode, config_from_dict, load_config
+from lib.config import MAIN_EXPERIMENTS, ConfigNode, config_from_dict, load_config
 from lib.config.loader import REPO_ROOT
 from lib.models.checkpoint import read_checkpoint
 from lib.test.tracker import TrackerFactory, load_tracker
@@ -64,7 +64,8 @@ def choose_weights(checkpoint: str | Path | None = None, config: str | None = No
         if not path.is_file():
             raise FileNotFoundError(f"checkpoint not found: {path}")
         saved, facts = _checkpoint_facts(path)
-        return WeightsChoice(config or saved or "baseline", str(path), f"weights from {path} ({facts})")
+        chosen = config or saved or MAIN_EXPERIMENTS["aiatrack"]
+        return WeightsChoice(chosen, str(path), f"weights from {path} ({facts})")
     if EMBEDDED_CHECKPOINT.is_file():
         chosen = config or _checkpoint_facts(EMBEDDED_CHECKPOINT)[0] or TINY_EXPERIMENT
         return WeightsChoice(chosen, str(EMBEDDED_CHECKPOINT), (
@@ -83,7 +84,7 @@ def _choose_siamattn_weights(checkpoint: str | Path | None, config: str | None) 
             f"SiamAttn weights from {SIAMATTN_EMBEDDED_CHECKPOINT.relative_to(REPO_ROOT)}: a SMALL model (tiny "
             "config) trained only on synthetic videos in this repository; it is NOT the paper's model and its "
             "accuracy says nothing about SiamAttn on real benchmarks"), "siamattn")
-    config = config or "vot2018"
+    config = config or MAIN_EXPERIMENTS["siamattn"]
     if checkpoint is None:
         return WeightsChoice(config, None, (
             f"NO CHECKPOINT GIVEN: using RANDOMLY INITIALISED SiamAttn weights of the {config} config. The "
