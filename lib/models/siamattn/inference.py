@@ -15,6 +15,11 @@
 * The mask-branch fusion projects the 31 × 31 levels before resizing them to 63 × 63
   (``FeatureFusion.project_first``).
 
+Measured on CPU with the official configuration (synthetic weights, interleaved medians, shared 2-core
+machine): ``track()`` 1 thread 1.80 s vs 2.25 s plain (1.25×), 2 threads 1.24 s vs 1.39 s (1.13×). Per stage
+at 1 thread: search stage 1.11×, DSA 1.24×, mask fusion 1.59×, the rest within noise. Preparing costs about
+9 s at 1 thread (tracing, freezing, oneDNN packing), once per process.
+
 Prepare after moving the model to its device: the traced stage keeps its weights where they were traced.
 """
 from __future__ import annotations
