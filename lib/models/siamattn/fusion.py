@@ -6,7 +6,9 @@
 * Mask branch (F2): ``lateral_convs.1(level1)``, then ``+= lateral_convs.i(interp(level_i))`` for
   i = 0, 2, 3, 4, where ``interp`` resizes the **raw input** to level 1's size (63×63) with bilinear
   ``align_corners=True`` before the lateral 1×1 conv + BN + ReLU. The search levels 2-4 here are the
-  enhanced ones; the template takes no part.
+  enhanced ones; the template takes no part. Bilinear weights sum to 1, so the interpolation commutes with
+  the per-pixel affine conv + BN: with ``project_first`` set (inference form) a map smaller than level 1
+  (levels 2-4, 31×31) is projected before it is resized, four times fewer conv products; ReLU stays last.
 """
 from __future__ import annotations
 
@@ -31,8 +33,12 @@ class ConvBNReLU(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         nn.init.kaiming_normal_(self.conv.weight, mode="fan_out", nonlinearity="relu")
 
+    def project(self, x: Tensor) -> Tensor:
+        """Conv + BN, no ReLU."""
+        return getattr(self, self.norm_name)(self.conv(x))
+
     def forward(self, x: Tensor) -> Tensor:
-        return self.relu(getattr(self, self.norm_name)(self.conv(x)))
+        return self.relu(self.project(x))
 
 
 class FeatureFusion(nn.Module):
@@ -45,6 +51,7 @@ class FeatureFusion(nn.Module):
         self.xcorr = nn.ModuleList(DepthwiseXCorr(channels, channels, channels) for _ in range(3))
         self.convs = nn.ModuleList(ConvBNReLU(channels, channels, 1) for _ in range(3))
         self.mask = mask
+        self.project_first = False
 
     def fuse_box(self, zs: list[Tensor], xs: list[Tensor]) -> Tensor:
         """Enhanced templates (B, C, 7, 7) and searches (B, C, 31, 31) of levels 2-4 → (B, C, 25, 25)."""
@@ -59,7 +66,12 @@ class FeatureFusion(nn.Module):
         fused = self.lateral_convs[FUSION_LEVEL](levels[FUSION_LEVEL])
         size = tuple(fused.shape[-2:])
         for i, feature in enumerate(levels):
-            if i != FUSION_LEVEL:
-                resized = F.interpolate(feature, size=size, mode="bilinear", align_corners=True)
-                fused = fused + self.lateral_convs[i](resized)
+            if i == FUSION_LEVEL:
+                continue
+            lateral = self.lateral_convs[i]
+            if self.project_first and feature.shape[-2] * feature.shape[-1] < size[0] * size[1]:
+                projected = F.interpolate(lateral.project(feature), size=size, mode="bilinear", align_corners=True)
+                fused = fused + lateral.relu(projected)
+            else:
+                fused = fused + lateral(F.interpolate(feature, size=size, mode="bilinear", align_corners=True))
         return fused

@@ -48,6 +48,8 @@ class SiamAttn(nn.Module):
         self.bbox_head = BoxHead(channels, roi_pool_size // 4, search_size, box_map, fc_channels,
                                  deform_fc_channels, trans_std)
         self.mask_enabled = mask
+        # The inference form (``lib.models.siamattn.inference``) sets a traced search stage here.
+        self.search_stage: nn.Module | None = None
 
     def template_features(self, z: Tensor) -> list[Tensor]:
         """z (B, 3, 127, 127) → the un-enhanced neck features of levels 2-4, each (B, C, 7, 7)."""
@@ -59,14 +61,22 @@ class SiamAttn(nn.Module):
         ``cls`` (B, 2A, 25, 25), ``loc`` (B, 4A, 25, 25), ``b_fused`` (B, C, 25, 25) and, with the mask
         branch, ``m_fused`` (B, C, 63, 63).
         """
-        levels = self.backbone(x)
-        searches = self.neck(levels[2:])
+        levels = self.search_features(x)
+        searches = levels[2:]
         templates, searches = self.feature_enhance(zf, searches)
         cls, loc = self.rpn_head(templates, searches)
         out = {"cls": cls, "loc": loc, "b_fused": self.feature_fusion.fuse_box(templates, searches)}
         if self.mask_enabled:
             out["m_fused"] = self.feature_fusion.fuse_mask(levels[:2] + searches)
         return out
+
+    def search_features(self, x: Tensor) -> list[Tensor]:
+        """x (B, 3, 255, 255) → raw backbone levels 0, 1 and the neck features of levels 2-4 (B, C, 31, 31),
+        through ``search_stage`` when the inference form set one."""
+        if self.search_stage is not None:
+            return list(self.search_stage(x))
+        levels = self.backbone(x)
+        return levels[:2] + self.neck(levels[2:])
 
     def refine_box(self, b_fused: Tensor, rois: Tensor) -> Tensor:
         """``b_fused`` (B, C, 25, 25), rois (N, 5) = (batch_idx, x1, y1, x2, y2) in crop pixels → (N, 4) raw

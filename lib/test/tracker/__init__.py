@@ -15,6 +15,7 @@ import torch
 from lib.config import ConfigNode
 from lib.models import build_aiatrack, load_checkpoint, prepare_for_tracking
 from lib.models.siamattn import build_siamattn, load_siamattn_checkpoint
+from lib.models.siamattn.inference import prepare_siamattn_for_tracking
 from lib.test.tracker.aiatrack import AiATracker
 from lib.test.tracker.base import Tracker
 from lib.test.tracker.siamattn import SiamAttnTracker
@@ -44,7 +45,8 @@ def load_siamattn(cfg: ConfigNode, checkpoint: str | Path | None, device: str | 
     model = build_siamattn(cfg)
     if checkpoint is not None:
         load_siamattn_checkpoint(model, checkpoint)
-    model = model.to(device).eval()
+    # Prepared once per process (folded BatchNorm, traced search stage); trackers share it.
+    model = prepare_siamattn_for_tracking(model.to(device), int(cfg.TEST.INSTANCE_SIZE), copy_model=False)
     return lambda dataset_name: SiamAttnTracker(model, cfg, dataset_name)
 
 

@@ -17,6 +17,7 @@ import torch
 
 from lib.config import ConfigNode
 from lib.models.siamattn import crop_anchors
+from lib.models.siamattn.inference import prepare_siamattn_for_tracking
 from lib.test.tracker import siamattn_post as post
 from lib.test.tracker.base import Tracker
 from lib.utils.crop import crop_pysot_subwindow
@@ -46,13 +47,15 @@ class SiamAttnTracker(Tracker):
     mask probabilities of the state box) and ``mask_area_px`` (image pixels above the threshold).
     ``center_pos`` and ``size`` (float64) are the state and may be set between frames (teacher forcing).
     Benchmarks named VOT* initialise the VOT way (quirk C1 via ``siamattn_post.initial_state``).
+    The network runs in its inference form (:func:`lib.models.siamattn.inference.prepare_siamattn_for_tracking`;
+    a model already prepared is used as it is).
     """
 
     name = "siamattn"
 
     def __init__(self, model: torch.nn.Module, cfg: ConfigNode, dataset_name: str = "default") -> None:
-        self.model = model.eval()
         test = cfg.TEST
+        self.model = prepare_siamattn_for_tracking(model, int(test.INSTANCE_SIZE))
         self.hyper = hyper_for(cfg, dataset_name)
         self.vot_style_init = dataset_name.upper().startswith("VOT")
         self.exemplar_size = int(test.EXEMPLAR_SIZE)
