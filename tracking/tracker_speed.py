@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lib.config import MAIN_EXPERIMENTS, ConfigError, load_config
+from lib.config import ConfigError, load_config
 from lib.test.tracker import load_tracker
 from lib.utils.synthetic import render_video
 
@@ -73,7 +73,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def build_factory(args: argparse.Namespace):
     """Tracker factory for the options (tracker, config, precision, weights, device)."""
     overrides = {"TEST": {"PRECISION": args.precision}} if args.precision else None
-    cfg = load_config(args.config or MAIN_EXPERIMENTS[args.tracker], overrides=overrides, tracker=args.tracker)
+    # AiATrack without the tracker argument: side processes may import an older checkout's lib
+    by_tracker = {} if args.tracker == "aiatrack" else {"tracker": args.tracker}
+    cfg = load_config(args.config, overrides=overrides, **by_tracker)
     return load_tracker(args.tracker, cfg, args.checkpoint, args.device)
 
 
@@ -164,11 +166,7 @@ class Side:
 
 def common_options(args: argparse.Namespace) -> list[str]:
     """The options every side process receives (a side's own options come after and win)."""
-    options = ["--dataset", args.dataset, "--device", args.device]
-    if args.tracker != "aiatrack":  # left out otherwise: checkouts from before --tracker can be timed too
-        options += ["--tracker", args.tracker]
-    if args.config:
-        options += ["--config", args.config]
+    options = ["--tracker", args.tracker, "--config", args.config, "--dataset", args.dataset, "--device", args.device]
     if args.checkpoint:
         options += ["--checkpoint", args.checkpoint]
     if args.precision:
@@ -225,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker:
         return run_worker(args)
+    # Resolved here and passed to the side processes: they run this file against each side's own lib,
+    # which may predate MAIN_EXPERIMENTS, so nothing beyond load_config/load_tracker is imported there.
+    from lib.config import MAIN_EXPERIMENTS
+    args.config = args.config or MAIN_EXPERIMENTS[args.tracker]
     if args.frames <= args.warmup + 1:
         print("error: --frames must exceed --warmup + 1", file=sys.stderr)
         return 2
@@ -237,8 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.tracker == "siamattn" and args.precision:
         print("error: --precision applies to AiATrack only", file=sys.stderr)
         return 2
-    config = args.config or MAIN_EXPERIMENTS[args.tracker]
-    print(f"{args.tracker} ({config}, HYPER '{args.dataset}', {args.precision or 'config'} precision) on "
+    print(f"{args.tracker} ({args.config}, HYPER '{args.dataset}', {args.precision or 'config'} precision) on "
           f"{args.device}, {args.width}x{args.height} frames, {args.frames - 1 - args.warmup} timed frames; "
           f"{os.cpu_count()} CPU cores, load average {load:.1f}")
     if args.side:
