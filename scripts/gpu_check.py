@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -111,6 +112,18 @@ def train_row(amp: str, steps: int) -> tuple[str, str]:
                                  f"{batch_size / median:.1f} samples/s (batch 15, loader excluded)")
 
 
+def add_row(rows: list[tuple[str, str]], name: str, measure: Callable[[], tuple[str, str]]) -> None:
+    """Append ``measure()``'s row, or ``(name, "FAILED (error)")`` if it raises, and print it.
+
+    One failing row must not hide the others; every failure makes the exit status 1.
+    """
+    try:
+        rows.append(measure())
+    except Exception as error:
+        rows.append((name, f"FAILED ({type(error).__name__}: {error})"))
+    print(f"  {rows[-1][0]}: {rows[-1][1]}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--frames", type=int, default=300, help="frames per tracker speed run (default: 300)")
@@ -122,28 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"device: {torch.cuda.get_device_name(0)}, torch {torch.__version__}", flush=True)
     rows = [pytest_row(timeout=240)]
     for precision in ("fp32", "bf16", "fp16"):
-        for row_fn in (lambda p=precision: fidelity_row(p), lambda p=precision: speed_row(p, args.frames, 120)):
-            try:
-                rows.append(row_fn())
-            except Exception as error:  # one failing row must not hide the others
-                rows.append(("error", f"{type(error).__name__}: {error}"))
-            print(f"  {rows[-1][0]}: {rows[-1][1]}", flush=True)
-    try:
-        rows.append(speed_row(None, args.frames, 120, tracker="siamattn"))
-    except Exception as error:
-        rows.append(("siamattn cuda fp32", f"{type(error).__name__}: {error}"))
-    print(f"  {rows[-1][0]}: {rows[-1][1]}", flush=True)
+        add_row(rows, f"fidelity cuda {precision}", lambda p=precision: fidelity_row(p))
+        add_row(rows, f"aiatrack cuda {precision}", lambda p=precision: speed_row(p, args.frames, 120))
+    add_row(rows, "siamattn cuda fp32", lambda: speed_row(None, args.frames, 120, tracker="siamattn"))
     for amp in ("none", "bf16"):
-        try:
-            rows.append(train_row(amp, args.steps))
-        except Exception as error:
-            rows.append((f"train step {amp}", f"{type(error).__name__}: {error}"))
-        print(f"  {rows[-1][0]}: {rows[-1][1]}", flush=True)
+        add_row(rows, f"train step {amp}", lambda a=amp: train_row(a, args.steps))
     width = max(len(name) for name, _ in rows)
     print("\n| check | result |\n|---|---|")
     for name, result in rows:
         print(f"| {name:<{width}} | {result} |")
-    return 0 if all("FAILED" not in result and "error" != name for name, result in rows) else 1
+    return 0 if all("FAILED" not in result for _, result in rows) else 1
 
 
 if __name__ == "__main__":

@@ -7,9 +7,9 @@
 * Convolution weights are stored channels-last (NHWC), the layout oneDNN and cuDNN run fastest.
 * The backbone stage (ResNet trunk + 1x1 bottleneck, a fixed 1 x 3 x S x S input in the tracker) is
   traced, frozen and optimized for inference with TorchScript: weights become constants that
-  oneDNN/cuDNN pre-pack once and convolutions fuse with their ReLU and residual add (ResNet-50 trunk
-  + bottleneck at 320 x 320, CPU, interleaved medians: 1 thread 206 ms vs 246 ms eager, 2 threads
-  132 ms vs 182 ms). Other input shapes still work (TorchScript re-specializes), only slower the
+  oneDNN/cuDNN pre-pack once (ResNet-50 trunk + bottleneck at 320 x 320, CPU, interleaved medians:
+  1 thread 206 ms vs 246 ms eager, 2 threads 132 ms vs 182 ms). On CPU the residual adds and their
+  ReLUs still run as separate ops (about 20 ms per frame at 1 thread). Other input shapes still work (TorchScript re-specializes), only slower the
   first time.
 * The AiA attentions use the factored inner-attention form (``lib.models.aia``): the same logits
   without materializing the Nk x Nq x Nq value and output products.
