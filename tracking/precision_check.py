@@ -68,7 +68,8 @@ def synthetic_auc(model: torch.nn.Module, precision: str, videos: int, frames: i
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--precision", default="bf16", choices=("bf16", "fp16"), help="precision to compare")
+    parser.add_argument("--precision", default="bf16", choices=("tf32", "bf16", "fp16"),
+                        help="precision to compare with fp32 (tf32 differs on Ampere+ GPUs only)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--videos", type=int, default=4, help="synthetic videos for the AUC (default: 4)")
     parser.add_argument("--frames", type=int, default=40, help="frames per synthetic video (default: 40)")

@@ -29,6 +29,7 @@ from lib.test.tracker import TRACKERS
 from lib.test.evaluation.runner import (OnePassTask, RunInterrupted, RunSummary, TrackerLoadError, TrackerSpec,
                                        run_benchmark)
 from lib.test.evaluation.vot_runner import INIT_METHODS, vot_task
+from lib.utils.device import PRECISIONS
 from lib.utils.settings import Settings, load_settings
 
 INTERRUPTED = 130  # exit status of a run stopped by Ctrl-C (128 + SIGINT)
@@ -74,8 +75,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="weights file (default: <workspace>/checkpoints/train/<tracker>/<param>/"
                              "<TRACKER>_ep<TEST.EPOCH>.pth.tar)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="device (default: cpu)")
-    parser.add_argument("--precision", default=None, choices=("fp32", "bf16", "fp16"),
-                        help="network precision, sets TEST.PRECISION (default: the config's, fp32)")
+    parser.add_argument("--precision", default=None, choices=tuple(PRECISIONS),
+                        help="network precision, sets TEST.PRECISION (default: the config's, fp32; tf32 = float32 "
+                             "with TF32 matmuls/convolutions on Ampere+ GPUs; SiamAttn: fp32 or tf32)")
     parser.add_argument("--run-id", type=int, default=None, help="results go to <param>_<id:03d>")
     parser.add_argument("--settings", default=None, help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
     parser.add_argument("--results-dir", default=None, help="override the results root of the settings")

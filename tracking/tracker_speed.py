@@ -43,7 +43,8 @@ from lib.config import ConfigError, load_config
 from lib.test.tracker import load_tracker
 from lib.utils.synthetic import render_video
 
-PRECISIONS = ("fp32", "bf16", "fp16")
+# lib.utils.device.PRECISIONS, spelled out: side processes may import an older checkout's lib
+PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -61,7 +62,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--torch-threads", type=int, nargs="+", default=[1, 2], help="thread counts to time")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--precision", default=None, choices=PRECISIONS,
-                        help="AiATrack network precision, TEST.PRECISION (default: the config's, fp32)")
+                        help="network precision, TEST.PRECISION (default: the config's, fp32; SiamAttn: fp32 or "
+                             "tf32)")
     parser.add_argument("--side", action="append", default=None, metavar='"LABEL=CHECKOUT [OPTIONS]"',
                         help="time this checkout (with these extra options) side by side with the other --side "
                              "entries; ratios are relative to the first")
@@ -70,13 +72,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build_factory(args: argparse.Namespace):
-    """Tracker factory for the options (tracker, config, precision, weights, device)."""
+def experiment_config(args: argparse.Namespace):
+    """The config of the options (tracker, experiment, precision); ConfigError for a bad one."""
     overrides = {"TEST": {"PRECISION": args.precision}} if args.precision else None
     # AiATrack without the tracker argument: side processes may import an older checkout's lib
     by_tracker = {} if args.tracker == "aiatrack" else {"tracker": args.tracker}
-    cfg = load_config(args.config, overrides=overrides, **by_tracker)
-    return load_tracker(args.tracker, cfg, args.checkpoint, args.device)
+    return load_config(args.config, overrides=overrides, **by_tracker)
+
+
+def build_factory(args: argparse.Namespace):
+    """Tracker factory for the options (tracker, config, precision, weights, device)."""
+    return load_tracker(args.tracker, experiment_config(args), args.checkpoint, args.device)
 
 
 def synchronizer(device: str):
@@ -233,12 +239,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.device == "cuda" and not torch.cuda.is_available():
         print("error: --device cuda requested but no CUDA device is available", file=sys.stderr)
         return 2
+    try:
+        experiment_config(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     video = render_video(2022, 0, num_frames=args.frames, height=args.height, width=args.width)
     init_box = video.boxes_xywh[0].tolist()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    if args.tracker == "siamattn" and args.precision:
-        print("error: --precision applies to AiATrack only", file=sys.stderr)
-        return 2
     print(f"{args.tracker} ({args.config}, HYPER '{args.dataset}', {args.precision or 'config'} precision) on "
           f"{args.device}, {args.width}x{args.height} frames, {args.frames - 1 - args.warmup} timed frames; "
           f"{os.cpu_count()} CPU cores, load average {load:.1f}")
@@ -248,11 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    try:
-        factory = build_factory(args)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    factory = build_factory(args)
     synchronize = synchronizer(args.device)
     for threads in args.torch_threads:
         torch.set_num_threads(threads)

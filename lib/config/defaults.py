@@ -85,6 +85,7 @@ def default_config_dict() -> dict[str, Any]:
             "SCHEDULER": {"TYPE": "step", "DECAY_RATE": 0.1},
             "SEED": 42,
             "AMP": "none",  # none | bf16 | fp16 (GPU only)
+            "TF32": False,  # TF32 matmuls/convolutions on Ampere+ GPUs; off: float32 stays IEEE
             "CHECKPOINT_KEEP_LAST": 3,
             "CHECKPOINT_KEEP_EVERY": 50,
             "SYNC_BN": False,  # synchronize head BatchNorm statistics across DDP processes (official: False)
@@ -107,6 +108,6 @@ def default_config_dict() -> dict[str, Any]:
             "SEARCH_FACTOR": 5.0,
             "SEARCH_SIZE": 320,
             "HYPER": {name: list(row) for name, row in DEFAULT_HYPER.items()},
-            "PRECISION": "fp32",  # tracking network precision: fp32 (reference numerics), bf16 or fp16
+            "PRECISION": "fp32",  # tracking network precision: fp32 (reference numerics), tf32, bf16 or fp16
         },
     }

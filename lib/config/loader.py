@@ -9,6 +9,7 @@ import yaml
 from lib.config.defaults import default_config_dict
 from lib.config.siamattn_defaults import siamattn_default_config_dict
 from lib.config.node import ConfigError, ConfigNode, merge_strict
+from lib.utils.device import PRECISIONS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXPERIMENTS_DIR = REPO_ROOT / "experiments"
@@ -63,12 +64,18 @@ def load_config(name_or_path: str | Path | None = None, overrides: Mapping[str, 
         merged = merge_strict(merged, _read_yaml(path), source=str(path))
     if overrides:
         merged = merge_strict(merged, overrides, source="overrides")
-    if tracker == "aiatrack":
-        _validate(merged)
+    VALIDATORS[tracker](merged)
     return ConfigNode(merged)
 
 
-def _validate(cfg: dict[str, Any]) -> None:
+def _check_precision(cfg: dict[str, Any], supported: tuple[str, ...], why: str = "") -> None:
+    precision = cfg["TEST"]["PRECISION"]
+    if precision not in supported:
+        raise ConfigError(f"TEST.PRECISION must be one of {', '.join(supported)}{why}, got {precision!r}")
+
+
+def _validate_aiatrack(cfg: dict[str, Any]) -> None:
+    _check_precision(cfg, tuple(PRECISIONS))
     for name, row in cfg["TEST"]["HYPER"].items():
         ok = (len(row) == 3 and isinstance(row[0], int) and isinstance(row[1], int)
               and isinstance(row[2], (int, float)) and row[0] >= 2 and row[1] >= 1)
@@ -79,11 +86,18 @@ def _validate(cfg: dict[str, Any]) -> None:
         raise ConfigError("DATA.TRAIN.DATASETS_NAME and DATASETS_RATIO must have the same length")
 
 
+def _validate_siamattn(cfg: dict[str, Any]) -> None:
+    _check_precision(cfg, ("fp32", "tf32"), " for siamattn (its deformable convolutions and RoI pooling "
+                                            "have no reduced-precision form)")
+
+
+VALIDATORS = {"aiatrack": _validate_aiatrack, "siamattn": _validate_siamattn}
+
+
 def config_from_dict(data: Mapping[str, Any], tracker: str = "aiatrack") -> ConfigNode:
     """Rebuild a config saved with ``ConfigNode.to_dict()`` (e.g. from a checkpoint), strictly."""
     merged = merge_strict(defaults_for(tracker), data, source="saved config")
-    if tracker == "aiatrack":
-        _validate(merged)
+    VALIDATORS[tracker](merged)
     return ConfigNode(merged)
 
 

@@ -43,6 +43,7 @@ def _train() -> dict[str, Any]:
         "SEED": 0,
         "PRINT_INTERVAL": 20,
         "AMP": "none",               # none | bf16 | fp16 (GPU only)
+        "TF32": False,               # TF32 matmuls/convolutions on Ampere+ GPUs; off: float32 stays IEEE
         "SYNC_BN": False,
         "CHECKPOINT_KEEP_LAST": 3,
         "CHECKPOINT_KEEP_EVERY": 5,
@@ -139,6 +140,7 @@ def _test() -> dict[str, Any]:
         "CONTEXT_AMOUNT": 0.5,
         "MASK_THRESHOLD": 0.2,
         "MIN_POLYGON_AREA": 100.0,
+        "PRECISION": "fp32",  # tracking network precision: fp32 (reference numerics) or tf32 (GPU)
         "HYPER": {name: list(row) for name, row in SIAMATTN_HYPER.items()},
     }
 

@@ -114,7 +114,7 @@ class InnerAttention(nn.Module):
         value_side = centered * self.value_norm.weight[:, None]                  # diag(gamma) (Q - mean)
         value_side = value_side + self.out_proj.weight @ value_side               # (I + W_o) ...
         left = torch.cat((query, value_side), dim=-1)                             # (B, H, Nq, 2d)
-        right = torch.cat((key, mixed.view(batch, heads, num_keys, head_dim)), dim=-1)
+        right = torch.cat((key, mixed.reshape(batch, heads, num_keys, head_dim)), dim=-1)
         return left @ right.transpose(-2, -1)                                     # (B, H, Nq, Nk)
 
 

@@ -16,7 +16,10 @@
 * On CPU the IoU head convolves only the window its RoI pooling reads (``IoUHead.windowed``).
 * ``precision`` ``"bf16"``/``"fp16"`` stores the backbone, bottleneck, transformer and target
   embeddings in that dtype once (no per-call conversion); the two heads stay float32, so the corner
-  soft-argmax and PrRoIPool keep full precision. ``"fp32"`` changes no dtype.
+  soft-argmax and PrRoIPool keep full precision. ``"fp32"`` and ``"tf32"`` change no dtype (TF32 is a
+  process-wide flag, set by the tracker through ``lib.utils.device.apply_precision``).
+* Forms that exist for one device only (oneDNN pre-packing, the windowed IoU head) follow
+  ``lib.utils.device.inference_plan`` of the model's device.
 
 :func:`prepare_for_tracking` returns a prepared copy by default (or the model itself when it was
 already prepared with that precision); the tracker loader converts its own model in place. Prepare after moving the model to
@@ -33,10 +36,9 @@ from torchvision.ops.misc import FrozenBatchNorm2d
 
 from lib.models.aia import AiAAttention
 from lib.models.aiatrack import AiATrack
+from lib.utils.device import PRECISIONS, InferencePlan, inference_plan, network_dtype
 
 __all__ = ["PRECISIONS", "fold_batchnorm", "prepare_for_tracking", "tracking_dtype"]
-
-PRECISIONS: dict[str, torch.dtype] = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 _NORMS = (FrozenBatchNorm2d, nn.BatchNorm2d)
 
@@ -81,19 +83,20 @@ def fold_batchnorm(module: nn.Module) -> int:
 
 def tracking_dtype(model: nn.Module) -> torch.dtype:
     """dtype of the input images of a model prepared by :func:`prepare_for_tracking` (its precision)."""
-    return PRECISIONS[getattr(model, "tracking_precision", "fp32")]
+    return network_dtype(getattr(model, "tracking_precision", "fp32"))
 
 
-def prepare_for_tracking(model: AiATrack, precision: str = "fp32", copy_model: bool = True) -> AiATrack:
+def prepare_for_tracking(model: AiATrack, precision: str = "fp32", copy_model: bool = True,
+                         plan: InferencePlan | None = None) -> AiATrack:
     """An eval-mode, gradient-free copy of ``model`` in the inference form above.
 
-    ``precision`` is ``"fp32"`` (default, the reference numerics), ``"bf16"`` or ``"fp16"``; a model
-    already prepared with the same precision is returned as it is. ``copy_model=False`` converts
+    ``precision`` is ``"fp32"`` (default, the reference numerics), ``"tf32"``, ``"bf16"`` or ``"fp16"``; a
+    model already prepared with the same precision is returned as it is. ``copy_model=False`` converts
     ``model`` itself (no second copy of the weights in memory; the caller must not use the
-    original afterwards). Raises ValueError for an unknown precision.
+    original afterwards). ``plan`` defaults to the device's (``lib.utils.device.inference_plan``).
+    Raises ValueError for an unknown precision.
     """
-    if precision not in PRECISIONS:
-        raise ValueError(f"TEST.PRECISION must be one of {sorted(PRECISIONS)}, got {precision!r}")
+    dtype = network_dtype(precision)
     if getattr(model, "tracking_precision", None) == precision:
         return model
     if getattr(model, "tracking_precision", None) is not None:
@@ -105,7 +108,6 @@ def prepare_for_tracking(model: AiATrack, precision: str = "fp32", copy_model: b
     for part in (prepared.backbone, prepared.corner_head, prepared.iou_head):
         fold_batchnorm(part)
         part.to(memory_format=torch.channels_last)
-    dtype = PRECISIONS[precision]
     # the target embeddings, when the model has them (reference-embedding ablations drop them)
     embeddings = [module for name, module in prepared.named_children() if name.endswith("_embed")]
     for part in (prepared.backbone, prepared.bottleneck, prepared.transformer, *embeddings):
@@ -113,13 +115,14 @@ def prepare_for_tracking(model: AiATrack, precision: str = "fp32", copy_model: b
     prepared.bottleneck.to(memory_format=torch.channels_last)
     side = prepared.feat_side * prepared.backbone.stride
     device = prepared.bottleneck.weight.device
+    plan = plan or inference_plan(device)
     example = torch.zeros(1, 3, side, side, device=device, dtype=dtype)
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # TorchScript is deprecated, and still the fastest here
         stage = torch.jit.freeze(torch.jit.trace(nn.Sequential(prepared.backbone, prepared.bottleneck).eval(), example))
         # on CPU: oneDNN's own blocked layout and pre-packed weights (faster than channels-last there)
-        prepared.backbone = torch.jit.optimize_for_inference(stage) if device.type == "cpu" else stage
+        prepared.backbone = torch.jit.optimize_for_inference(stage) if plan.onednn_prepack else stage
     prepared.bottleneck = nn.Identity()
-    prepared.iou_head.windowed = device.type == "cpu"
+    prepared.iou_head.windowed = plan.windowed_iou_head
     prepared.tracking_precision = precision
     return prepared

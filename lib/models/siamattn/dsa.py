@@ -96,10 +96,10 @@ def deform_conv2d_by_grid_sample(x: Tensor, offset: Tensor, weight: Tensor, padd
     y = rows - padding + tap_y + offset[:, 0::2]                           # (B, k·k, H', W')
     x_pos = cols - padding + tap_x + offset[:, 1::2]
     grid = torch.stack((x_pos * (2.0 / (width - 1)) - 1.0, y * (2.0 / (height - 1)) - 1.0), dim=-1)
-    sampled = F.grid_sample(x, grid.view(batch, kernel * kernel * out_h, out_w, 2), mode="bilinear",
+    sampled = F.grid_sample(x, grid.reshape(batch, kernel * kernel * out_h, out_w, 2), mode="bilinear",
                             padding_mode="zeros", align_corners=True)      # (B, C, k·k·H', W')
-    columns = sampled.view(batch, channels * kernel * kernel, out_h * out_w)
-    return torch.matmul(weight.view(out_channels, -1), columns).view(batch, out_channels, out_h, out_w)
+    columns = sampled.reshape(batch, channels * kernel * kernel, out_h * out_w)
+    return torch.matmul(weight.reshape(out_channels, -1), columns).reshape(batch, out_channels, out_h, out_w)
 
 
 class DeformConvPack(nn.Module):
@@ -124,7 +124,10 @@ class DeformConvPack(nn.Module):
         """The deformable convolution of x with given offsets ((y, x) pairs per tap, in cells)."""
         if self.grid_sampled:
             return deform_conv2d_by_grid_sample(x, offset, self.weight, self.padding)
-        return deform_conv2d(x, offset, self.weight, padding=(self.padding, self.padding))
+        # torchvision's kernel takes one dtype; under autocast x and offset arrive in bf16/fp16 while the
+        # weight stays float32, so the deformable convolution runs in float32 (as the official kernel did)
+        with torch.autocast(x.device.type, enabled=False):
+            return deform_conv2d(x.float(), offset.float(), self.weight.float(), padding=(self.padding, self.padding))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.deform(x, self.conv_offset(x))

@@ -33,6 +33,7 @@ from torch import Tensor, nn
 from lib.models.inference import fold_batchnorm
 from lib.models.siamattn.dsa import DeformConvPack
 from lib.models.siamattn.model import SiamAttn
+from lib.utils.device import InferencePlan, inference_plan
 
 __all__ = ["prepare_siamattn_for_tracking"]
 
@@ -50,13 +51,14 @@ class _SearchLevels(nn.Module):
         return tuple(levels[:2] + self.neck(levels[2:]))
 
 
-def prepare_siamattn_for_tracking(model: SiamAttn, search_size: int = 255, copy_model: bool = True) -> SiamAttn:
+def prepare_siamattn_for_tracking(model: SiamAttn, search_size: int = 255, copy_model: bool = True,
+                                  plan: InferencePlan | None = None) -> SiamAttn:
     """An eval-mode, gradient-free copy of ``model`` in the inference form above.
 
     ``search_size`` is the side of the search crops the tracker feeds (``TEST.INSTANCE_SIZE``); other sizes
     still run, the traced stage re-specializing (slower the first time). A model already prepared is
     returned as it is. ``copy_model=False`` converts ``model`` itself (the caller must not use the original
-    form afterwards).
+    form afterwards). ``plan`` defaults to the device's (``lib.utils.device.inference_plan``).
     """
     if model.search_stage is not None:
         return model
@@ -69,11 +71,12 @@ def prepare_siamattn_for_tracking(model: SiamAttn, search_size: int = 255, copy_
             module.grid_sampled = True
     prepared.feature_fusion.project_first = True
     device = next(prepared.parameters()).device
+    plan = plan or inference_plan(device)
     example = torch.zeros(1, 3, search_size, search_size, device=device)
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # TorchScript is deprecated, and still the fastest here
         warnings.simplefilter("ignore", torch.jit.TracerWarning)  # the neck's crop test: no crop at 31 × 31
         traced = torch.jit.trace(_SearchLevels(prepared).eval(), example)
         stage = torch.jit.freeze(traced, optimize_numerics=False)
-        prepared.search_stage = torch.jit.optimize_for_inference(stage) if device.type == "cpu" else stage
+        prepared.search_stage = torch.jit.optimize_for_inference(stage) if plan.onednn_prepack else stage
     return prepared

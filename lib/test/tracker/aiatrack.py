@@ -22,6 +22,7 @@ from lib.test.tracker.base import Tracker, validate_init_box
 from lib.test.tracker.reference_memory import ReferenceMemory
 from lib.utils.box_ops import box_to_region_map, box_xyxy_to_cxcywh, box_xyxy_to_xywh, clip_box_xywh
 from lib.utils.crop import box_in_crop, crop_search_region, normalize_image
+from lib.utils.device import apply_precision
 
 # Smallest width/height (pixels) a clipped state keeps inside the image, as in the official tracker.
 CLIP_MARGIN = 10
@@ -47,12 +48,14 @@ class AiATracker(Tracker):
     ``cache_size``, ``num_short`` and ``threshold`` are plain attributes (set from the HYPER row of
     ``dataset_name``, DEFAULT when the benchmark has none) and may be changed before tracking. The
     network runs in its inference form with ``cfg.TEST.PRECISION`` (see
-    :func:`lib.models.prepare_for_tracking`; a model already prepared is used as it is).
+    :func:`lib.models.prepare_for_tracking`; a model already prepared is used as it is); the process-wide
+    TF32 flags are set for that precision (:func:`lib.utils.device.apply_precision`: off unless ``tf32``).
     """
 
     name = "aiatrack"
 
     def __init__(self, model: torch.nn.Module, cfg: ConfigNode, dataset_name: str = "default") -> None:
+        apply_precision(cfg.TEST.PRECISION)
         self.model = prepare_for_tracking(model, cfg.TEST.PRECISION)
         self.dtype = tracking_dtype(self.model)
         self.search_factor = float(cfg.TEST.SEARCH_FACTOR)

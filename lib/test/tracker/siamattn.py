@@ -21,6 +21,7 @@ from lib.models.siamattn.inference import prepare_siamattn_for_tracking
 from lib.test.tracker import siamattn_post as post
 from lib.test.tracker.base import Tracker
 from lib.utils.crop import crop_pysot_subwindow
+from lib.utils.device import apply_precision
 
 
 @dataclass
@@ -48,13 +49,15 @@ class SiamAttnTracker(Tracker):
     ``center_pos`` and ``size`` (float64) are the state and may be set between frames (teacher forcing).
     Benchmarks named VOT* initialise the VOT way (quirk C1 via ``siamattn_post.initial_state``).
     The network runs in its inference form (:func:`lib.models.siamattn.inference.prepare_siamattn_for_tracking`;
-    a model already prepared is used as it is).
+    a model already prepared is used as it is), in float32 with TF32 off unless ``cfg.TEST.PRECISION`` is
+    ``tf32`` (:func:`lib.utils.device.apply_precision`).
     """
 
     name = "siamattn"
 
     def __init__(self, model: torch.nn.Module, cfg: ConfigNode, dataset_name: str = "default") -> None:
         test = cfg.TEST
+        apply_precision(test.PRECISION)
         self.model = prepare_siamattn_for_tracking(model, int(test.INSTANCE_SIZE))
         self.hyper = hyper_for(cfg, dataset_name)
         self.vot_style_init = dataset_name.upper().startswith("VOT")

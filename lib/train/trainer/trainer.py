@@ -18,6 +18,7 @@ from lib.config import ConfigNode
 from lib.train.trainer.checkpointing import CheckpointManager, capture_rng_state, check_resumable, restore_rng_state
 from lib.train.trainer.distributed import DistributedContext, average_across_ranks
 from lib.train.trainer.logs import ScalarWriter
+from lib.utils.device import set_tf32
 
 _AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 _TIME_KEYS = ("data_time", "step_time")
@@ -52,7 +53,8 @@ class Trainer:
     schedule steps once per epoch; after each epoch the main process writes a checkpoint with the
     model (key ``net``), optimizer, scheduler, epoch, config, the per-epoch loss history and the RNG
     states of every process.
-    :meth:`train` first resumes from the newest readable checkpoint, if there is one.
+    :meth:`train` first resumes from the newest readable checkpoint, if there is one. ``TRAIN.AMP`` picks the
+    autocast dtype and ``TRAIN.TF32`` the process-wide TF32 flags (:func:`lib.utils.device.set_tf32`).
     """
 
     def __init__(self, parts: TrainingParts, cfg: ConfigNode, ctx: DistributedContext,
@@ -72,6 +74,7 @@ class Trainer:
         self.epoch = 0
         self.history: list[dict[str, float]] = []   # per-epoch means, kept in checkpoints
         self.amp_dtype = self._amp_dtype(cfg.TRAIN.AMP, ctx.device)
+        set_tf32(cfg.TRAIN.TF32)  # process-wide; off by default, so float32 training stays IEEE float32
         self.scaler = torch.amp.GradScaler("cuda") if self.amp_dtype == torch.float16 else None
         self.stage = parts.stage
         self.metric_names = tuple(getattr(parts.actor, "metric_names", ()))
