@@ -1,150 +1,282 @@
-"""GPU checks in one run, one table: CUDA tests, tracker fidelity and fps on CUDA, training step time.
+"""GPU checks in one run and one table, from a checkout alone (``bash scripts/gpu_check.sh``, needs CUDA).
 
-Run on a machine with a CUDA device (``bash scripts/gpu_check.sh``); every row is measured here, nothing
-is copied from elsewhere. Rows:
+Every row runs in its own process with its own time limit, so a row that crashes, hangs or runs out of
+memory is reported FAILED under its name and the rest still run; any FAILED row makes the exit status 1.
+The whole run keeps to ``--budget`` seconds (default 470): rows it cannot start in time are reported as
+not run. Rows:
 
-* ``pytest CUDA``: the tests that need CUDA (PrRoIPool CUDA vs CPU) and the model fidelity tests;
-* ``fidelity cuda <precision>``: the official 30-frame tracker fixture (``../shared/reference``) run
-  free on CUDA, largest box difference to the recorded official boxes (px) and cache decisions equal;
-* ``aiatrack cuda <precision>``, ``siamattn cuda fp32``: end-to-end per-frame latency and fps at batch 1
-  (crop included, synchronised, warm-up excluded) from ``tracking/tracker_speed.py``;
-* ``train step <amp>``: forward + backward + AdamW step at the official batch (15) on random crops,
-  steps/s and samples/s (the data loader excluded).
+* ``pytest CUDA``: the tests with CUDA cases (PrRoIPool, deformable RoI pooling) and the device guards;
+* ``consistency <tracker> <precision>``: the tracker with its shipped tiny weights, free running on a
+  150-frame 640x480 synthetic video, CPU fp32 against CUDA at that precision: largest box difference, first
+  frame more than 1 px apart, decisions that differ (AiATrack: short-term cache updates; SiamAttn: the
+  chosen anchor);
+* ``fixture ...`` (only where ``../shared/reference`` exists): AiATrack's official 30-frame fixture free
+  running on CUDA, and the SiamAttn fixture-A tests run on CUDA with their CPU tolerances;
+* ``fps <tracker> <precision>``: per-frame latency at batch 1 from ``tracking/tracker_speed.py`` (crop
+  included, synchronised, warm-up excluded);
+* ``test.py threads N``: ``tracking/test.py --device cuda`` end to end on 8 synthetic 120-frame sequences
+  (shipped tiny AiATrack), frames/s and sequences/hour;
+* ``train <tracker> <amp>``: one ``Trainer.train_step`` (forward, backward, clipping, optimizer) at the
+  main experiment's batch on a batch from the real training pipeline (synthetic GOT-10k root); the data
+  loader is excluded.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
+REFERENCE_DIR = REPO.parent / "shared" / "reference"
+CONSISTENCY_FRAMES = 150
 
 
-def run(command: list[str], timeout: int) -> tuple[int, str]:
-    """Exit code and combined output of a command run in the repository root."""
+def run(command: list[str], timeout: float, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Exit code and combined output of a command run in the repository root (124 on time-out)."""
     try:
-        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
-        return 124, f"timed out after {timeout} s"
+        return 124, f"timed out after {timeout:.0f} s"
     return done.returncode, done.stdout + done.stderr
 
 
-def pytest_row(timeout: int) -> tuple[str, str]:
+def _last_line(text: str) -> str:
+    return text.strip().splitlines()[-1] if text.strip() else "no output"
+
+
+# ------------------------------------------------------------------------------------------------ rows
+def pytest_row(device: str) -> str:
     code, out = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/models/test_prroi_pool.py",
-                     "tests/models/test_fidelity.py", "tests/models/test_inference.py"], timeout)
-    last = out.strip().splitlines()[-1] if out.strip() else "no output"
-    return ("pytest CUDA + fidelity", f"{'ok' if code == 0 else 'FAILED'}: {last}")
+                     "tests/models/test_deform_roi_pool.py", "tests/utils/test_device.py",
+                     "tests/test/tracker/test_layout_independence.py"], timeout=300)
+    return f"{'ok' if code == 0 else 'FAILED'}: {_last_line(out)}"
 
 
-def fidelity_row(precision: str) -> tuple[str, str]:
-    from tracking.precision_check import REFERENCE_DIR, free_run_fixture, load_model
+def free_run(tracker_name: str, device: str, precision: str, frames: int) -> tuple[np.ndarray, list]:
+    """Boxes (frames-1, 4) and per-frame decisions of the shipped tiny tracker on the synthetic video."""
+    from lib.test.tracker import load_tracker
+    from lib.test.tracker.weights import choose_weights, resolve_config
+    from lib.utils.synthetic import render_video
+
+    choice = choose_weights(tracker=tracker_name)
+    cfg = resolve_config(choice.config, tracker_name).replace({"TEST": {"PRECISION": precision}})
+    factory = load_tracker(tracker_name, cfg, choice.checkpoint, device)
+    video = render_video(2026, 0, num_frames=frames, height=480, width=640)
+    tracker = factory("lasot")
+    tracker.initialize(video.frames[0], {"init_bbox": video.boxes_xywh[0].tolist()})
+    boxes, decisions = [], []
+    for frame in video.frames[1:]:
+        out = tracker.track(frame)
+        boxes.append(out["target_bbox"])
+        decisions.append(out["cache_updated"] if "cache_updated" in out else out["best_idx"])
+    return np.asarray(boxes, dtype=np.float64), decisions
+
+
+def consistency_row(tracker_name: str, precision: str, device: str, frames: int = CONSISTENCY_FRAMES) -> str:
+    reference, reference_decisions = free_run(tracker_name, "cpu", "fp32", frames + 1)
+    boxes, decisions = free_run(tracker_name, device, precision, frames + 1)
+    difference = np.abs(boxes - reference).max(axis=1)
+    over = np.flatnonzero(difference > 1.0)
+    differing = sum(a != b for a, b in zip(decisions, reference_decisions))
+    first = f"frame {over[0] + 1}" if over.size else "none"
+    return (f"vs CPU fp32 over {frames} frames: max box diff {difference.max():.2e} px, first frame > 1 px: {first}, "
+            f"{differing} decisions differ")
+
+
+def aiatrack_fixture_row(precision: str, device: str) -> str:
+    from tracking.precision_check import free_run_fixture, load_model
 
     fixture_path, checkpoint = REFERENCE_DIR / "tracker_fixture_A.pt", REFERENCE_DIR / "aiatrack_synthetic.pth.tar"
     if not fixture_path.is_file() or not checkpoint.is_file():
-        return (f"fidelity cuda {precision}", f"skipped: {REFERENCE_DIR} not available")
+        return f"skipped: {REFERENCE_DIR} not available"
     fixture = torch.load(fixture_path, weights_only=True)
-    model = load_model(checkpoint, "cuda")
+    model = load_model(checkpoint, device)
     worst, flips = 0.0, 0
-    for run_name, run_ in fixture["runs"].items():
+    for run_name, recorded in fixture["runs"].items():
         result = free_run_fixture(model, precision, fixture, run_name)
-        worst = max(worst, float(abs(result["boxes"] - run_["target_bbox_xywh"][1:].numpy()).max()))
-        flips += int((result["updated"] != run_["cache_updated"][1:].numpy().astype(bool)).sum())
-    return (f"fidelity cuda {precision}", f"max box diff to official {worst:.2e} px (3 runs x 29 frames), "
-                                          f"{flips} cache decisions differ")
+        worst = max(worst, float(abs(result["boxes"] - recorded["target_bbox_xywh"][1:].numpy()).max()))
+        flips += int((result["updated"] != recorded["cache_updated"][1:].numpy().astype(bool)).sum())
+    return f"max box diff to official {worst:.2e} px (3 runs x 29 frames), {flips} cache decisions differ"
 
 
-def speed_row(precision: str | None, frames: int, timeout: int, tracker: str = "aiatrack") -> tuple[str, str]:
-    """Tracker fps on CUDA; ``precision`` None = the config's (SiamAttn has no precision option)."""
-    command = [sys.executable, "tracking/tracker_speed.py", "--tracker", tracker, "--device", "cuda",
-               "--frames", str(frames), "--warmup", "20", "--torch-threads", "1"]
-    command += ["--precision", precision] if precision else []
-    name = f"{tracker} cuda {precision or 'fp32'}"
-    code, out = run(command, timeout)
+def siamattn_fixture_row(device: str) -> str:
+    if not (REFERENCE_DIR / "siamattn").is_dir():
+        return f"skipped: {REFERENCE_DIR / 'siamattn'} not available"
+    env = {**os.environ, "AIATRACK_TEST_DEVICE": device}
+    code, out = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                     "tests/test/tracker/test_siamattn_tracker.py"], timeout=300, env=env)
+    return f"{'ok' if code == 0 else 'FAILED'} (CPU tolerances): {_last_line(out)}"
+
+
+def speed_row(tracker_name: str, precision: str, device: str, frames: int) -> str:
+    code, out = run([sys.executable, "tracking/tracker_speed.py", "--tracker", tracker_name, "--device", device,
+                     "--frames", str(frames), "--warmup", "20", "--torch-threads", "1", "--precision", precision],
+                    timeout=300)
     match = re.search(r"median ([\d.]+) ms/frame \(([\d.]+) fps\)", out)
     if code or not match:
-        return (name, f"FAILED ({out.strip().splitlines()[-1] if out.strip() else code})")
-    return (name, f"{match.group(1)} ms/frame median, {match.group(2)} fps (batch 1, crop incl.)")
+        return f"FAILED ({_last_line(out)})"
+    return f"{match.group(1)} ms/frame median, {match.group(2)} fps (batch 1, 640x480, crop incl.)"
 
 
-def train_row(amp: str, steps: int) -> tuple[str, str]:
-    from lib.config import load_config
-    from lib.models import build_aiatrack
-    from lib.train.losses import tracking_loss_terms
+def benchmark_row(threads: int, device: str, videos: int = 8, frames: int = 120) -> str:
+    from lib.utils.settings import Settings, save_settings
+    from lib.utils.synthetic import render_videos, write_got10k
+    from lib.test.tracker.weights import EMBEDDED_CHECKPOINT
 
-    torch.manual_seed(0)
-    cfg = load_config("baseline")
-    model = build_aiatrack(cfg).cuda().train()
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
-    batch_size, refs, size, side, proposals = 15, 3, 320, 20, 16
-    batch = {"reference_images": torch.randn(batch_size, refs, 3, size, size),
-             "reference_masks": torch.zeros(batch_size, refs, size, size, dtype=torch.bool),
-             "reference_regions": (torch.rand(batch_size, refs, side, side) > 0.7).float(),
-             "search_image": torch.randn(batch_size, 3, size, size),
-             "search_mask": torch.zeros(batch_size, size, size, dtype=torch.bool),
-             "proposals": torch.rand(batch_size, proposals, 4) * 0.5}
-    batch = {k: v.cuda() for k, v in batch.items()}
-    gt = torch.tensor([[0.4, 0.4, 0.2, 0.2]], device="cuda").expand(batch_size, 4)
-    iou_targets = torch.zeros(batch_size, proposals, device="cuda")
-    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(amp)
-    seconds = []
-    for step in range(steps + 3):
-        torch.cuda.synchronize()
-        start = time.perf_counter()
-        with torch.autocast("cuda", dtype=dtype or torch.float32, enabled=dtype is not None):
-            out = model(batch)
-            terms = tracking_loss_terms(out["pred_boxes"].float(), gt, out["pred_iou"].float(), iou_targets)
-            loss = 2 * terms["giou"] + 5 * terms["l1"] + 2 * terms["iou"]
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        torch.cuda.synchronize()
-        if step >= 3:
-            seconds.append(time.perf_counter() - start)
-    median = statistics.median(seconds)
-    return (f"train step {amp}", f"{1000 * median:.0f} ms/step, {1 / median:.2f} steps/s, "
-                                 f"{batch_size / median:.1f} samples/s (batch 15, loader excluded)")
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        write_got10k(root / "got10k", render_videos(2022, videos, num_frames=frames, height=480, width=640), "val")
+        save_settings(Settings(got10k_dir=str(root / "got10k"), results_dir=str(root / "results")),
+                      root / "settings.yaml")
+        code, out = run([sys.executable, "tracking/test.py", "aiatrack", "tiny", "--dataset", "got10k_val",
+                         "--settings", str(root / "settings.yaml"), "--checkpoint", str(EMBEDDED_CHECKPOINT),
+                         "--device", device, "--threads", str(threads), "--torch-threads", "1", "--no-progress"],
+                        timeout=300)
+    match = re.search(r"([\d.]+) fps overall throughput \(([\d.]+) s wall clock\)", out)
+    if code or not match:
+        return f"FAILED ({_last_line(out)})"
+    wall = float(match.group(2))
+    return (f"{videos} x {frames}-frame 640x480 sequences (tiny): {match.group(1)} frames/s overall, "
+            f"{videos / wall * 3600:.0f} sequences/hour")
 
 
-def add_row(rows: list[tuple[str, str]], name: str, measure: Callable[[], tuple[str, str]]) -> None:
-    """Append ``measure()``'s row, or ``(name, "FAILED (error)")`` if it raises, and print it.
+def train_row(tracker_name: str, amp: str, device: str, steps: int, experiment: str | None = None) -> str:
+    from lib.config import MAIN_EXPERIMENTS, load_config
+    from lib.train.registry import training_recipe
+    from lib.train.trainer import CheckpointManager, Trainer, init_distributed
+    from lib.utils.settings import Settings
+    from lib.utils.synthetic import render_videos, write_got10k
+    from tracking.train import build_loader_factory
 
-    One failing row must not hide the others; every failure makes the exit status 1.
-    """
+    overrides: dict = {"TRAIN": {"AMP": amp, "NUM_WORKER": 0},
+                       "DATA": {"TRAIN": {"DATASETS_NAME": ["GOT10K_all"], "DATASETS_RATIO": [1]}}}
+    if tracker_name == "siamattn":
+        overrides["DATA"]["TRAIN"]["FRAME_RANGE"] = [30]
+    cfg = load_config(experiment or MAIN_EXPERIMENTS[tracker_name], overrides, tracker=tracker_name)
+    recipe = training_recipe(tracker_name)
+    ctx = init_distributed(device)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "got10k"
+        write_got10k(root, render_videos(7, 4, num_frames=30, height=240, width=320), split="train")
+        batch = next(iter(build_loader_factory(cfg, Settings(got10k_dir=str(root)), ctx, recipe)(1)))
+        torch.manual_seed(0)
+        model = recipe.build_model(cfg).to(ctx.device)
+        trainer = Trainer(recipe.build_parts(model, cfg), cfg, ctx, lambda epoch: [],
+                          CheckpointManager(Path(folder) / "ckpt", recipe.checkpoint_prefix), progress=False)
+        trainer.actor.train()
+        synchronize = torch.cuda.synchronize if ctx.device.type == "cuda" else (lambda: None)
+        seconds = []
+        for step in range(steps + 2):
+            synchronize()
+            start = time.perf_counter()
+            stats = trainer.train_step(batch)
+            synchronize()
+            if step >= 2:
+                seconds.append(time.perf_counter() - start)
+    if not all(torch.isfinite(value) for value in stats.values()):
+        return f"FAILED (non-finite losses {stats})"
+    median, size = statistics.median(seconds), cfg.TRAIN.BATCH_SIZE
+    return f"{1000 * median:.0f} ms/step, {size / median:.1f} samples/s (batch {size}, loader excluded)"
+
+
+# ------------------------------------------------------------------------------------------ the driver
+@dataclass(frozen=True)
+class Row:
+    """One check: its table name, time limit (s) and what it measures (given the device)."""
+
+    name: str
+    timeout: float
+    measure: Callable[[str], str]
+
+
+def rows(frames: int, steps: int) -> list[Row]:
+    """Every check, in the order they run."""
+    table = [Row("pytest CUDA", 300, pytest_row)]
+    for tracker_name, precision in (("aiatrack", "fp32"), ("aiatrack", "tf32"), ("siamattn", "fp32"),
+                                    ("siamattn", "tf32")):
+        table.append(Row(f"consistency {tracker_name} {precision}", 120,
+                         lambda d, t=tracker_name, p=precision: consistency_row(t, p, d)))
+    for precision in ("fp32", "tf32", "bf16", "fp16"):
+        table.append(Row(f"fixture aiatrack {precision}", 90, lambda d, p=precision: aiatrack_fixture_row(p, d)))
+    table.append(Row("fixture siamattn A", 180, siamattn_fixture_row))
+    for tracker_name, precisions in (("aiatrack", ("fp32", "tf32", "bf16", "fp16")), ("siamattn", ("fp32", "tf32"))):
+        for precision in precisions:
+            table.append(Row(f"fps {tracker_name} {precision}", 120,
+                             lambda d, t=tracker_name, p=precision: speed_row(t, p, d, frames)))
+    for threads in (0, 4):
+        table.append(Row(f"test.py threads {threads}", 150, lambda d, n=threads: benchmark_row(n, d)))
+    for tracker_name in ("aiatrack", "siamattn"):
+        for amp in ("none", "bf16"):
+            table.append(Row(f"train {tracker_name} {amp}", 120,
+                             lambda d, t=tracker_name, a=amp: train_row(t, a, d, steps)))
+    return table
+
+
+def run_row(row: Row, argv: list[str], timeout: float) -> str:
+    """The row's result, measured in a child process (this script with ``--row``) under ``timeout``."""
+    code, out = run([sys.executable, str(Path(__file__).resolve()), *argv, "--row", row.name], timeout)
+    for line in reversed(out.strip().splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)["result"]
+    return f"FAILED ({_last_line(out)}; exit {code})"
+
+
+def measure_one(row: Row, device: str) -> str:
+    """``row.measure(device)``, or FAILED with the error: one broken check must not hide the others."""
     try:
-        rows.append(measure())
-    except Exception as error:
-        rows.append((name, f"FAILED ({type(error).__name__}: {error})"))
-    print(f"  {rows[-1][0]}: {rows[-1][1]}", flush=True)
+        return row.measure(device)
+    except Exception as error:  # noqa: BLE001 - reported in the table, never raised
+        return f"FAILED ({type(error).__name__}: {error})"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     allow_abbrev=False)
     parser.add_argument("--frames", type=int, default=300, help="frames per tracker speed run (default: 300)")
-    parser.add_argument("--steps", type=int, default=20, help="timed training steps per row (default: 20)")
+    parser.add_argument("--steps", type=int, default=10, help="timed training steps per row (default: 10)")
+    parser.add_argument("--budget", type=float, default=470.0,
+                        help="seconds for the whole run; rows that cannot start in time are not run (default: 470)")
+    parser.add_argument("--only", nargs="+", default=None, metavar="PREFIX",
+                        help="run only the rows whose names start with one of these (e.g. consistency fps)")
+    parser.add_argument("--row", default=None, help=argparse.SUPPRESS)  # internal: measure one row here
     args = parser.parse_args(argv)
+    table = rows(args.frames, args.steps)
+    if args.row is not None:
+        row = next(r for r in table if r.name == args.row)
+        print(json.dumps({"result": measure_one(row, "cuda")}), flush=True)
+        return 0
     if not torch.cuda.is_available():
         print("error: no CUDA device is available; run this on a GPU machine", file=sys.stderr)
         return 2
+    if args.only:
+        table = [r for r in table if r.name.startswith(tuple(args.only))]
     print(f"device: {torch.cuda.get_device_name(0)}, torch {torch.__version__}", flush=True)
-    rows = [pytest_row(timeout=240)]
-    for precision in ("fp32", "bf16", "fp16"):
-        add_row(rows, f"fidelity cuda {precision}", lambda p=precision: fidelity_row(p))
-        add_row(rows, f"aiatrack cuda {precision}", lambda p=precision: speed_row(p, args.frames, 120))
-    add_row(rows, "siamattn cuda fp32", lambda: speed_row(None, args.frames, 120, tracker="siamattn"))
-    for amp in ("none", "bf16"):
-        add_row(rows, f"train step {amp}", lambda a=amp: train_row(a, args.steps))
-    width = max(len(name) for name, _ in rows)
+    child_argv = ["--frames", str(args.frames), "--steps", str(args.steps)]
+    deadline = time.monotonic() + args.budget
+    results: list[tuple[str, str]] = []
+    for row in table:
+        left = deadline - time.monotonic()
+        result = (run_row(row, child_argv, min(row.timeout, left)) if left > 10
+                  else "FAILED (not run: the time budget was spent)")
+        results.append((row.name, result))
+        print(f"  {row.name}: {result}", flush=True)
+    width = max(len(name) for name, _ in results)
     print("\n| check | result |\n|---|---|")
-    for name, result in rows:
+    for name, result in results:
         print(f"| {name:<{width}} | {result} |")
-    return 0 if all("FAILED" not in result for _, result in rows) else 1
+    return 0 if all("FAILED" not in result for _, result in results) else 1
 
 
 if __name__ == "__main__":

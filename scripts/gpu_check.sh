@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# All GPU checks in under 10 minutes, one table at the end (see scripts/gpu_check.py).
-# Usage: bash scripts/gpu_check.sh [--frames N] [--steps N]   (run from anywhere; needs a CUDA device)
+# All GPU checks in under 8 minutes (each row in its own process and time limit), one table at the end.
+# Usage: bash scripts/gpu_check.sh [--frames N] [--steps N] [--only PREFIX ...]   (needs a CUDA device; see scripts/gpu_check.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-$( [ -x .venv/bin/python ] && echo .venv/bin/python || echo python3 )}"

@@ -20,6 +20,13 @@ SPEC_LISTS_DIR = SHARED_DIR / "spec" / "lists"
 torch.set_num_threads(1)
 
 
+@pytest.fixture(scope="session")
+def test_device() -> torch.device:
+    """Device of the SiamAttn official-fixture tracker tests: ``$AIATRACK_TEST_DEVICE`` (``scripts/gpu_check.py``
+    sets ``cuda`` to check a GPU against the CPU tolerances), else the CPU."""
+    return torch.device(os.environ.get("AIATRACK_TEST_DEVICE", "cpu"))
+
+
 def _require(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"official reference data not available: {path} is missing "

@@ -1,23 +1,59 @@
-"""scripts/gpu_check.py without a GPU: a row that raises is recorded as FAILED under its check's name."""
+"""scripts/gpu_check.py without a GPU: its rows run on the CPU, and the driver isolates failures and time-outs.
+
+The rows take the device as an argument, so the same code a GPU owner runs is exercised here on the CPU
+(CPU against CPU must agree exactly, a training step must give finite losses).
+"""
 from __future__ import annotations
 
+import re
+
 import pytest
+import torch
 
-from scripts.gpu_check import add_row, main
+from scripts import gpu_check
+from scripts.gpu_check import Row, consistency_row, main, measure_one, rows, run, train_row
 
 
-def test_a_raising_row_is_failed_and_the_next_rows_still_run(capsys: pytest.CaptureFixture[str]) -> None:
-    rows: list[tuple[str, str]] = []
-    add_row(rows, "siamattn cuda fp32", lambda: 1 / 0)
-    add_row(rows, "train step none", lambda: ("train step none", "12 ms/step"))
-    assert rows == [("siamattn cuda fp32", "FAILED (ZeroDivisionError: division by zero)"),
-                    ("train step none", "12 ms/step")]
-    assert "  siamattn cuda fp32: FAILED" in capsys.readouterr().out
+@pytest.mark.parametrize("tracker_name", ["aiatrack", "siamattn"])
+def test_consistency_row_of_the_cpu_against_itself_is_exact(tracker_name):
+    result = consistency_row(tracker_name, "fp32", "cpu", frames=4)
+    assert result == ("vs CPU fp32 over 4 frames: max box diff 0.00e+00 px, first frame > 1 px: none, "
+                      "0 decisions differ")
+
+
+@pytest.mark.parametrize("tracker_name", ["aiatrack", "siamattn"])
+def test_train_row_runs_a_bf16_step_from_the_real_pipeline(tracker_name):
+    result = train_row(tracker_name, "bf16", "cpu", steps=1, experiment="tiny")
+    assert re.fullmatch(r"\d+ ms/step, [\d.]+ samples/s \(batch \d+, loader excluded\)", result), result
+
+
+def test_a_raising_row_is_failed_under_its_name():
+    assert measure_one(Row("fps siamattn fp32", 1, lambda device: 1 / 0), "cpu") == \
+        "FAILED (ZeroDivisionError: division by zero)"
+
+
+def test_a_hanging_command_is_stopped_at_its_limit():
+    code, out = run(["sleep", "30"], timeout=1)
+    assert (code, out) == (124, "timed out after 1 s")
+
+
+def test_every_row_has_a_unique_name_and_a_limit_within_the_budget():
+    table = rows(frames=300, steps=10)
+    names = [row.name for row in table]
+    assert len(names) == len(set(names))
+    assert {"consistency aiatrack fp32", "consistency siamattn fp32", "fps aiatrack tf32", "fps siamattn tf32",
+            "test.py threads 0", "test.py threads 4", "train aiatrack bf16", "train siamattn bf16",
+            "fixture siamattn A"} <= set(names)
+    assert all(0 < row.timeout <= 300 for row in table)
+
+
+def test_a_child_row_reports_a_failure_as_a_json_line(monkeypatch, capsys):
+    monkeypatch.setattr(gpu_check, "rows", lambda frames, steps: [Row("broken", 1, lambda device: 1 / 0)])
+    assert main(["--row", "broken"]) == 0
+    assert capsys.readouterr().out.strip() == '{"result": "FAILED (ZeroDivisionError: division by zero)"}'
 
 
 def test_without_cuda_it_refuses_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    import torch
-
     if torch.cuda.is_available():
         pytest.skip("a CUDA device is present: the script would run every check")
     assert main([]) == 2

@@ -33,9 +33,9 @@ def test_benchmark_hyper_parameters():
 
 
 @pytest.fixture(scope="module")
-def tracker(siamattn_dir) -> SiamAttnTracker:
+def tracker(siamattn_dir, test_device) -> SiamAttnTracker:
     cfg = load_config("vot2018", tracker="siamattn")
-    factory = load_tracker("siamattn", cfg, siamattn_dir / "siamattn_synthetic.pth")
+    factory = load_tracker("siamattn", cfg, siamattn_dir / "siamattn_synthetic.pth", test_device)
     tracker = factory("vot2018")
     assert isinstance(tracker, SiamAttnTracker) and tracker.hyper.lr == 0.45 and tracker.vot_style_init
     return tracker
