@@ -1,12 +1,17 @@
-"""VOT short-term sequences as laid out by the VOT toolkit (VOT2016/2018 polygons, VOT2020 masks). Spec:
-BENCHMARKS.md 1.8.
+"""VOT short-term sequences as laid out by the VOT toolkit (VOT2016/2018 polygons, VOT2020 masks). Layouts:
+README, section VOT.
 
 Ground-truth regions (masks in VOT2020; rectangles and polygons are read too) are kept in
-``extra["regions"]``; ``ground_truth_xywh`` holds their bounding boxes: the tight box of the mask
-pixels, ``0,0,0,0`` for an empty mask and NaN for unknown regions (special codes, NaN values).
+``extra["regions"]`` and the path of their file in ``extra["groundtruth_file"]`` (line N = 0-based
+frame N - 1); ``ground_truth_xywh`` holds their bounding boxes: the tight box of the mask pixels,
+``0,0,0,0`` for an empty mask and NaN for unknown regions (special codes, NaN values).
 ``target_visible`` says whether a region covers any area. ``extra["anchors"]`` (float, one per frame:
 >0 forward anchor, <0 backward anchor) and ``extra["tags"]`` (name -> bool per frame) come from
 ``anchor.value`` and ``*.tag``; files shorter than the sequence are padded with 0.
+
+Frames are found as the VOT toolkit finds them (:func:`frame_paths`): the ``channels.color`` line of
+``<seq>/sequence`` (a pattern or a folder), ``color/%08d.jpg`` when that line or the whole ``sequence``
+file is missing; without a ``sequence`` file the legacy layout, frames in the sequence folder itself.
 """
 from __future__ import annotations
 
@@ -19,13 +24,17 @@ import numpy as np
 
 from lib.lists import read_name_list
 from lib.test.evaluation.annotations import AnnotationError, read_label_column, read_lines, read_rows
-from lib.test.evaluation.layout import check_frame_ends, require_file, require_sequence_dirs, select_names
+from lib.test.evaluation.layout import (DatasetLayoutError, check_frame_ends, require_file, require_sequence_dirs,
+                                        select_names)
 from lib.test.evaluation.sequence import Sequence
 
 LAYOUT = ("<root>/list.txt (one sequence name per line; <root> may also be a VOT workspace holding "
-          "sequences/list.txt), <root>/<seq>/sequence (key=value lines with channels.color=color/%08d.jpg), "
-          "<root>/<seq>/color/00000001.jpg ..., <root>/<seq>/groundtruth.txt (one region per frame), "
+          "sequences/list.txt), <root>/<seq>/sequence (key=value lines; channels.color=color/%08d.jpg, a folder "
+          "such as color/, or no such line: color/%08d.jpg), <root>/<seq>/color/00000001.jpg ... (without a "
+          "sequence file: <root>/<seq>/00000001.jpg ...), <root>/<seq>/groundtruth.txt (one region per frame), "
           "optional <root>/<seq>/anchor.value and *.tag (one value per frame)")
+DEFAULT_COLOR = "color/%08d.jpg"  # the frames when the sequence file names no colour channel
+FOLDER_FRAMES = "%08d.jpg"  # the frame names inside a channel folder, and in a legacy sequence folder
 
 
 @dataclass(frozen=True)
@@ -118,7 +127,11 @@ def region_box(region: Region) -> np.ndarray:
 
 
 def load_vot(root: Path, sequences: Iterable[str] | None = None) -> list[Sequence]:
-    """VOT sequences listed in ``<root>/list.txt`` (or ``<root>/sequences/list.txt``), dataset tag ``vot`` (VOT2016, 2018 and 2020 alike)."""
+    """VOT sequences listed in ``<root>/list.txt`` (or ``<root>/sequences/list.txt``), dataset tag ``vot``.
+
+    VOT2016, 2018 and 2020 alike. Raises :class:`DatasetLayoutError` for a missing list, folder, frame or
+    file and :class:`AnnotationError` naming the file and line for malformed content.
+    """
     if not (root / "list.txt").is_file() and (root / "sequences" / "list.txt").is_file():
         root = root / "sequences"
     names = select_names(read_name_list(require_file(root / "list.txt", "sequence list", LAYOUT)), sequences,
@@ -143,29 +156,62 @@ def _load_sequence(name: str, seq_dir: Path) -> Sequence:
     if not visible[0]:
         raise AnnotationError(f"{gt_file}: line 1: the first frame must have a non-empty region "
                               f"to initialise the tracker")
-    pattern = _read_metadata(seq_dir / "sequence").get("channels.color", "")
-    if "%" not in pattern:
-        raise AnnotationError(f"{seq_dir / 'sequence'}: needs a line 'channels.color=<folder>/%08d.jpg'")
-    prefix = os.path.join(str(seq_dir), "")
-    frames = [prefix + pattern % number for number in range(1, len(regions) + 1)]
+    frames = frame_paths(seq_dir, len(regions))
     check_frame_ends(frames, LAYOUT)
-    extra = {"regions": regions, "anchors": np.zeros(len(regions)), "tags": {}}
+    extra = {"regions": regions, "groundtruth_file": gt_file, "anchors": np.zeros(len(regions)), "tags": {}}
     anchor_file = seq_dir / "anchor.value"
     if anchor_file.is_file():
         extra["anchors"] = _pad(anchor_file, read_rows(anchor_file, columns=1, what="anchor")[:, 0], len(regions))
     for tag_file in sorted(seq_dir.glob("*.tag")):
         extra["tags"][tag_file.stem] = _pad(tag_file, read_label_column(tag_file, low=0, high=1), len(regions)) == 1
     return Sequence(name=name, frames=frames, ground_truth_xywh=boxes, dataset="vot", target_visible=visible,
-                    extra=extra)
+                    extra=extra, init_box_source=f"{gt_file}, line 1")
 
 
-def _read_metadata(path: Path) -> dict[str, str]:
+def frame_paths(seq_dir: Path, count: int) -> list[str]:
+    """Paths of colour frames 1..``count`` of the sequence in ``seq_dir``, resolved as the VOT toolkit does.
+
+    ``<seq>/sequence`` line ``channels.color=``: a printf pattern relative to ``seq_dir``
+    (``color/%08d.jpg``; ``\\`` read as ``/``) or, when it has no file extension, a folder holding
+    ``%08d.jpg`` frames (``color``, ``color/``); no such line means ``color/%08d.jpg``. Without a
+    ``sequence`` file (legacy layout) the frames are ``<seq>/%08d.jpg``. Raises
+    :class:`AnnotationError` naming the sequence file and line for a pattern without one integer
+    field, and :class:`DatasetLayoutError` when a legacy folder keeps its frames in ``color/``.
+    """
+    metadata_file = seq_dir / "sequence"
+    if not metadata_file.is_file():
+        _check_legacy_frames(seq_dir)
+        channel, line = FOLDER_FRAMES, 0
+    else:
+        channel, line = _read_metadata(metadata_file).get("channels.color", (DEFAULT_COLOR, 0))
+    pattern = channel.replace("\\", "/")
+    if not os.path.splitext(pattern)[1]:
+        pattern = os.path.join(pattern, FOLDER_FRAMES)
+    try:
+        names = [pattern % number for number in range(1, count + 1)]
+    except (TypeError, ValueError):
+        raise AnnotationError(f"{metadata_file}: line {line}: channels.color={channel} is neither a folder nor a "
+                              f"frame pattern with one integer field (such as {DEFAULT_COLOR})") from None
+    return [os.path.join(str(seq_dir), name) for name in names]
+
+
+def _check_legacy_frames(seq_dir: Path) -> None:
+    """A folder without a ``sequence`` file must hold its frames itself; ``color/`` alone is not read."""
+    first = seq_dir / (FOLDER_FRAMES % 1)
+    if (seq_dir / "color").is_dir() and not first.is_file():
+        raise DatasetLayoutError(f"{seq_dir / 'sequence'} not found: the frames in {seq_dir / 'color'} are read only "
+                                 f"through a sequence file with the line channels.color={DEFAULT_COLOR} (without "
+                                 f"one the VOT toolkit too looks for {first}, ...)")
+
+
+def _read_metadata(path: Path) -> dict[str, tuple[str, int]]:
+    """``key -> (value, 1-based line)`` of a ``key=value`` file."""
     entries = {}
     for number, line in enumerate(read_lines(path, LAYOUT), start=1):
         key, equals, value = line.partition("=")
         if not equals:
             raise AnnotationError(f"{path}: line {number}: expected 'key=value', got {line!r}")
-        entries[key.strip()] = value.strip()
+        entries[key.strip()] = (value.strip(), number)
     return entries
 
 

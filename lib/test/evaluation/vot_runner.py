@@ -5,9 +5,15 @@ the trajectories they write equal the toolkit's for the same deterministic track
 
 * **supervised**: initialise on the ground truth of frame 0; a frame whose (TraX-rounded) region
   overlaps the ground truth by ``<= failure_overlap`` (0) is a failure (code 2); the tracker is
-  re-initialised ``skip_initialize`` (5) frames later; the frames in between are code 0.
+  re-initialised ``skip_initialize`` (5) frames later; the frames in between are code 0. The toolkit
+  re-initialises on that frame whatever its region (it does not skip ahead): an unknown region (NaN,
+  code 0) cannot be sent over TraX and ends the sequence with an error, an empty one reaches the
+  tracker. Here both end that sequence with an :class:`~lib.utils.errors.AnnotationError` naming
+  ``groundtruth.txt`` and the line; the other sequences go on.
 * **multistart**: for every anchor (``anchor.value`` > 0 forward, < 0 backward) one run initialised
   there and run to the last frame (forward) or to frame 0 (backward, stored in that reversed order).
+  Every anchor's region is checked before any run starts (the toolkit finds an unknown or empty one
+  only when it reaches that anchor).
 
 The tracker receives an axis-aligned box: rectangle ground truth as is, a mask's tight box, and for a
 polygon either the area-preserving box of the SiamRPN++/SiamAttn wrappers (``area``, pysot
@@ -33,9 +39,15 @@ from lib.test.evaluation.vot import PolygonRegion, RectangleRegion, Region, Spec
 from lib.test.evaluation.vot_results import (FAILURE, INITIALIZATION, UNKNOWN, as_reported, multistart_name,
                                              supervised_name, toolkit_region, trajectory_exists, write_trajectory)
 from lib.test.tracker import Tracker, TrackerFactory
+from lib.utils.errors import AnnotationError
 from lib.utils.image import read_image
 
 INIT_METHODS = ("area", "hull")
+
+
+def _check_method(method: str) -> None:
+    if method not in INIT_METHODS:
+        raise ValueError(f"unknown initialisation method {method!r}; known: {', '.join(INIT_METHODS)}")
 
 
 def init_box(region: Region, method: str = "area") -> list[float]:
@@ -45,8 +57,7 @@ def init_box(region: Region, method: str = "area") -> list[float]:
     ``sqrt(|p1 p2| * |p2 p3| / (hull w * hull h))`` plus one pixel, as pysot's ``get_axis_aligned_bbox``
     with its ``cx - (w - 1) / 2`` corner. Raises ValueError for unknown/empty regions or methods.
     """
-    if method not in INIT_METHODS:
-        raise ValueError(f"unknown initialisation method {method!r}; known: {', '.join(INIT_METHODS)}")
+    _check_method(method)
     if isinstance(region, SpecialRegion):
         raise ValueError(f"cannot initialise on a special region (code {region.code})")
     box = region_box(region)
@@ -63,6 +74,21 @@ def init_box(region: Region, method: str = "area") -> list[float]:
     return [float(v) for v in box]
 
 
+def start_box(sequence: Sequence, frame: int, method: str, purpose: str) -> list[float]:
+    """:func:`init_box` of the ground truth of 0-based ``frame`` as the toolkit sends it to a tracker.
+
+    ``sequence`` comes from :func:`~lib.test.evaluation.vot.load_vot`. An unknown or empty region raises
+    :class:`AnnotationError` naming ``groundtruth.txt``, line ``frame + 1``, and ``purpose`` (why the
+    tracker starts there); an unknown ``method`` raises ValueError.
+    """
+    _check_method(method)
+    try:
+        return init_box(as_reported(toolkit_region(sequence.extra["regions"][frame])), method)
+    except ValueError as err:
+        raise AnnotationError(f"{sequence.extra['groundtruth_file']}: line {frame + 1} (frame {frame}, 0-based): "
+                              f"{purpose} needs a region with an area: {err}") from None
+
+
 def output_region(output: dict[str, Any], polygon: bool) -> Region:
     """The tracker's answer as a region (``target_polygon`` when ``polygon`` and given, else ``target_bbox``)."""
     if polygon and output.get("target_polygon") is not None:
@@ -76,27 +102,31 @@ def _timed(call: Callable[..., dict[str, Any]], *args: Any) -> tuple[dict[str, A
     return result, time.perf_counter() - start
 
 
-def _start(factory: TrackerFactory, dataset_name: str, frame: str, region: Region,
-           method: str) -> tuple[Tracker, float, np.ndarray]:
-    """A fresh tracker initialised on ``frame``; (tracker, seconds, image (H, W, 3))."""
+def _start(factory: TrackerFactory, dataset_name: str, frame: str,
+           box: list[float]) -> tuple[Tracker, float, np.ndarray]:
+    """A fresh tracker initialised on ``frame`` with ``box`` (x, y, w, h); (tracker, seconds, image (H, W, 3))."""
     image = read_image(frame)
     tracker = factory(dataset_name)
-    _, seconds = _timed(tracker.initialize, image, {"init_bbox": init_box(as_reported(region), method)})
+    _, seconds = _timed(tracker.initialize, image, {"init_bbox": box})
     return tracker, seconds, image
 
 
 def run_supervised(factory: TrackerFactory, sequence: Sequence, dataset_name: str, skip_initialize: int = 5,
                    failure_overlap: float = 0.0, method: str = "area") -> tuple[list[Region], list[float | None]]:
-    """One supervised run: per frame the recorded region (codes 0/1/2 or the tracker's) and seconds (None = skipped)."""
+    """One supervised run: per frame the recorded region (codes 0/1/2 or the tracker's) and seconds (None = skipped).
+
+    Raises :class:`AnnotationError` (see :func:`start_box`) when a (re-)initialisation frame has no region.
+    """
     if skip_initialize < 1:
         raise ValueError(f"skip_initialize must be >= 1, got {skip_initialize}")
     truth = [toolkit_region(r) for r in sequence.extra["regions"]]
     polygon = isinstance(truth[0], PolygonRegion)
     regions: list[Region] = [SpecialRegion(UNKNOWN)] * len(sequence)
     times: list[float | None] = [None] * len(sequence)
-    frame = 0
+    frame, purpose = 0, "the first frame"
     while frame < len(sequence):
-        tracker, times[frame], image = _start(factory, dataset_name, sequence.frames[frame], truth[frame], method)
+        box = start_box(sequence, frame, method, purpose)
+        tracker, times[frame], image = _start(factory, dataset_name, sequence.frames[frame], box)
         size = (image.shape[1], image.shape[0])
         regions[frame] = SpecialRegion(INITIALIZATION)
         frame += 1
@@ -105,6 +135,8 @@ def run_supervised(factory: TrackerFactory, sequence: Sequence, dataset_name: st
             region = as_reported(output_region(output, polygon))
             if region_overlap(region, truth[frame], size) <= failure_overlap:
                 regions[frame] = SpecialRegion(FAILURE)
+                purpose = (f"the re-initialisation after the failure at frame {frame} (the VOT toolkit does not "
+                           "skip ahead either)")
                 frame += skip_initialize
                 break
             regions[frame] = region
@@ -122,13 +154,24 @@ def anchor_runs(sequence: Sequence) -> list[tuple[int, bool]]:
     return runs
 
 
+def _anchor_box(sequence: Sequence, anchor: int, backward: bool, method: str) -> list[float]:
+    return start_box(sequence, anchor, method, f"the {'backward' if backward else 'forward'} anchor")
+
+
+def check_anchor_regions(sequence: Sequence, method: str = "area") -> None:
+    """Raise :class:`AnnotationError` (see :func:`start_box`) for the first anchor whose region is unknown or empty."""
+    for anchor, backward in anchor_runs(sequence):
+        _anchor_box(sequence, anchor, backward, method)
+
+
 def run_from_anchor(factory: TrackerFactory, sequence: Sequence, dataset_name: str, anchor: int, backward: bool,
                     method: str = "area") -> tuple[list[Region], list[float | None]]:
     """One multistart run: regions and seconds in run order (anchor first; backward runs end at frame 0)."""
     truth = [toolkit_region(r) for r in sequence.extra["regions"]]
     order = list(range(anchor, -1, -1)) if backward else list(range(anchor, len(sequence)))
     polygon = isinstance(truth[0], PolygonRegion)
-    tracker, seconds, _ = _start(factory, dataset_name, sequence.frames[order[0]], truth[order[0]], method)
+    box = _anchor_box(sequence, anchor, backward, method)
+    tracker, seconds, _ = _start(factory, dataset_name, sequence.frames[anchor], box)
     regions: list[Region] = [SpecialRegion(INITIALIZATION)]
     times: list[float | None] = [seconds]
     for index in order[1:]:
@@ -182,6 +225,12 @@ class MultistartTask:
     method: str = "area"
 
     def done(self, result_dir: str | Path, sequence: Sequence) -> bool:
+        """Whether every anchor's run is on disk; first checks every anchor's region (:func:`check_anchor_regions`).
+
+        The runner asks this of every sequence before it tracks any, so a bad anchor stops the benchmark
+        before any tracking, with the ``groundtruth.txt`` line.
+        """
+        check_anchor_regions(sequence, self.method)
         return all(trajectory_exists(result_dir, sequence.name, multistart_name(sequence.name, anchor))
                    for anchor, _ in anchor_runs(sequence))
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from lib.test.evaluation import AnnotationError, DatasetLayoutError, load_benchmark
+from lib.test.evaluation.init_boxes import check_init_boxes
 from lib.test.evaluation.vot import MaskRegion, PolygonRegion, RectangleRegion, SpecialRegion, parse_region
 
 # The mask of the spec's sample line m0,0,8,6,19,3,5,3,7,1,10 (runs start with zeros, row-major, w=8, h=6).
@@ -106,10 +107,56 @@ def test_errors(vot_root: Path, settings_for) -> None:
     gt.write_text("m0,0,4,2,8\n")
     with pytest.raises(AnnotationError, match="line 1: the first frame must have a non-empty region"):
         load_benchmark("vot20", settings, sequences=["synthseq"])
-    (vot_root / "rectseq" / "sequence").write_text("fps=30\n")
-    with pytest.raises(AnnotationError, match="channels.color"):
+    sequence_file = vot_root / "rectseq" / "sequence"
+    sequence_file.write_text("fps=30\nchannels.color=color/frame.jpg\n")  # no frame-number field
+    with pytest.raises(AnnotationError, match="line 2: channels.color=color/frame.jpg") as err:
         load_benchmark("vot20", settings, sequences=["rectseq"])
+    assert str(sequence_file) in str(err.value)
     (vot_root / "list.txt").write_text("synthseq\nrectseq\nagility\n")
     with pytest.raises(DatasetLayoutError, match="1 of 3") as err:
         load_benchmark("vot20", settings)
     assert str(vot_root / "agility") in str(err.value)
+
+
+# The frame layouts vot-toolkit 0.7.4 loads (vot/dataset/common.py): channels.color as a folder (with or
+# without the slash), no channels line (color/%08d.jpg), a Windows separator, no sequence file at all (legacy:
+# frames in the sequence folder).
+@pytest.mark.parametrize("sequence_text,frame_folder", [
+    ("channels.color=color/\nfps=30\n", "color"),
+    ("channels.color=color\n", "color"),
+    ("fps=30\nformat=default\nname=seq\n", "color"),
+    ("channels.color=color\\%08d.jpg\n", "color"),
+    (None, ""),
+], ids=["folder-slash", "folder", "no-channels-line", "backslash", "legacy"])
+def test_toolkit_frame_layouts(tmp_path: Path, write_frames, settings_for, sequence_text, frame_folder) -> None:
+    seq_dir = tmp_path / "seq"
+    write_frames(seq_dir / frame_folder, ["00000001.jpg", "00000002.jpg", "00000003.jpg"])
+    (seq_dir / "groundtruth.txt").write_text("1,2,3,4\n5,6,7,8\n1,1,2,2\n")
+    if sequence_text is not None:
+        (seq_dir / "sequence").write_text(sequence_text)
+    (tmp_path / "list.txt").write_text("seq\n")
+    (seq,) = load_benchmark("vot20", settings_for(vot20_dir=tmp_path))
+    assert seq.frames == [str(seq_dir / frame_folder / f"0000000{i}.jpg") for i in (1, 2, 3)]
+
+
+def test_color_folder_without_sequence_file_is_refused(tmp_path: Path, write_frames, settings_for) -> None:
+    """The toolkit reads such a folder as the legacy layout and finds no frames; we say why, in one line."""
+    seq_dir = tmp_path / "seq"
+    write_frames(seq_dir / "color", ["00000001.jpg", "00000002.jpg"])
+    (seq_dir / "groundtruth.txt").write_text("1,2,3,4\n5,6,7,8\n")
+    (tmp_path / "list.txt").write_text("seq\n")
+    with pytest.raises(DatasetLayoutError) as err:
+        load_benchmark("vot20", settings_for(vot20_dir=tmp_path))
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith(f"{seq_dir / 'sequence'} not found") and str(seq_dir / "color") in message
+
+
+def test_first_frame_box_outside_the_image_names_groundtruth_line_1(tmp_path: Path, write_frames,
+                                                                     settings_for) -> None:
+    gt = _write_sequence(tmp_path, "seq", ["20,30,4,4", "1,1,2,2"], write_frames) / "groundtruth.txt"
+    (tmp_path / "list.txt").write_text("seq\n")
+    sequences = load_benchmark("vot20", settings_for(vot20_dir=tmp_path))  # the frames are 8x6 pixels
+    with pytest.raises(AnnotationError, match="lies entirely outside the 8x6 image") as err:
+        check_init_boxes(sequences)
+    assert str(err.value).startswith(f"{gt}, line 1: ")

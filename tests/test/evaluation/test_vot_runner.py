@@ -5,6 +5,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from lib.test.evaluation import AnnotationError
 from lib.test.evaluation.runner import TrackerSpec, run_benchmark
 from lib.test.evaluation.vot import PolygonRegion, RectangleRegion, SpecialRegion, load_vot, parse_region
 from lib.test.evaluation.vot_results import read_trajectory
@@ -103,3 +104,35 @@ def test_runner_tasks_write_the_toolkit_layout(tmp_path, vot_sequence):
     assert sorted(p.name for p in (tmp_path / "ms" / "seq").glob("*.txt")) == \
         ["seq_00000000.txt", "seq_00000008.txt", "seq_00000015.txt"]
     assert len(read_trajectory(tmp_path / "ms", "seq", "seq_00000008")) == 9
+
+
+def _rewrite_region(root, frame: int, text: str):
+    """Replace the ground truth of 0-based ``frame`` of sequence ``seq`` under ``root`` and reload it."""
+    gt = root / "sequences" / "seq" / "groundtruth.txt"
+    lines = gt.read_text().splitlines()
+    lines[frame] = text
+    gt.write_text("\n".join(lines) + "\n")
+    (sequence,) = load_vot(root)
+    return sequence, gt
+
+
+@pytest.mark.parametrize("region", ["nan,nan,nan,nan", "0", "20,20,0,5"], ids=["nan", "code-0", "zero-width"])
+def test_reinitialisation_on_a_region_without_area_names_the_file_and_line(tmp_path, vot_sequence, region):
+    """Like the toolkit, no search for a later frame: the run stops at frame 9, naming groundtruth.txt line 10."""
+    _, frames, boxes = vot_sequence
+    sequence, gt = _rewrite_region(tmp_path, 9, region)
+    inits: list[int] = []
+    factory = lambda _: ScriptedTracker(frames, boxes, lost={4}, inits=inits)  # noqa: E731
+    with pytest.raises(AnnotationError, match="failure at frame 4") as err:
+        run_supervised(factory, sequence, "vot")
+    assert str(err.value).startswith(f"{gt}: line 10 (frame 9, 0-based): ")
+    assert inits == [0]
+
+
+def test_anchor_without_area_stops_the_benchmark_before_any_tracking(tmp_path, vot_sequence):
+    sequence, gt = _rewrite_region(tmp_path, 15, "0,0,0,0")  # the last (backward) anchor
+    spec = TrackerSpec("aiatrack", "tiny", None)
+    with pytest.raises(AnnotationError, match="backward anchor") as err:
+        run_benchmark(spec, [sequence], "vot", tmp_path / "ms", progress=False, task=MultistartTask())
+    assert str(err.value).startswith(f"{gt}: line 16 (frame 15, 0-based): ")
+    assert not list((tmp_path / "ms").rglob("*.txt"))  # the anchors 0 and 8 were not run first
