@@ -13,7 +13,6 @@ is copied from elsewhere. Rows:
 """
 from __future__ import annotations
 
-import argparse
 import re
 import statistics
 import subprocess
@@ -23,6 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
+
+from lib.utils.cli import entry_parser
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -125,7 +126,7 @@ def add_row(rows: list[tuple[str, str]], name: str, measure: Callable[[], tuple[
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("--frames", type=int, default=300, help="frames per tracker speed run (default: 300)")
     parser.add_argument("--steps", type=int, default=20, help="timed training steps per row (default: 20)")
     args = parser.parse_args(argv)

@@ -41,13 +41,14 @@ import torch
 
 from lib.config import ConfigError, load_config
 from lib.test.tracker import load_tracker
+from lib.utils.cli import add_device_option, entry_parser, positive_int
 from lib.utils.synthetic import render_video
 
 PRECISIONS = ("fp32", "bf16", "fp16")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("--tracker", choices=("aiatrack", "siamattn"), default="aiatrack",
                         help="tracker to time (default: aiatrack)")
     parser.add_argument("--config", default=None,
@@ -58,8 +59,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=5, help="first tracked frames left out (default: 5)")
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("--width", type=int, default=640)
-    parser.add_argument("--torch-threads", type=int, nargs="+", default=[1, 2], help="thread counts to time")
-    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--torch-threads", type=positive_int, nargs="+", default=[1, 2],
+                        help="thread counts to time (default: 1 2)")
+    add_device_option(parser)
     parser.add_argument("--precision", default=None, choices=PRECISIONS,
                         help="AiATrack network precision, TEST.PRECISION (default: the config's, fp32)")
     parser.add_argument("--side", action="append", default=None, metavar='"LABEL=CHECKOUT [OPTIONS]"',
