@@ -38,6 +38,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from lib.utils.cli import entry_parser
+
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = REPO.parent / "shared" / "reference"
 CONSISTENCY_FRAMES = 150
@@ -242,8 +244,7 @@ def measure_one(row: Row, device: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     allow_abbrev=False)
+    parser = entry_parser(__doc__)
     parser.add_argument("--frames", type=int, default=300, help="frames per tracker speed run (default: 300)")
     parser.add_argument("--steps", type=int, default=10, help="timed training steps per row (default: 10)")
     parser.add_argument("--budget", type=float, default=470.0,

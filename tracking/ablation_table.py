@@ -34,6 +34,7 @@ from lib.config import hyper_for_dataset, load_config
 from lib.config.loader import EXPERIMENTS_DIR
 from lib.models import build_aiatrack
 from lib.utils.io import atomic_write_text
+from lib.utils.cli import entry_parser
 from tracking.profile_model import count_flops, make_step
 from tracking.train import CHECKPOINT_PREFIX
 from tracking.train_tiny_synthetic import run, score, write_dataset
@@ -69,7 +70,7 @@ def cost(config: Path) -> tuple[int, float]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("--workdir", type=Path, default=Path("output/ablation_smoke"),
                         help="synthetic data, configs, checkpoints, results and the table")
     parser.add_argument("--variants", nargs="+", default=None,

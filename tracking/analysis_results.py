@@ -37,11 +37,12 @@ from lib.test.analysis.vot import DATASET_STACKS, evaluate as evaluate_vot, load
 from lib.test.analysis.vot_report import plot_eao_curve, vot_per_sequence, vot_summary, write_vot_json
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
-from lib.utils.settings import Settings, load_settings
+from lib.utils.cli import add_settings_options, entry_parser, settings_from_args
+from lib.utils.settings import Settings
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--tracker", help="tracker name; results are read from <results_dir>/<tracker>/<param>")
     source.add_argument("--results", nargs="+", metavar="[LABEL=]DIR",
@@ -73,8 +74,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--allow-row-mismatch", action="store_true",
                         help="score result files whose row count differs from the frame count the way the "
                              "protocol's original tool does (pad with zero boxes / cut); default: refuse them")
-    parser.add_argument("--settings", default=None,
-                        help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
+    add_settings_options(parser)
     parser.add_argument("--results-dir", default=None, help="override the results root of the settings")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
@@ -142,14 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.protocol == "vot":
         try:
-            settings = load_settings(args.settings, {"results_dir": args.results_dir})
+            settings = settings_from_args(args, results_dir=args.results_dir)
         except (FileNotFoundError, ValueError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
         return vot_main(args, settings)
     protocol = get_protocol(args.protocol)
     try:
-        settings = load_settings(args.settings, {"results_dir": args.results_dir})
+        settings = settings_from_args(args, results_dir=args.results_dir)
         sources = result_sources(args, settings)
         for folder in (d for source in sources for d in source.directories):
             if not folder.is_dir():

@@ -35,13 +35,14 @@ from lib.config import ConfigError, load_config
 from lib.train.data import build_train_sampler, worker_init_fn
 from lib.train.dataset import Got10k
 from lib.train.dataset.storage import DirectorySource
+from lib.utils.cli import entry_parser
 from lib.utils.synthetic import render_videos, write_got10k
 
 STAGES = ("decode", "crop", "augment")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("--config", default="baseline_got", help="experiment name or YAML (default: baseline_got)")
     parser.add_argument("--got10k-dir", default=None, help="GOT-10k root holding train/ (default: synthetic data)")
     parser.add_argument("--split", default=None, choices=("all", "train_full", "vot_train"),

@@ -20,7 +20,7 @@ from lib.train.dataset import Coco, Got10k, Lasot, TrackingNet
 from lib.train.dataset.lmdb_store import convert_to_lmdb
 from lib.train.dataset.sequences import AnnotatedSequences
 from lib.train.dataset.storage import DirectorySource
-from lib.utils.settings import load_settings
+from lib.utils.cli import add_settings_options, entry_parser, settings_from_args
 
 DATASETS = ("lasot", "got10k", "trackingnet", "coco")
 
@@ -37,13 +37,13 @@ def open_raw_dataset(dataset: str, source: DirectorySource, chunks: Sequence[int
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("dataset", choices=DATASETS, help="which raw dataset to convert")
     parser.add_argument("--source", help="raw dataset root (default: <dataset>_dir from the settings)")
     parser.add_argument("--output", help="database folder to create (default: <dataset>_lmdb_dir from the settings)")
     parser.add_argument("--chunks", type=int, nargs="+", metavar="K",
                         help="TrackingNet only: TRAIN_<K> chunks to include (default: 0..11)")
-    parser.add_argument("--settings", help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
+    add_settings_options(parser)
     parser.add_argument("--commit-every", type=int, default=500, metavar="N",
                         help="files per transaction; an interrupted run resumes after the last commit (default: 500)")
     args = parser.parse_args(argv)
@@ -55,9 +55,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the conversion; returns the process exit status."""
     args = parse_args(argv)
-    settings = load_settings(args.settings, overrides={f"{args.dataset}_dir": args.source,
-                                                       f"{args.dataset}_lmdb_dir": args.output})
     try:
+        settings = settings_from_args(args, **{f"{args.dataset}_dir": args.source,
+                                               f"{args.dataset}_lmdb_dir": args.output})
         source = DirectorySource(settings.require(f"{args.dataset}_dir"), what=f"{args.dataset} root")
         if not getattr(settings, f"{args.dataset}_lmdb_dir"):
             raise ValueError(f"no output folder: pass --output or set {args.dataset}_lmdb_dir in the settings")

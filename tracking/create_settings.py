@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from lib.utils.cli import entry_parser
 from lib.utils.settings import Settings, read_settings_file, save_settings, setting_names, settings_path
 
 # Conventional sub-folder of --data-root for each dataset root (the layout of BENCHMARKS.md section 1).
@@ -43,7 +44,7 @@ OUTPUT_DIRS = ("workspace_dir", "results_dir", "result_plots_dir")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("--output", type=Path, default=None,
                         help="settings file to write (default: $AIATRACK_SETTINGS or ./settings.yaml)")
     parser.add_argument("--data-root", type=Path, default=None,

@@ -2,9 +2,9 @@
 
 The pipeline is the one ``tracking/train.py`` runs (the tracker's pair sampler, JPEG decoding, crops,
 augmentations, label generation, collation), built by the same loader factory. Without ``--settings``
-it reads a synthetic GOT-10k root written once to ``--workdir`` (``--videos`` videos of ``--frames``
-JPEG frames at ``--width`` x ``--height``; real GOT-10k frames are mostly 1280x720 or larger); with
-``--settings`` it reads the config's own training datasets (``DATA.TRAIN.DATASETS_NAME``).
+or ``--setting`` it reads a synthetic GOT-10k root written once to ``--workdir`` (``--videos`` videos of
+``--frames`` JPEG frames at ``--width`` x ``--height``; real GOT-10k frames are mostly 1280x720 or
+larger); with them it reads the config's own training datasets (``DATA.TRAIN.DATASETS_NAME``).
 
 For each ``--workers`` value the first batch (worker start-up) is left out and the next ``--batches``
 batches are timed; samples/s and samples/s per worker (``--workers 0``: the main process alone) are
@@ -30,18 +30,19 @@ import torch
 from lib.config import MAIN_EXPERIMENTS, ConfigError, load_config
 from lib.train.registry import TRAINING_RECIPES
 from lib.train.trainer.distributed import DistributedContext
-from lib.utils.settings import Settings, load_settings
+from lib.utils.cli import add_settings_options, entry_parser, settings_from_args
+from lib.utils.settings import Settings
 from lib.utils.synthetic import render_videos, write_got10k
 from tracking.train import build_loader_factory
 
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("--tracker", choices=sorted(TRAINING_RECIPES), default="aiatrack")
     parser.add_argument("--config", default=None,
                         help="experiment name or YAML (default: baseline for AiATrack, vot2018 for SiamAttn)")
-    parser.add_argument("--settings", default=None, help="settings YAML: time the config's real datasets")
+    add_settings_options(parser)
     parser.add_argument("--workdir", default="output/loader_speed", help="synthetic GOT-10k root (kept, reused)")
     parser.add_argument("--videos", type=int, default=8, help="synthetic videos (default: 8)")
     parser.add_argument("--frames", type=int, default=60, help="frames per synthetic video (default: 60)")
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         overrides: dict = {"DATA": {"TRAIN": {"SAMPLE_PER_EPOCH": 10 ** 6}}}
-        if args.settings is None:
+        real_data = args.settings is not None or bool(args.setting)
+        if not real_data:
             overrides["DATA"]["TRAIN"]["DATASETS_NAME"] = ["GOT10K_all"]
             overrides["DATA"]["TRAIN"]["DATASETS_RATIO"] = [1]
             if args.tracker == "siamattn":  # pysot's per-dataset frame range; GOT-10k's official value
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.batch_size:
             overrides["TRAIN"] = {"BATCH_SIZE": args.batch_size}
         cfg = load_config(args.config or MAIN_EXPERIMENTS[args.tracker], overrides=overrides, tracker=args.tracker)
-        settings = load_settings(args.settings) if args.settings else synthetic_settings(args)
+        settings = settings_from_args(args) if real_data else synthetic_settings(args)
     except (ConfigError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -24,7 +24,8 @@ from pathlib import Path
 from lib.test.evaluation import load_benchmark
 from lib.test.evaluation.results import result_dir
 from lib.test.submission import SubmissionError, got10k_entries, trackingnet_entries, write_zip
-from lib.utils.settings import Settings, load_settings
+from lib.utils.cli import add_settings_options, entry_parser, settings_from_args
+from lib.utils.settings import Settings
 
 # subcommand -> (benchmark name for load_benchmark, entry builder, default zip name)
 TARGETS = {
@@ -34,10 +35,10 @@ TARGETS = {
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     sub = parser.add_subparsers(dest="benchmark", required=True, metavar="{got10k,trackingnet}")
     for name, (bench, _, zip_name) in TARGETS.items():
-        p = sub.add_parser(name, help=f"pack {bench} results into {zip_name}",
+        p = sub.add_parser(name, help=f"pack {bench} results into {zip_name}", allow_abbrev=False,
                            description=f"Validate the {bench} results and write {zip_name}.")
         runs = "+" if name == "got10k" else None
         run_help = " (several = repetitions _001, _002, _003)" if runs else ""
@@ -50,8 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                        help=f"the --run-id used with tracking/test.py{run_help}")
         p.add_argument("--output", type=Path, default=None,
                        help=f"zip file to write (default: <result folder>/{zip_name})")
-        p.add_argument("--settings", default=None,
-                       help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
+        add_settings_options(p)
         p.add_argument("--results-dir", default=None, help="override the results root of the settings")
     args = parser.parse_args(argv)
     if args.tracker and not args.param:
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     bench, build_entries, zip_name = TARGETS[args.benchmark]
     try:
-        settings = load_settings(args.settings, {"results_dir": args.results_dir})
+        settings = settings_from_args(args, results_dir=args.results_dir)
         folders = result_folders(args, settings)
         for folder in folders:
             if not folder.is_dir():

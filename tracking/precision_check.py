@@ -16,7 +16,6 @@ Examples::
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from lib.config import load_config
 from lib.models import build_aiatrack, load_checkpoint
 from lib.test.analysis.got10k_toolkit import otb_sequence_curves
 from lib.test.tracker.aiatrack import AiATracker
+from lib.utils.cli import add_device_option, add_torch_threads_option, apply_torch_threads, entry_parser
 from lib.utils.synthetic import render_video
 
 REFERENCE_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
@@ -67,24 +67,23 @@ def synthetic_auc(model: torch.nn.Module, precision: str, videos: int, frames: i
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("--precision", default="bf16", choices=("tf32", "bf16", "fp16"),
                         help="precision to compare with fp32 (tf32 differs on Ampere+ GPUs only)")
-    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    add_device_option(parser)
     parser.add_argument("--videos", type=int, default=4, help="synthetic videos for the AUC (default: 4)")
     parser.add_argument("--frames", type=int, default=40, help="frames per synthetic video (default: 40)")
     parser.add_argument("--runs", nargs="+", default=None, help="fixture runs to track (default: all three)")
     parser.add_argument("--reference-dir", type=Path, default=REFERENCE_DIR,
                         help="folder of the official fixtures (default: ../shared/reference beside the checkout)")
-    parser.add_argument("--torch-threads", type=int, default=None, help="intra-op threads (default: torch's)")
+    add_torch_threads_option(parser)
     args = parser.parse_args(argv)
     fixture_path = args.reference_dir / "tracker_fixture_A.pt"
     checkpoint = args.reference_dir / "aiatrack_synthetic.pth.tar"
     if not fixture_path.is_file() or not checkpoint.is_file():
         print(f"error: the official reference data is not available in {args.reference_dir}", file=sys.stderr)
         return 2
-    if args.torch_threads:
-        torch.set_num_threads(args.torch_threads)
+    apply_torch_threads(args.torch_threads)
     fixture = torch.load(fixture_path, weights_only=True)
     model = load_model(checkpoint, args.device)
     print(f"| fixture run | precision | max box diff to official (px) | to our fp32 (px) | decisions != official |")

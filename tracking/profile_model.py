@@ -36,6 +36,7 @@ from lib.models import (AiATrack, BackboneOutput, CheckpointError, EncodedFrame,
                         load_checkpoint)
 from lib.models.refinement import describe_refinement
 from lib.utils.box_ops import box_xyxy_to_xywh
+from lib.utils.cli import add_torch_threads_option, apply_torch_threads, entry_parser
 from tracking.profile_siamattn import profile as profile_siamattn
 
 STAGES = ("backbone", "encoder", "decoder", "heads")
@@ -156,7 +157,7 @@ def time_stages(step: TrackStep, device: torch.device, runs: int, warmup: int,
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("--tracker", default="aiatrack", choices=("aiatrack", "siamattn"),
                         help="network to profile (default: aiatrack; siamattn reports parameters and FLOPs)")
     parser.add_argument("--config", default=None,
@@ -171,7 +172,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dataset", default="default",
                         help="benchmark whose TEST.HYPER row sets the number of short-term references "
                              "(default: default)")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    add_torch_threads_option(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.warmup < 0:
@@ -188,8 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     if "cuda" in devices and not torch.cuda.is_available():
         print("error: --device cuda requested but no CUDA device is available", file=sys.stderr)
         return 2
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_torch_threads(args.torch_threads)
     try:
         cfg = load_config(args.config)
         model = build_aiatrack(cfg)

@@ -9,7 +9,9 @@ shipped in ``checkpoints/`` (trained on synthetic videos only), else RANDOM weig
 announced loudly. Pass ``--checkpoint`` (with ``--config`` when it is not one of our checkpoints) for
 other weights, e.g. an official AiATrack checkpoint with ``--config baseline``. ``--tracker siamattn`` runs
 SiamAttn instead, by default with ``checkpoints/siamattn_tiny_synthetic.pth`` (tiny config, synthetic videos
-only) when present.
+only) when present. Results and plots go to ``<workspace>/tracking_results/<tracker>/<weights>/`` and
+``<workspace>/result_plots/<tracker>/<weights>/`` (``<weights>``: the checkpoint's name, or ``random_<config>``),
+so runs of the two trackers or of other weights keep their own files.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from pathlib import Path
 from lib.test.evaluation import load_benchmark
 from lib.test.evaluation.runner import RunInterrupted, TrackerLoadError, TrackerSpec, run_benchmark
 from lib.test.tracker.weights import choose_weights, describe_weights
+from lib.utils.cli import add_torch_threads_option, apply_torch_threads, entry_parser
 from lib.utils.settings import Settings, save_settings
 from lib.utils.synthetic import render_videos, write_got10k
 from tracking.analysis_results import main as analysis_main
@@ -28,7 +31,7 @@ from tracking.test import INTERRUPTED, print_summary
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("--workspace", type=Path, default=Path("output/quickstart"),
                         help="folder for the synthetic benchmark, results and plots (default: output/quickstart)")
     parser.add_argument("--tracker", choices=("aiatrack", "siamattn"), default="aiatrack",
@@ -40,8 +43,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--videos", type=int, default=4, help="synthetic videos (default: 4)")
     parser.add_argument("--frames", type=int, default=40, help="frames per video (default: 40)")
     parser.add_argument("--threads", type=int, default=0, help="tracking worker processes (0 = this process)")
-    parser.add_argument("--torch-threads", type=int, default=1,
-                        help="torch threads per worker (default: 1, fastest on a busy small CPU)")
+    add_torch_threads_option(parser)
     parser.add_argument("--seed", type=int, default=2022, help="seed of the synthetic videos")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser.parse_args(argv)
@@ -58,6 +60,7 @@ def write_benchmark(root: Path, videos: int, frames: int, seed: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    threads = apply_torch_threads(args.torch_threads)
     start = time.perf_counter()
     try:
         weights = choose_weights(args.checkpoint, args.config, tracker=args.tracker)
@@ -74,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     save_settings(settings, settings_file)
     write_benchmark(Path(settings.got10k_dir), args.videos, args.frames, args.seed)
 
-    label = "random_tiny" if weights.random else Path(weights.checkpoint).name.split(".")[0]
+    label = f"random_{Path(weights.config).stem}" if weights.random else Path(weights.checkpoint).name.split(".")[0]
     out_dir = Path(settings.results_dir) / args.tracker / label
     sequences = load_benchmark("got10k_val", settings)
     print(f"[2/3] tracking {len(sequences)} sequences -> {out_dir} (existing results are kept; "
@@ -82,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     spec = TrackerSpec(args.tracker, weights.config, weights.checkpoint, "cpu")
     try:
         summary = run_benchmark(spec, sequences, "got10k_val", out_dir, num_workers=args.threads,
-                                torch_threads=args.torch_threads, progress=not args.no_progress)
+                                torch_threads=threads, progress=not args.no_progress)
     except (TrackerLoadError, OSError, ValueError) as exc:  # tracker, results folder, first-frame boxes
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -95,8 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     print("[3/3] analysis (python tracking/analysis_results.py)")
+    plot_dir = Path(settings.result_plots_dir) / args.tracker / label
     status = analysis_main(["--results", f"{label}={out_dir}", "--dataset", "got10k_val", "--settings",
-                            str(settings_file)] + (["--no-progress"] if args.no_progress else []))
+                            str(settings_file), "--plot-dir", str(plot_dir)]
+                           + (["--no-progress"] if args.no_progress else []))
     print(describe_weights(weights))
     print(f"quickstart finished in {time.perf_counter() - start:.0f} s")
     return status

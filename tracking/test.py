@@ -14,6 +14,10 @@ Results go to ``<results_dir>/<tracker>/<param>[_<id>]/`` (settings file or ``--
 whose result file exists are skipped, so re-running the same command resumes an interrupted run
 (Ctrl-C, a lost worker process or a full disk stop the run with one line saying so).
 
+Each process (this one, or each ``--threads`` worker) runs torch with ``--torch-threads`` intra-op threads,
+else ``$OMP_NUM_THREADS``, else 1 (the policy of every entry point, lib/utils/cli.py): use more cores
+through more workers.
+
 Exit status: 0 all tracked, 1 some sequence failed or was not run, 2 bad input, 130 interrupted.
 """
 from __future__ import annotations
@@ -28,9 +32,10 @@ from lib.test.evaluation.results import result_dir
 from lib.test.tracker import TRACKERS
 from lib.test.evaluation.runner import (OnePassTask, RunInterrupted, RunSummary, TrackerLoadError, TrackerSpec,
                                        run_benchmark)
-from lib.test.evaluation.vot_runner import INIT_METHODS, vot_task
-from lib.utils.device import PRECISIONS
-from lib.utils.settings import Settings, load_settings
+from lib.test.evaluation.vot_runner import INIT_METHODS, VOT_PROTOCOLS, vot_task
+from lib.utils.cli import (add_device_option, add_precision_option, add_settings_options, add_torch_threads_option,
+                           apply_torch_threads, entry_parser, non_negative_int, positive_int, settings_from_args)
+from lib.utils.settings import Settings
 
 INTERRUPTED = 130  # exit status of a run stopped by Ctrl-C (128 + SIGINT)
 
@@ -41,22 +46,8 @@ def default_checkpoint(settings: Settings, tracker: str, param: str, epoch: int)
             / f"{tracker.upper()}_ep{epoch:04d}.pth.tar")
 
 
-def _non_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("tracker", choices=sorted(TRACKERS), help="tracker name")
     parser.add_argument("param", help="experiment name in experiments/<tracker>/ (e.g. baseline) or a YAML path")
     parser.add_argument("--dataset", default="lasot", choices=sorted(BENCHMARKS), help="benchmark (default: lasot)")
@@ -64,29 +55,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sequence", nargs="+", default=None, metavar="NAME",
                         help="track only these sequences (only their folders need to exist); the benchmark "
                              "prefix may be left out where unambiguous (Basketball = otb_Basketball)")
-    parser.add_argument("--threads", type=_non_negative, default=0,
+    parser.add_argument("--threads", type=non_negative_int, default=0,
                         help="worker processes (0 = run in this process; with --device cuda several workers "
                              "share each GPU, spread round-robin over the visible GPUs)")
-    parser.add_argument("--torch-threads", type=int, default=None,
-                        help="intra-op torch threads per worker (default: CPU cores / workers; on a CPU shared "
-                             "with other jobs use 1, or export OMP_WAIT_POLICY=PASSIVE, else idle OpenMP threads "
-                             "spin and a frame can take 10x longer)")
+    add_torch_threads_option(parser)
     parser.add_argument("--checkpoint", default=None,
                         help="weights file (default: <workspace>/checkpoints/train/<tracker>/<param>/"
                              "<TRACKER>_ep<TEST.EPOCH>.pth.tar)")
-    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="device (default: cpu)")
-    parser.add_argument("--precision", default=None, choices=tuple(PRECISIONS),
-                        help="network precision, sets TEST.PRECISION (default: the config's, fp32; tf32 = float32 "
-                             "with TF32 matmuls/convolutions on Ampere+ GPUs; SiamAttn: fp32 or tf32)")
-    parser.add_argument("--run-id", type=int, default=None, help="results go to <param>_<id:03d>")
-    parser.add_argument("--settings", default=None, help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
+    add_device_option(parser)
+    add_precision_option(parser)
+    parser.add_argument("--run-id", type=int, default=None,
+                        help="results go to <param>_<id:03d>; repeated runs of a non-VOT benchmark are separate "
+                             "run ids (e.g. GOT-10k's 3 repetitions: --run-id 1, 2, 3)")
+    add_settings_options(parser)
     parser.add_argument("--results-dir", default=None, help="override the results root of the settings")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--repetitions", type=_positive, default=1,
-                        help="VOT supervised runs per sequence (default 1: enough for deterministic trackers)")
+    parser.add_argument("--repetitions", type=positive_int, default=None,
+                        help="vot16/vot18 only: supervised runs per sequence (default 1: enough for deterministic "
+                             "trackers)")
     parser.add_argument("--init", default="area", choices=INIT_METHODS,
                         help="VOT: box from a polygon, area-preserving (default) or the min-max hull")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.repetitions is not None and VOT_PROTOCOLS.get(args.dataset) != "supervised":
+        supervised = ", ".join(name for name, protocol in VOT_PROTOCOLS.items() if protocol == "supervised")
+        parser.error(f"--repetitions applies to the supervised VOT benchmarks only ({supervised}); "
+                     f"repeat a {args.dataset} run with --run-id 1, --run-id 2, ... (analysis_results.py "
+                     "--run-id 1 2 ... --merge-runs pools them)")
+    return args
 
 
 def print_summary(summary: RunSummary, out_dir: Path) -> None:
@@ -106,6 +101,7 @@ def print_summary(summary: RunSummary, out_dir: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    args.torch_threads = apply_torch_threads(args.torch_threads)
     try:
         return _run(args)
     except KeyboardInterrupt:  # Ctrl-C before tracking started (loading the benchmark, ...)
@@ -114,14 +110,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            print("error: --device cuda requested but no CUDA device is available", file=sys.stderr)
-            return 2
     try:
-        settings = load_settings(args.settings, {"results_dir": args.results_dir})
+        settings = settings_from_args(args, results_dir=args.results_dir)
         config_path = resolve_experiment(args.param, args.tracker)
         overrides = {"TEST": {"PRECISION": args.precision}} if args.precision else None
         cfg = load_config(config_path, overrides=overrides, tracker=args.tracker)
@@ -134,7 +124,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out_dir = result_dir(settings, args.tracker, Path(args.param).stem, args.run_id)
-    task = vot_task(args.dataset, args.repetitions, args.init)
+    task = vot_task(args.dataset, args.repetitions or 1, args.init)
     if task is not None:
         out_dir = out_dir / args.dataset
     spec = TrackerSpec(args.tracker, cfg.to_dict() if args.precision else str(config_path), str(checkpoint),

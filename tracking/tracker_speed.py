@@ -39,16 +39,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lib.config import ConfigError, load_config
+from lib.config import MAIN_EXPERIMENTS, ConfigError, load_config
 from lib.test.tracker import load_tracker
+from lib.utils.cli import add_device_option, add_precision_option, entry_parser, positive_int
 from lib.utils.synthetic import render_video
-
-# lib.utils.device.PRECISIONS, spelled out: side processes may import an older checkout's lib
-PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("--tracker", choices=("aiatrack", "siamattn"), default="aiatrack",
                         help="tracker to time (default: aiatrack)")
     parser.add_argument("--config", default=None,
@@ -59,11 +57,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=5, help="first tracked frames left out (default: 5)")
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("--width", type=int, default=640)
-    parser.add_argument("--torch-threads", type=int, nargs="+", default=[1, 2], help="thread counts to time")
-    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    parser.add_argument("--precision", default=None, choices=PRECISIONS,
-                        help="network precision, TEST.PRECISION (default: the config's, fp32; SiamAttn: fp32 or "
-                             "tf32)")
+    parser.add_argument("--torch-threads", type=positive_int, nargs="+", default=[1, 2],
+                        help="thread counts to time (default: 1 2)")
+    add_device_option(parser)
+    add_precision_option(parser)
     parser.add_argument("--side", action="append", default=None, metavar='"LABEL=CHECKOUT [OPTIONS]"',
                         help="time this checkout (with these extra options) side by side with the other --side "
                              "entries; ratios are relative to the first")
@@ -75,9 +72,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def experiment_config(args: argparse.Namespace):
     """The config of the options (tracker, experiment, precision); ConfigError for a bad one."""
     overrides = {"TEST": {"PRECISION": args.precision}} if args.precision else None
-    # AiATrack without the tracker argument: side processes may import an older checkout's lib
-    by_tracker = {} if args.tracker == "aiatrack" else {"tracker": args.tracker}
-    return load_config(args.config, overrides=overrides, **by_tracker)
+    return load_config(args.config, overrides=overrides, tracker=args.tracker)
 
 
 def build_factory(args: argparse.Namespace):
@@ -229,15 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker:
         return run_worker(args)
-    # Resolved here and passed to the side processes: they run this file against each side's own lib,
-    # which may predate MAIN_EXPERIMENTS, so nothing beyond load_config/load_tracker is imported there.
-    from lib.config import MAIN_EXPERIMENTS
     args.config = args.config or MAIN_EXPERIMENTS[args.tracker]
     if args.frames <= args.warmup + 1:
         print("error: --frames must exceed --warmup + 1", file=sys.stderr)
-        return 2
-    if args.device == "cuda" and not torch.cuda.is_available():
-        print("error: --device cuda requested but no CUDA device is available", file=sys.stderr)
         return 2
     try:
         experiment_config(args)

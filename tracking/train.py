@@ -13,8 +13,9 @@ checkpoint. ``--override TRAIN.AMP=bf16`` (or ``fp16``, CUDA only) trains in mix
 official training keeps them per process). Bitwise identical reruns on CPU need
 ``OMP_NUM_THREADS=1 MKL_CBWR=AUTO,STRICT``; otherwise reruns agree up to float rounding.
 
-On a CPU each process uses one torch thread unless ``--torch-threads`` (or ``OMP_NUM_THREADS``) says
-otherwise: idle OpenMP threads spin, and on a busy machine two threads can be ten times slower than one.
+Each process uses one torch thread unless ``--torch-threads`` (or ``OMP_NUM_THREADS``) says otherwise,
+the policy of every entry point (lib/utils/cli.py): idle OpenMP threads spin, and on a busy machine two
+threads can be ten times slower than one.
 ``python -m torch.distributed.launch`` works too (its ``--local-rank`` flag is accepted and ignored; the
 rank comes from the environment).
 
@@ -46,30 +47,27 @@ from lib.train.registry import TRAINING_RECIPES, TrainingRecipe
 from lib.train.trainer import CheckpointManager, Trainer, init_distributed, shutdown_distributed
 from lib.train.trainer.distributed import DistributedContext, free_port, synchronize_batch_norms
 from lib.train.trainer.logs import ScalarWriter, setup_text_log
-from lib.utils.settings import Settings, load_settings
+from lib.utils.cli import (add_device_option, add_settings_options, add_torch_threads_option, apply_torch_threads,
+                           entry_parser, settings_from_args)
+from lib.utils.settings import Settings
 
 CHECKPOINT_PREFIX = TRAINING_RECIPES["aiatrack"].checkpoint_prefix
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("--tracker", choices=sorted(TRAINING_RECIPES), default="aiatrack",
                         help="tracker to train (default: aiatrack)")
     parser.add_argument("--config", default="baseline",
                         help="experiment name in experiments/<tracker>/ or a YAML file (default: baseline)")
     parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. TRAIN.EPOCH=10 (YAML value; repeatable)")
-    parser.add_argument("--settings", default=None, help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml)")
-    parser.add_argument("--setting", action="append", default=[], metavar="NAME=PATH",
-                        help="settings override, e.g. got10k_dir=/data/got10k (repeatable)")
+    add_settings_options(parser)
     parser.add_argument("--workspace", default=None, help="output folder (default: settings workspace_dir)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                        help="auto = CUDA when available (default: auto)")
+    add_device_option(parser, auto=True)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in batch jobs)")
-    parser.add_argument("--torch-threads", type=int, default=None,
-                        help="intra-op torch threads per process on a CPU (default: $OMP_NUM_THREADS, else 1; "
-                             "more only helps on an otherwise idle machine)")
+    add_torch_threads_option(parser)
     # torch.distributed.launch passes --local-rank=N (--local_rank before torch 2); the rank is read from
     # the environment (LOCAL_RANK), so the flag is accepted and ignored.
     parser.add_argument("--local-rank", "--local_rank", type=int, default=None, help=argparse.SUPPRESS)
@@ -83,8 +81,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.nproc < 1 or args.nnodes < 1:
         parser.error("--nproc and --nnodes must be at least 1")
-    if args.torch_threads is not None and args.torch_threads < 1:
-        parser.error("--torch-threads must be at least 1")
     if args.nnodes > 1 and args.master_port is None:
         parser.error("--master-port is required with --nnodes > 1 (all machines must use the same port)")
     return args
@@ -132,14 +128,6 @@ def launch_torchrun(args: argparse.Namespace, argv: Sequence[str]) -> int:
                f"--nnodes={args.nnodes}", f"--node-rank={args.node_rank}", f"--master-addr={args.master_addr}",
                f"--master-port={port}", str(Path(__file__).resolve()), *training_arguments(argv)]
     return subprocess.call(command)
-
-
-def cpu_threads(requested: int | None) -> int:
-    """Intra-op threads of a CPU training process: ``requested``, else ``$OMP_NUM_THREADS``, else 1."""
-    if requested is not None:
-        return requested
-    env = os.environ.get("OMP_NUM_THREADS", "")
-    return int(env) if env.isdigit() and int(env) > 0 else 1
 
 
 def one_line(error: BaseException) -> str:
@@ -192,12 +180,11 @@ def build_loader_factory(cfg: ConfigNode, settings: Settings, ctx: DistributedCo
 def run(args: argparse.Namespace) -> dict[str, float]:
     """Train in this process (one rank of a torchrun launch, or alone); the last epoch's means."""
     ctx = init_distributed(args.device)
-    if ctx.device.type == "cpu":
-        torch.set_num_threads(cpu_threads(args.torch_threads))
+    apply_torch_threads(args.torch_threads)
     try:
         recipe = TRAINING_RECIPES[args.tracker]
         cfg = load_config(args.config, parse_overrides(args.override, "--override"), tracker=args.tracker)
-        settings = load_settings(args.settings, parse_overrides(args.setting, "--setting"))
+        settings = settings_from_args(args)
         name = Path(args.config).stem
         workspace = Path(args.workspace or settings.workspace_dir)
         log = setup_text_log(workspace / "logs" / f"{args.tracker}-{name}.log", ctx.is_main)

@@ -34,6 +34,7 @@ from lib.config import load_config
 from lib.test.evaluation.results import result_dir
 from lib.train.registry import TRAINING_RECIPES
 from lib.utils.io import atomic_torch_save, atomic_write_text
+from lib.utils.cli import entry_parser
 from lib.utils.settings import load_settings
 from lib.utils.synthetic import render_videos, write_got10k
 from tracking.train import parse_overrides, seed_everything
@@ -44,7 +45,7 @@ DEFAULT_OUTPUT = {"aiatrack": "checkpoints/aiatrack_tiny_synthetic.pth.tar",
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("--tracker", choices=sorted(DEFAULT_OUTPUT), default="aiatrack",
                         help="tracker to train (default: aiatrack)")
     parser.add_argument("--workdir", default="output/tiny_synthetic",

@@ -2,10 +2,13 @@
 
 Example::
 
-    python tracking/video_demo.py clip.mp4 --init-bbox 120,80,60,40 --output clip_tracked.mp4
+    python tracking/video_demo.py clip.mp4 --init-bbox 120,80,60,40                # clip_aiatrack_tiny.mp4
+    python tracking/video_demo.py clip.mp4 --init-bbox 120,80,60,40 --tracker siamattn --output out.mp4
 
-Writes the annotated video and a text file with one ``x,y,w,h`` box per frame (beside the video,
-``.txt``). Without ``--init-bbox`` the first frame is shown for drawing the box, which needs a display.
+Writes the annotated video (default: ``<video name>_<tracker>_<experiment>.mp4`` in the current folder,
+so a run of another tracker or experiment does not overwrite it) and a text file with one ``x,y,w,h``
+box per frame (the annotated video's path with ``.txt``). Without ``--init-bbox`` the first frame is
+shown for drawing the box, which needs a display.
 """
 from __future__ import annotations
 
@@ -17,12 +20,12 @@ from typing import Iterator
 
 import cv2
 import numpy as np
-import torch
 from tqdm import tqdm
 
 from lib.test.evaluation.init_boxes import check_init_box
 from lib.test.tracker import Tracker
-from lib.test.tracker.weights import choose_weights, describe_weights, load_tracker_from_weights
+from lib.test.tracker.weights import WeightsChoice, choose_weights, describe_weights, load_tracker_from_weights
+from lib.utils.cli import add_device_option, add_torch_threads_option, apply_torch_threads, entry_parser
 from lib.utils.image import read_image
 from lib.utils.io import atomic_write_text
 
@@ -145,8 +148,21 @@ def track_video(tracker: Tracker, source: FrameSource, init_box: list[float] | N
     return np.asarray(boxes)
 
 
+def default_output(video: str | os.PathLike, tracker: str, weights: WeightsChoice) -> Path:
+    """``<video name>_<tracker>_<experiment>.mp4`` in the current folder.
+
+    The experiment is the config's name, or for a config stored in a checkpoint the checkpoint's name
+    (up to its first dot); ``_random`` is appended for untrained weights.
+    """
+    if isinstance(weights.config, str):
+        experiment = Path(weights.config).stem
+    else:
+        experiment = Path(weights.checkpoint).name.split(".")[0]
+    return Path(f"{Path(video).stem}_{tracker}_{experiment}{'_random' if weights.random else ''}.mp4")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("video", help="video file or folder of frames (sorted by name)")
     parser.add_argument("--tracker", default="aiatrack", choices=("aiatrack", "siamattn"),
                         help="tracker (default: aiatrack; siamattn needs --checkpoint for meaningful boxes)")
@@ -156,25 +172,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--config", default=None,
                         help="experiment name or YAML of the weights (default: the one the checkpoint was trained with)")
     parser.add_argument("--hyper", default="default", help="TEST.HYPER row to use (a benchmark name; default: DEFAULT)")
-    parser.add_argument("--output", default=None, help="annotated video (default: <video name>_tracked.mp4 here)")
+    parser.add_argument("--output", default=None,
+                        help="annotated video (default: <video name>_<tracker>_<experiment>.mp4 here)")
     parser.add_argument("--boxes", default=None, help="box text file (default: the output path with .txt)")
     parser.add_argument("--fps", type=float, default=30.0, help="frame rate of a folder of frames (default: 30)")
-    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    parser.add_argument("--torch-threads", type=int, default=None,
-                        help="intra-op torch threads (default: torch's choice; 1 is fastest on a busy CPU)")
+    add_device_option(parser)
+    add_torch_threads_option(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.torch_threads:
-        torch.set_num_threads(args.torch_threads)
-    output = Path(args.output) if args.output else Path(f"{Path(args.video).stem}_tracked.mp4")
-    boxes_path = Path(args.boxes) if args.boxes else output.with_suffix(".txt")
+    apply_torch_threads(args.torch_threads)
     try:
         source = FrameSource(args.video, args.fps)
         weights = choose_weights(args.checkpoint, args.config, args.tracker)
+        output = Path(args.output) if args.output else default_output(args.video, args.tracker, weights)
+        boxes_path = Path(args.boxes) if args.boxes else output.with_suffix(".txt")
         print(describe_weights(weights))
         tracker = load_tracker_from_weights(weights, args.device)(args.hyper)
         boxes = track_video(tracker, source, args.init_bbox, output, progress=not args.no_progress)

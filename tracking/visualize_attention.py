@@ -42,9 +42,10 @@ from lib.test.evaluation import BENCHMARKS, load_benchmark  # noqa: E402
 from lib.test.tracker.aiatrack import AiATracker  # noqa: E402
 from lib.test.tracker.attention_probe import AttentionProbe  # noqa: E402
 from lib.test.tracker.weights import choose_weights, describe_weights, load_tracker_from_weights  # noqa: E402
+from lib.utils.cli import (add_device_option, add_settings_options, add_torch_threads_option,  # noqa: E402
+                           apply_torch_threads, entry_parser, settings_from_args)
 from lib.utils.crop import crop_search_region  # noqa: E402
 from lib.utils.image import read_image  # noqa: E402
-from lib.utils.settings import load_settings  # noqa: E402
 from tracking.video_demo import FrameSource, parse_box  # noqa: E402
 
 COLORMAP = "jet"
@@ -151,8 +152,11 @@ def plot_corners(path: Path, scores: dict, search_crop: np.ndarray) -> None:
 
 
 def run_to_frame(tracker: AiATracker, frames, init_box: list[float], frame_index: int,
-                 points: list[list[float]] | None, output: Path) -> list[Path]:
-    """Track ``frames`` (an iterator of RGB images) up to ``frame_index`` and plot that frame; returns the PNGs."""
+                 queries: list[int] | None, output: Path) -> list[Path]:
+    """Track ``frames`` (an iterator of RGB images) up to ``frame_index`` and plot that frame; returns the PNGs.
+
+    ``queries`` are token indices (:func:`query_tokens`); None = :func:`default_queries` of that frame.
+    """
     size, factor = tracker.search_size, tracker.search_factor
     first = next(frames)
     crops = {0: crop_search_region(first, init_box, factor, size).image}
@@ -174,7 +178,7 @@ def run_to_frame(tracker: AiATracker, frames, init_box: list[float], frame_index
     side = model.feat_side
     padding = step.encoded.mask[0].view(side, side).cpu().numpy()
     centre = step.pred_boxes_cxcywh_norm[0, :2].tolist()
-    queries = query_tokens(points, size, side) if points else default_queries(centre, padding, side)
+    queries = queries or default_queries(centre, padding, side)
 
     by_index = {id(entry.reference): entry.frame_index for entry in tracker.memory.entries}
     long_term, short_term = group_references(model.reference_mode, tracker.memory.long_term(),
@@ -200,20 +204,22 @@ def run_to_frame(tracker: AiATracker, frames, init_box: list[float], frame_index
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--video", help="video file or folder of frames (needs --init-bbox)")
     source.add_argument("--dataset", choices=sorted(BENCHMARKS), help="benchmark holding --sequence")
     parser.add_argument("--sequence", help="sequence name in --dataset")
-    parser.add_argument("--settings", default=None, help="settings file with the benchmark paths")
+    add_settings_options(parser)
     parser.add_argument("--init-bbox", type=parse_box, help="x,y,w,h of the target in the first video frame")
     parser.add_argument("--frame", type=int, default=10, help="frame to visualize (>= 1, default: 10)")
     parser.add_argument("--query", action="append", type=lambda t: [float(v) for v in t.split(",")],
-                        metavar="X,Y", help="query point in search-crop pixels (repeatable; default: target "
-                                            "centre and a background point)")
+                        metavar="X,Y", help="query point in search-crop pixels, 0 <= X, Y < TEST.SEARCH_SIZE "
+                                            "(128 for the tiny weights; repeatable; default: target centre and "
+                                            "a background point)")
     parser.add_argument("--checkpoint", default=None, help="weights (default: the embedded tiny checkpoint)")
     parser.add_argument("--config", default=None, help="experiment of the weights (default: the checkpoint's own)")
-    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    add_device_option(parser)
+    add_torch_threads_option(parser)
     parser.add_argument("--output", type=Path, default=Path("output/attention"), help="PNG folder")
     args = parser.parse_args(argv)
     if args.video and args.init_bbox is None:
@@ -229,10 +235,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    apply_torch_threads(args.torch_threads)
     try:
         weights = choose_weights(args.checkpoint, args.config)
         if args.dataset:
-            benchmark = load_benchmark(args.dataset, load_settings(args.settings))
+            benchmark = load_benchmark(args.dataset, settings_from_args(args))
             sequences = [s for s in benchmark if s.name == args.sequence]
             if not sequences:
                 raise ValueError(f"no sequence named {args.sequence!r} in {args.dataset}")
@@ -241,8 +248,9 @@ def main(argv: list[str] | None = None) -> int:
             frames, init_box = iter(FrameSource(args.video)), args.init_bbox
         print(describe_weights(weights))
         tracker = load_tracker_from_weights(weights, args.device)(args.dataset or "default")
+        queries = query_tokens(args.query, tracker.search_size, tracker.model.feat_side) if args.query else None
         with torch.inference_mode():
-            written = run_to_frame(tracker, islice(frames, args.frame + 1), init_box, args.frame, args.query,
+            written = run_to_frame(tracker, islice(frames, args.frame + 1), init_box, args.frame, queries,
                                    args.output)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -17,17 +17,17 @@ import sys
 from typing import Any
 
 import numpy as np
-import torch
 
 from lib.test.evaluation.vot import MaskRegion, PolygonRegion, RectangleRegion, Region
 from lib.test.evaluation.vot_runner import INIT_METHODS, init_box, output_region
 from lib.test.tracker import TRACKERS, load_tracker
 from lib.test.tracker.weights import choose_weights, resolve_config
+from lib.utils.cli import add_device_option, add_torch_threads_option, apply_torch_threads, entry_parser
 from lib.utils.image import read_image
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = entry_parser(__doc__)
     parser.add_argument("--tracker", default="aiatrack", choices=sorted(TRACKERS), help="tracker (default: aiatrack)")
     parser.add_argument("--param", default=None,
                         help="experiment name or YAML (default: the checkpoint's own config, else tiny)")
@@ -36,9 +36,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dataset", default="vot", help="dataset name selecting hyper-parameters (default: vot)")
     parser.add_argument("--init", default="area", choices=INIT_METHODS,
                         help="box from a polygon: area-preserving (default, as SiamRPN++/SiamAttn) or min-max hull")
-    parser.add_argument("--device", default="cpu", help="torch device (default: cpu)")
-    parser.add_argument("--torch-threads", type=int, default=1,
-                        help="intra-op threads (default 1: results then equal the native runner's bit for bit)")
+    add_device_option(parser)
+    add_torch_threads_option(parser)
     return parser.parse_args(argv)
 
 
@@ -71,7 +70,7 @@ def serve(args: argparse.Namespace) -> None:
     from trax.image import Image
     from trax.region import Region as TraxRegion
 
-    torch.set_num_threads(args.torch_threads)
+    apply_torch_threads(args.torch_threads)
     weights = choose_weights(args.checkpoint, args.param)
     print(f"vot_trax: {args.tracker}, {weights.description}", file=sys.stderr)
     factory = load_tracker(args.tracker, resolve_config(weights.config), weights.checkpoint, args.device)

@@ -4,6 +4,7 @@ import pytest
 
 from lib.test.evaluation.vot import MaskRegion, PolygonRegion, RectangleRegion
 from lib.test.vot_trax import from_trax, parse_args, to_trax
+from lib.utils.cli import torch_threads
 
 trax_region = pytest.importorskip("trax.region", reason="vot-trax (requirements.txt) is not installed")
 
@@ -23,7 +24,8 @@ def test_regions_to_trax():
     assert back.type == trax_region.Region.POLYGON and list(back) == [(0, 0), (4, 0.5), (2, 3)]
 
 
-def test_defaults_serve_the_embedded_aiatrack_on_one_thread():
+def test_defaults_serve_the_embedded_aiatrack_on_one_thread(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     args = parse_args([])
-    assert (args.tracker, args.param, args.checkpoint, args.init, args.torch_threads) == \
+    assert (args.tracker, args.param, args.checkpoint, args.init, torch_threads(args.torch_threads)) == \
         ("aiatrack", None, None, "area", 1)

@@ -13,7 +13,7 @@ def test_quickstart_runs_the_whole_pipeline(tiny_checkpoint, tmp_path, capsys):
     assert f"Weights: weights from {tiny_checkpoint}" in out
     assert "2 sequence(s) tracked" in out and "fps" in out
     assert "AUC" in out  # the analysis table
-    plots = list((workspace / "result_plots" / "got10k_val").glob("*.png"))
+    plots = list((workspace / "result_plots" / "aiatrack" / "tiny_random").glob("got10k_val_*.png"))
     assert plots and all(p.stat().st_size > 0 for p in plots)
     results = workspace / "tracking_results" / "aiatrack" / "tiny_random" / "got10k"
     assert len(list(results.glob("GOT-10k_Val_*_time.txt"))) == 2

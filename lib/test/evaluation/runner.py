@@ -35,6 +35,7 @@ from lib.test.evaluation.results import result_folders, sequence_results_exist, 
 from lib.test.evaluation.sequence import Sequence
 from lib.test.tracker import TrackerFactory, load_tracker
 from lib.test.tracker.weights import resolve_config
+from lib.utils.cli import torch_threads as policy_threads
 from lib.utils.image import read_image
 from lib.utils.io import WriteError
 
@@ -237,7 +238,7 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
     go on; a lost worker or an unwritable result stops the run (``summary.not_run``).
 
     ``dataset_name`` selects the tracker's hyper-parameters (e.g. 'lasot'). ``torch_threads`` = intra-op
-    threads per worker (default: the CPU cores divided among the workers). ``task`` says how a sequence
+    threads per worker (default: the policy of :func:`lib.utils.cli.torch_threads`). ``task`` says how a sequence
     is run and stored (default: one pass, official box files; VOT protocols bring their own). The progress
     bar counts frames (with the tracking speed) and sequences.
     """
@@ -252,8 +253,7 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
             pending.append(sequence)
     check_init_boxes(pending)
     check_results_writable(result_dir, pending)
-    if torch_threads is None:
-        torch_threads = max(1, (mp.cpu_count() or 1) // max(num_workers, 1))
+    torch_threads = policy_threads(torch_threads)
     start = time.perf_counter()
     source = (_InProcess(spec, pending, dataset_name, str(result_dir), torch_threads, task) if num_workers == 0
               else _WorkerPool(spec, pending, dataset_name, str(result_dir), num_workers, torch_threads, task))

@@ -1,0 +1,139 @@
+"""Command-line pieces shared by the entry points (``tracking/*.py``, ``scripts/*.py``, ``lib/test/vot_trax.py``).
+
+- :func:`entry_parser`: options are never abbreviated (``--set`` is an error, not ``--settings``) and a
+  command-line error is one line on stderr, exit status :data:`BAD_INPUT`;
+- :func:`add_settings_options` / :func:`settings_from_args`: ``--settings FILE`` and ``--setting NAME=PATH``;
+- :func:`add_device_option`: ``--device`` (``cuda`` without a CUDA device is refused here, in one line);
+- :func:`add_precision_option`: ``--precision`` (``TEST.PRECISION``, see ``lib/utils/device.py``);
+- :func:`add_torch_threads_option` / :func:`torch_threads` / :func:`apply_torch_threads`: the thread policy.
+
+Thread policy: every process that runs torch (the process of a script, each worker of ``tracking/test.py``,
+each training process) uses ``--torch-threads N`` intra-op threads, else ``$OMP_NUM_THREADS``, else 1.
+Idle OpenMP threads spin, so on a CPU shared with other jobs two threads per process are often several
+times slower than one; use more cores through more processes (``tracking/test.py --threads``), or more
+threads per process on an otherwise idle machine.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from typing import NoReturn
+
+import torch
+
+from lib.utils.device import PRECISIONS
+from lib.utils.settings import Settings, load_settings, setting_names
+
+BAD_INPUT = 2  # exit status of every entry point on bad input
+THREADS_HELP = ("intra-op torch threads per process (default: $OMP_NUM_THREADS, else 1: fastest on a CPU "
+                "shared with other jobs; more only helps on an otherwise idle machine)")
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (the usage is in ``--help``)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(BAD_INPUT, f"{self.prog}: error: {message} (--help lists the options)\n")
+
+
+def entry_parser(description: str | None) -> argparse.ArgumentParser:
+    """The parser of an entry point: ``description`` shown as written, no abbreviated options, one-line errors."""
+    return _OneLineErrors(description=description, formatter_class=argparse.RawDescriptionHelpFormatter,
+                          allow_abbrev=False)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def setting_override(text: str) -> tuple[str, str]:
+    """argparse type of ``--setting``: ``'NAME=PATH'`` -> ``(NAME, PATH)``; NAME must be a settings key."""
+    name, sep, path = text.partition("=")
+    if not sep or not name or not path:
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
+    if name not in setting_names():
+        raise argparse.ArgumentTypeError(f"unknown setting {name!r}; known: {', '.join(setting_names())}")
+    return name, path
+
+
+def add_settings_options(parser: argparse.ArgumentParser) -> None:
+    """``--settings FILE`` and the repeatable ``--setting NAME=PATH`` (read with :func:`settings_from_args`)."""
+    parser.add_argument("--settings", default=None, metavar="FILE",
+                        help="settings file (default: $AIATRACK_SETTINGS or ./settings.yaml; "
+                             "see tracking/create_settings.py)")
+    parser.add_argument("--setting", action="append", type=setting_override, default=[], metavar="NAME=PATH",
+                        help="override one settings entry, e.g. got10k_dir=/data/got10k (repeatable)")
+
+
+def settings_from_args(args: argparse.Namespace, **flags: str | None) -> Settings:
+    """The settings of ``--settings``, overridden by each ``--setting``, then by the non-empty ``flags``
+    (a script's own flags, e.g. ``results_dir=args.results_dir``).
+
+    Raises ``FileNotFoundError`` (a named settings file is missing) or ``ValueError`` (malformed file),
+    both naming the file, as :func:`lib.utils.settings.load_settings`.
+    """
+    overrides = dict(args.setting)
+    overrides.update({name: value for name, value in flags.items() if value})
+    return load_settings(args.settings, overrides)
+
+
+def available_device(text: str) -> str:
+    """argparse type of ``--device``: ``cpu``, ``cuda`` (only where a CUDA device is present) or ``auto``."""
+    if text not in ("auto", "cpu", "cuda"):
+        raise argparse.ArgumentTypeError(f"must be cpu or cuda, got {text!r}")
+    if text == "cuda" and not torch.cuda.is_available():
+        raise argparse.ArgumentTypeError("cuda requested but no CUDA device is available")
+    return text
+
+
+def add_device_option(parser: argparse.ArgumentParser, auto: bool = False) -> None:
+    """``--device cpu|cuda`` (default cpu), or with ``auto`` also ``auto`` (CUDA when available; the default).
+
+    ``cuda`` on a machine without a CUDA device is a one-line command-line error before any work.
+    """
+    if auto:
+        parser.add_argument("--device", type=available_device, default="auto", metavar="{auto,cpu,cuda}",
+                            help="auto = CUDA when available (default: auto)")
+    else:
+        parser.add_argument("--device", type=available_device, default="cpu", metavar="{cpu,cuda}",
+                            help="torch device (default: cpu)")
+
+
+def add_precision_option(parser: argparse.ArgumentParser) -> None:
+    """``--precision`` (default None: the config's ``TEST.PRECISION``), one of ``lib.utils.device.PRECISIONS``."""
+    parser.add_argument("--precision", default=None, choices=tuple(PRECISIONS),
+                        help="network precision, sets TEST.PRECISION (default: the config's, fp32 = IEEE float32, "
+                             "TF32 off; tf32 = float32 with TF32 matmuls/convolutions on Ampere+ GPUs; bf16/fp16: "
+                             "AiATrack only, fp16 on GPUs)")
+
+
+def add_torch_threads_option(parser: argparse.ArgumentParser) -> None:
+    """``--torch-threads N`` (default None: the policy of :func:`torch_threads`)."""
+    parser.add_argument("--torch-threads", type=positive_int, default=None, metavar="N", help=THREADS_HELP)
+
+
+def torch_threads(requested: int | None = None) -> int:
+    """Intra-op threads of a process: ``requested``, else ``$OMP_NUM_THREADS`` (a positive integer), else 1."""
+    if requested is not None:
+        return requested
+    env = os.environ.get("OMP_NUM_THREADS", "").strip()
+    return int(env) if env.isdigit() and int(env) > 0 else 1
+
+
+def apply_torch_threads(requested: int | None = None) -> int:
+    """Set this process's torch intra-op threads by :func:`torch_threads`; returns the number set."""
+    threads = torch_threads(requested)
+    torch.set_num_threads(threads)
+    return threads
