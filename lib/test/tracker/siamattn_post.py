@@ -6,16 +6,32 @@ of msight-tech/research-siamattn) including its numpy-2 dtypes (quirk N1 of the 
 float32 network outputs and anchors, float64 state, penalties and refinement); the quirk labels (C1, R3,
 B1, M2, ...) refer to section 7 of that README. Boxes in the search crop are in pixels of the
 ``instance_size`` crop; image boxes in pixels of the frame.
+
+Broken or untrained networks give huge box deltas, where the official arithmetic overflows (numpy prints
+RuntimeWarnings and carries inf/NaN on). Here every finite result is the official one bit for bit; an
+overflowing side is +inf without evaluating the overflowing operation, and a degenerate anchor box (a side
+zero, not finite or outside [MIN_SIDE, MAX_SIDE]) gets the penalty's limit instead of inf/NaN arithmetic.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Sequence
 
 import cv2
 import numpy as np
 import torch
+
+
+#: Anchor box sides (crop pixels; the crop is 255 px) outside [MIN_SIDE, MAX_SIDE] are degenerate: the
+#: official penalty of such a box underflows to exactly 0.0 for any penalty_k of at least 1e-12, or goes
+#: through inf/NaN arithmetic.
+MIN_SIDE, MAX_SIDE = 1e-18, 1e18
+# float32: exp(88.7) = 3.3e38 is finite; a larger exponent times any anchor side above 1.03 px overflows.
+_EXP32_FINITE = 88.7
+# float32 rounding to nearest turns a value at least this large into inf.
+_FLOAT32_OVERFLOW = 2.0**128 - 2.0**103
+# float64: exp(709) = 8.2e307 is finite; a larger exponent times a side of at least 10 px (B4) overflows.
+_EXP64_FINITE = 709.0
 
 
 def official_init_box(box: Sequence[float], vot_style: bool) -> list[float]:
@@ -26,7 +42,8 @@ def official_init_box(box: Sequence[float], vot_style: bool) -> list[float]:
     ``get_axis_aligned_bbox`` of it (area-preserving for rotated polygons), which gives back
     ``[x, y, w, h]`` for a rectangle; other benchmarks take centre ``x + w/2``, which shifts the box by
     +0.5 px. Either way the result is ``[cx - (w-1)/2, cy - (h-1)/2, w, h]``.
-    Raises ValueError for another number of values or an 8-value polygon outside a VOT benchmark.
+    Raises ValueError for another number of values, an 8-value polygon outside a VOT benchmark or a VOT
+    region whose bounding box has no area (pysot would divide by zero).
     """
     values = np.asarray([float(v) for v in box], dtype=np.float64)
     if values.size == 4 and vot_style:
@@ -37,6 +54,8 @@ def official_init_box(box: Sequence[float], vot_style: bool) -> list[float]:
         cx, cy = np.mean(xs), np.mean(ys)
         side_area = np.linalg.norm(values[0:2] - values[2:4]) * np.linalg.norm(values[2:4] - values[4:6])
         box_area = (max(xs) - min(xs)) * (max(ys) - min(ys))
+        if not box_area > 0:
+            raise ValueError(f"init_bbox must enclose an area; the region {list(box)} has none")
         ratio = np.sqrt(side_area / box_area)
         w, h = ratio * (max(xs) - min(xs)) + 1, ratio * (max(ys) - min(ys)) + 1
     elif values.size == 4:
@@ -76,11 +95,23 @@ def foreground_scores(cls: torch.Tensor) -> np.ndarray:
 def decode_anchor_boxes(loc: torch.Tensor, anchors: np.ndarray) -> np.ndarray:
     """RPN regression (1, 4A, S, S) -> boxes (4, A * S^2) float32 (cx, cy, w, h), crop-centred (quirk R5).
 
-    ``cx = dx * aw + acx``, ``cy = dy * ah + acy``, ``w = exp(dw) * aw``, ``h = exp(dh) * ah``.
+    ``cx = dx * aw + acx``, ``cy = dy * ah + acy``, ``w = exp(dw) * aw``, ``h = exp(dh) * ah``; a side
+    beyond the float32 range is +inf (``_grown_sides``).
     """
     delta = loc.permute(1, 2, 3, 0).reshape(4, -1).detach().cpu().numpy()
     return np.stack([delta[0] * anchors[:, 2] + anchors[:, 0], delta[1] * anchors[:, 3] + anchors[:, 1],
-                     np.exp(delta[2]) * anchors[:, 2], np.exp(delta[3]) * anchors[:, 3]])
+                     _grown_sides(delta[2], anchors[:, 2]), _grown_sides(delta[3], anchors[:, 3])])
+
+
+def _grown_sides(delta: np.ndarray, sides: np.ndarray) -> np.ndarray:
+    """float32 ``exp(delta) * sides`` (sides above 1.03 px), bit for bit as numpy computes it where that is
+    finite, +inf where it overflows (that operation is not evaluated), NaN where ``delta`` is NaN."""
+    too_large = delta > _EXP32_FINITE
+    growth = np.exp(np.minimum(delta, _EXP32_FINITE))
+    growth[too_large] = np.inf
+    # a product of two float32 values is exact in float64, so this tells exactly where float32 overflows
+    fits = ~(growth.astype(np.float64) * sides >= _FLOAT32_OVERFLOW)
+    return np.multiply(growth, sides, out=np.full_like(growth, np.inf), where=fits)
 
 
 @dataclass
@@ -101,6 +132,11 @@ def _at_least_one(ratio: np.ndarray) -> np.ndarray:
     return np.maximum(ratio, 1.0 / ratio)
 
 
+def measurable(sides: np.ndarray) -> np.ndarray:
+    """bool mask of the sides inside [MIN_SIDE, MAX_SIDE] (False for 0, inf and NaN)."""
+    return (sides >= MIN_SIDE) & (sides <= MAX_SIDE)
+
+
 def select_box(score: np.ndarray, boxes: np.ndarray, size: np.ndarray, scale_z: float, window: np.ndarray,
                penalty_k: float, window_influence: float) -> Selection:
     """Scale/aspect penalty, cosine window and argmax (quirks B1-B3).
@@ -108,12 +144,16 @@ def select_box(score: np.ndarray, boxes: np.ndarray, size: np.ndarray, scale_z: 
     ``score`` (N,) float32, ``boxes`` (4, N) float32 crop boxes, ``size`` the float64 state size in image
     pixels, ``scale_z`` crop pixels per image pixel. ``penalty = exp(-(r_c * s_c - 1) * penalty_k)``
     with s_c the change of the padded side ``sqrt((w+p)(h+p))``, p = (w+h)/2, and r_c the change of the
-    aspect ratio; ``pscore = penalty * score * (1 - wi) + window * wi``.
+    aspect ratio; ``pscore = penalty * score * (1 - wi) + window * wi``. A degenerate box (``measurable``
+    fails for a side) gets the penalty's limit: 0 (1 when ``penalty_k`` is 0).
     """
     target_side = _padded_side(size[0] * scale_z, size[1] * scale_z)
-    scale_change = _at_least_one(_padded_side(boxes[2, :], boxes[3, :]) / target_side)
-    ratio_change = _at_least_one((size[0] / size[1]) / (boxes[2, :] / boxes[3, :]))
-    penalty = np.exp(-(ratio_change * scale_change - 1) * penalty_k)
+    usable = measurable(boxes[2, :]) & measurable(boxes[3, :])
+    width, height = boxes[2, usable], boxes[3, usable]
+    scale_change = _at_least_one(_padded_side(width, height) / target_side)
+    ratio_change = _at_least_one((size[0] / size[1]) / (width / height))
+    penalty = np.full(score.shape, 0.0 if penalty_k else 1.0)
+    penalty[usable] = np.exp(-(ratio_change * scale_change - 1) * penalty_k)
     pscore = penalty * score * (1 - window_influence) + window * window_influence
     return Selection(penalty, pscore, int(np.argmax(pscore)))
 
@@ -154,11 +194,19 @@ def decode_refinement(raw: np.ndarray, rpn_box: Sequence[np.float32], stds: Sequ
     """Box-head deltas (4,) float32 -> refined crop box (cx, cy, w, h) float64, relative to the RPN box (B6).
 
     ``d = raw * stds + means``; ``cx = d0 * w + cx_rpn``, ``cy = d1 * h + cy_rpn``, ``w' = exp(d2) * w``,
-    ``h' = exp(d3) * h``, with the clipped RPN box (not the RoI, which is one pixel narrower).
+    ``h' = exp(d3) * h``, with the clipped RPN box (not the RoI, which is one pixel narrower). A side
+    beyond the float64 range is +inf (the overflowing operation is not evaluated).
     """
     delta = raw.astype(np.float32) * np.asarray(stds, dtype=np.float64) + np.asarray(means, dtype=np.float64)
     cx, cy, w, h = (np.float64(v) for v in rpn_box)
-    return np.array([delta[0] * w + cx, delta[1] * h + cy, np.exp(delta[2]) * w, np.exp(delta[3]) * h])
+    return np.array([delta[0] * w + cx, delta[1] * h + cy, _grown_side(delta[2], w), _grown_side(delta[3], h)])
+
+
+def _grown_side(delta: np.float64, side: np.float64) -> float:
+    """float64 ``exp(delta) * side`` for a side of at least 10 px; +inf where it overflows."""
+    if delta > _EXP64_FINITE:
+        return float("inf")
+    return float(np.exp(delta)) * float(side)  # Python floats: an overflowing product is inf, as in numpy
 
 
 @dataclass
@@ -192,9 +240,10 @@ def update_state(refined: np.ndarray, geometry: CropGeometry, size: np.ndarray, 
     """New centre and size (float64) from the refined crop box (quirks B7, B8).
 
     The centre jumps to the refined box (no smoothing); the size moves by ``lr`` towards it. The result
-    is clipped with ``clip_box`` against the image (size bounded by W-1 / H-1).
+    is clipped with ``clip_box`` against the image (size bounded by W-1 / H-1). ``refined`` must be finite;
+    a side that becomes +inf in image pixels is clipped like any large one.
     """
-    bbox = refined / geometry.scale_z
+    bbox = [float(v) / float(geometry.scale_z) for v in refined]  # Python floats: overflow gives inf, silently
     cx = bbox[0] + geometry.crop_box[0]
     cy = bbox[1] + geometry.crop_box[1]
     width = size[0] * (1 - lr) + bbox[2] * lr

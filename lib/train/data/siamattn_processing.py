@@ -9,7 +9,8 @@ Output (per sample; the DataLoader adds the batch dimension):
 * ``bbox`` (4,) float32: the search box, x1 y1 x2 y2 in search-crop pixels;
 * ``search_mask`` (1, 255, 255) float32 0/1: the object's mask in the search crop (zeros when unknown);
 * ``mask_weight`` and ``bbox_weight`` () float32: 1 when the refinement losses apply (a positive pair;
-  for the mask also a dataset with masks), else 0;
+  for the mask also a known mask of the search frame: a dataset with masks, and for COCO an annotation
+  whose segmentation gives one), else 0;
 * ``roi_seed`` () int64: seeds the refinement-RoI draw of the actor (a step is a function of its batch).
 """
 from __future__ import annotations

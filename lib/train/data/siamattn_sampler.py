@@ -9,8 +9,10 @@ Per sample:
   the visible frames at most ``frame_range`` positions away in that list of visible frames
   (``frame_range`` per dataset, pysot's ``FRAME_RANGE``).
 
-Datasets with object masks (``has_masks = True`` and ``get_masks(seq_id, frame_ids) -> list of (H, W)
-arrays``) give the search frame's mask to the processing. Randomness as in ``sampler.TrackingSampler``:
+Every dataset needs a sequence with a visible frame (checked when the sampler is built: negative pairs
+draw from every dataset, whatever its ratio). Datasets with object masks (``has_masks = True`` and
+``get_masks(seq_id, frame_ids) -> list of (H, W) arrays``, None for a frame without a mask) give the
+search frame's mask to the processing. Randomness as in ``sampler.TrackingSampler``:
 one numpy ``Generator`` per data-loader worker seeded from ``(seed, rank, epoch, worker id)``.
 """
 from __future__ import annotations
@@ -35,7 +37,8 @@ class SiamPairSampler(EpochSeededDataset):
     def __init__(self, datasets: Sequence[TrackingDataset], ratios: Sequence[float], frame_ranges: Sequence[int],
                  samples_per_epoch: int, processing: SiamAttnProcessing, neg: float = 0.2, seed: int = 0,
                  rank: int = 0) -> None:
-        """Raises ``ValueError`` when ``ratios`` or ``frame_ranges`` do not give one entry per dataset."""
+        """Raises ``ValueError`` when ``ratios`` or ``frame_ranges`` do not give one entry per dataset or a
+        dataset has no visible frame."""
         if not datasets:
             raise ValueError("the pair sampler needs at least one dataset")
         weights = np.asarray(ratios, dtype=np.float64)
@@ -45,6 +48,8 @@ class SiamPairSampler(EpochSeededDataset):
         if len(frame_ranges) != len(datasets) or any(r < 0 for r in frame_ranges):
             raise ValueError(f"frame ranges {list(frame_ranges)} do not fit the {len(datasets)} datasets "
                              "(one non-negative range each)")
+        for dataset in datasets:
+            check_has_visible(dataset)
         self.datasets = list(datasets)
         self.probabilities = weights / weights.sum()
         self.frame_ranges = [int(r) for r in frame_ranges]
@@ -94,6 +99,16 @@ class SiamPairSampler(EpochSeededDataset):
         dataset = self.datasets[which]
         seq_id, visible = self._visible_sequence(dataset, rng)
         return _read_objects(dataset, seq_id, [int(visible[rng.integers(visible.size)])])[0]
+
+
+def check_has_visible(dataset: TrackingDataset) -> None:
+    """``ValueError`` when no sequence of ``dataset`` has a frame with the target visible (stops at the first
+    sequence that has one)."""
+    if any(dataset.sequence_annotation(i).visible.any() for i in range(len(dataset))):
+        return
+    raise ValueError(f"training dataset {dataset.name}: none of its {len(dataset)} sequence(s) has a frame with the "
+                     "target visible (a box of positive width and height; COCO: wider and taller than 50 px), so no "
+                     "training pair can be drawn from it")
 
 
 def _read_objects(dataset: TrackingDataset, seq_id: int, frame_ids: list[int]) -> list[FrameObject]:

@@ -8,9 +8,7 @@ import numpy as np
 import torch
 
 from lib.train.dataset.base import SequenceAnnotation, TrackingDataset
-from lib.train.dataset.storage import FileSource, IncompleteDatasetError
-
-_MAX_LISTED = 5
+from lib.train.dataset.storage import FileSource, IncompleteDatasetError, check_present
 
 
 class AnnotatedSequences(TrackingDataset):
@@ -104,12 +102,6 @@ class AnnotatedSequences(TrackingDataset):
 
     def _check_frames(self) -> None:
         """Raise ``IncompleteDatasetError`` listing the annotated frames whose file is missing."""
-        frames = (self.frame_file(seq_id, frame_id) for seq_id in range(len(self))
-                  for frame_id in range(self.sequence_length(seq_id) if self.is_video else 1))
-        missing = [self.source.location(rel) for rel in self.source.missing(list(dict.fromkeys(frames)))]
-        if missing:
-            listed = "\n  ".join(missing[:_MAX_LISTED])
-            more = f"\n  ... and {len(missing) - _MAX_LISTED} more" if len(missing) > _MAX_LISTED else ""
-            hint = f"\n{self.missing_frames_hint}" if self.missing_frames_hint else ""
-            raise IncompleteDatasetError(f"{self.name}: {len(missing)} frame file(s) missing under "
-                                         f"{self.source.root}:\n  {listed}{more}{hint}")
+        frames = [self.frame_file(seq_id, frame_id) for seq_id in range(len(self))
+                  for frame_id in range(self.sequence_length(seq_id) if self.is_video else 1)]
+        check_present(self.name, self.source, frames, hint=self.missing_frames_hint)

@@ -16,6 +16,9 @@ import numpy as np
 from lib.utils.image import decode_image, read_image
 
 
+_MAX_LISTED = 5
+
+
 class IncompleteDatasetError(FileNotFoundError):
     """A dataset root exists but files the loader needs are missing (partial download or conversion)."""
 
@@ -105,3 +108,20 @@ class DirectorySource(FileSource):
 
     def read_image(self, rel: str) -> np.ndarray:
         return read_image(self.location(rel))
+
+
+def check_present(name: str, source: FileSource, rels: Sequence[str], what: str = "frame file(s)",
+                  hint: str = "") -> None:
+    """Raise ``IncompleteDatasetError`` when files of ``rels`` are missing from ``source``.
+
+    The message starts with ``name`` and the number of missing ``what``, lists the first five missing
+    files (full locations) and ends with ``hint`` if given. On a raw folder this costs one folder listing
+    per folder of ``rels`` (``FileSource.missing``).
+    """
+    missing = [source.location(rel) for rel in source.missing(list(dict.fromkeys(rels)))]
+    if not missing:
+        return
+    listed = "\n  ".join(missing[:_MAX_LISTED])
+    more = f"\n  ... and {len(missing) - _MAX_LISTED} more" if len(missing) > _MAX_LISTED else ""
+    hint = f"\n{hint}" if hint else ""
+    raise IncompleteDatasetError(f"{name}: {len(missing)} {what} missing under {source.root}:\n  {listed}{more}{hint}")

@@ -7,10 +7,12 @@ Layout (relative to the YouTube-VOS root)::
     train/Annotations/VID/FRAME.png          palette PNG; pixel value = object id (0 = background)
 
 Every (video, object) pair is one sequence whose frames are the object's annotated frames listed in
-``meta.json`` (every fifth video frame in the official release), all marked visible. Boxes and masks
-come from the annotation PNGs: the mask is ``png == id``, the box (x, y, w, h) its tight pixel extent
-``(x_min, y_min, x_max - x_min + 1, y_max - y_min + 1)``. A sequence's boxes are read when the sequence
-is first used and kept; a frame where the object's mask turns out empty is marked invalid.
+``meta.json`` (every fifth video frame in the official release), all marked visible. The JPEG and the
+annotation PNG of every listed frame must exist: this is checked when the dataset is built (one folder
+listing per video folder on raw roots). Boxes and masks come from the annotation PNGs: the mask is
+``png == id``, the box (x, y, w, h) its tight pixel extent ``(x_min, y_min, x_max - x_min + 1,
+y_max - y_min + 1)``. A sequence's boxes are read when the sequence is first used and kept; a frame
+where the object's mask turns out empty is marked invalid.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from PIL import Image
 
 from lib.train.dataset.base import SequenceAnnotation, TrackingDataset
 from lib.train.dataset.parsing import AnnotationError
-from lib.train.dataset.storage import FileSource, IncompleteDatasetError
+from lib.train.dataset.storage import FileSource, IncompleteDatasetError, check_present
 
 META_FILE = "train/meta.json"
 
@@ -46,10 +48,7 @@ class YoutubeVos(TrackingDataset):
         if not self._sequences:
             raise IncompleteDatasetError(f"{name}: {source.location(META_FILE)} lists no object")
         self._boxes: dict[int, np.ndarray] = {}
-        missing = [source.location(self._file(s, 0, "JPEGImages")) for s in range(len(self))
-                   if not source.exists(self._file(s, 0, "JPEGImages"))]
-        if missing:
-            raise IncompleteDatasetError(f"{name}: {len(missing)} first frame(s) missing, e.g. {missing[0]}")
+        check_present(name, source, self._listed_files(), what="frame or annotation file(s) listed in meta.json")
 
     def __len__(self) -> int:
         return len(self._sequences)
@@ -92,13 +91,17 @@ class YoutubeVos(TrackingDataset):
         frames = [self.source.read_image(self._file(seq_id, int(f), "JPEGImages")) for f in frame_ids]
         return frames, annotation.boxes_xywh[torch.as_tensor(list(frame_ids), dtype=torch.long)].clone()
 
-    def source_files(self) -> list[str]:
-        """Every file this dataset reads (meta.json, frames, annotation PNGs): what an lmdb copy must hold."""
-        files = [META_FILE]
+    def _listed_files(self) -> list[str]:
+        """The JPEG and annotation PNG of every frame listed in meta.json, each once."""
+        files = []
         for seq_id, (_, _, frames) in enumerate(self._sequences):
             for row in range(len(frames)):
                 files += [self._file(seq_id, row, "JPEGImages"), self._file(seq_id, row, "Annotations")]
         return list(dict.fromkeys(files))
+
+    def source_files(self) -> list[str]:
+        """Every file this dataset reads (meta.json, frames, annotation PNGs): what an lmdb copy must hold."""
+        return [META_FILE, *self._listed_files()]
 
     def get_masks(self, seq_id: int, frame_ids: Sequence[int]) -> list[np.ndarray]:
         """float32 0/1 (H, W) object masks of ``frame_ids``."""

@@ -237,3 +237,69 @@ def test_polygon_probes(siamattn_step):
     at_threshold = empty.copy()
     at_threshold[100:120, 200:230] = 0.2  # strictly greater than the threshold is needed
     assert post.mask_polygon(at_threshold, 0.2, center, size) == probes["empty_mask_polygon"]
+
+
+# ------------------------------------------------------------------ broken network outputs: no overflow arithmetic
+
+def _official_sides(delta: np.ndarray, sides: np.ndarray) -> np.ndarray:
+    """pysot's ``np.exp(delta) * sides`` in float32, overflowing as it does (the reference, warnings off)."""
+    with np.errstate(over="ignore"):
+        return np.exp(delta) * sides
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_huge_anchor_deltas_give_inf_sides_and_the_official_finite_ones():
+    dw = np.array([0.5, -3.0, 80.0, 84.0, 88.71, 89.0, 1e4, -1e4, np.nan], dtype=np.float32)
+    anchors = np.zeros((dw.size, 4), dtype=np.float32)
+    anchors[:, 0], anchors[:, 1] = 5.0, -7.0
+    anchors[:, 2], anchors[:, 3] = 104.0, 32.0
+    loc = torch.zeros(1, 4, 1, dw.size)
+    loc[0, 2, 0], loc[0, 3, 0] = torch.from_numpy(dw), torch.from_numpy(dw)
+    boxes = post.decode_anchor_boxes(loc, anchors)
+    assert boxes.dtype == np.float32
+    for row, side in ((2, 104.0), (3, 32.0)):
+        expected = _official_sides(dw, np.float32(side))
+        np.testing.assert_array_equal(boxes[row], expected)  # bit for bit, inf and NaN where they were
+    # exp(84) * 104 = 3.1e38 still fits float32; exp(84) * 32 too; exp(88.71) fits but not times 32 or 104
+    assert np.isfinite(boxes[2, :4]).all() and np.isinf(boxes[2:, 4:7]).all() and (boxes[2:, 7] == 0).all()
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("penalty_k, limit", [(0.1, 0.0), (0.0, 1.0)])
+def test_degenerate_anchor_boxes_get_the_penalty_limit(penalty_k, limit):
+    # one ordinary box, then sides that are infinite, zero, NaN, beyond MAX_SIDE or below MIN_SIDE
+    widths = np.array([30, np.inf, 0, 30, np.nan, 1e20, 1e-20, np.inf], dtype=np.float32)
+    heights = np.array([40, 40, 40, 0, 40, 40, 40, np.inf], dtype=np.float32)
+    boxes = np.stack([np.zeros(8), np.zeros(8), widths, heights]).astype(np.float32)
+    score = np.full(8, 0.9, dtype=np.float32)
+    window = np.array([0.5, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9])
+    selection = post.select_box(score, boxes, np.array([30.0, 40.0]), 1.0, window, penalty_k, 0.25)
+    assert selection.penalty[0] == pytest.approx(1.0, abs=1e-8)  # same size and aspect ratio (float32 sides)
+    assert selection.penalty[1:].tolist() == [limit] * 7
+    assert np.isfinite(selection.pscore).all()
+    np.testing.assert_array_equal(selection.pscore, selection.penalty * score * 0.75 + window * 0.25)
+    # penalised to 0, a degenerate box has only its window term; without any penalty (k = 0) the window decides
+    assert selection.best_idx == (0 if penalty_k else 1)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_huge_refinement_deltas_keep_the_state_finite():
+    rpn_box = tuple(np.float32(v) for v in (120.0, 130.0, 40.0, 50.0))
+    refined = post.decode_refinement(np.array([0.0, 0.0, 1e4, 3540.0], dtype=np.float32), rpn_box,
+                                     [0.1, 0.1, 0.2, 0.2], [0, 0, 0, 0])
+    # d3 = 708: exp(708) * 50 = 1.5e309 overflows float64 as the product does in pysot
+    assert refined[:2].tolist() == [120.0, 130.0] and np.isinf(refined[2:]).all()
+    finite = post.decode_refinement(np.array([0.0, 0.0, 3520.0, 1.0], dtype=np.float32), rpn_box,
+                                    [0.1, 0.1, 0.2, 0.2], [0, 0, 0, 0])
+    assert finite[2] == np.exp(np.float64(np.float32(3520.0)) * 0.2) * 40.0 and np.isfinite(finite[2])
+    # a finite refined side near the float64 limit becomes inf in image pixels: clipped to W-1 / H-1
+    geometry = post.CropGeometry((10.0, 20.0, 400, 400), 0.25, 400)
+    center, size = post.update_state(np.array([100.0, 100.0, 1.7e308, 30.0]), geometry, np.array([50.0, 60.0]),
+                                     0.5, (360, 480))
+    assert center.tolist() == [410.0, 359] and size.tolist() == [479, 90.0]  # cy 420 clipped to H-1 too
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_vot_region_without_area_is_refused():
+    with pytest.raises(ValueError, match="init_bbox must enclose an area"):
+        post.official_init_box([5, 5, 5, 10, 5, 15, 5, 10], vot_style=True)

@@ -96,6 +96,7 @@ SMALL = {"MODEL": {"BACKBONE": {"TYPE": "resnet18"}, "CHANNELS": 16, "DEFORM_FC_
                    "MASK": False}}
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # random weights: huge deltas, no numpy overflow warnings
 def test_without_mask_branch_and_with_a_broken_box_head():
     cfg = load_config(overrides=SMALL, tracker="siamattn")
     with pytest.warns(UserWarning, match="RANDOMLY INITIALISED"):

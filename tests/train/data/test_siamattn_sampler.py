@@ -95,3 +95,11 @@ def test_bad_ratios_or_ranges_are_rejected(in_memory_dataset):
         sampler([data], [3, 4])
     with pytest.raises(ValueError, match="ratios"):
         sampler([data], [3], ratios=[1, 2])
+
+
+def test_a_dataset_without_a_visible_frame_is_refused_when_the_sampler_is_built(in_memory_dataset):
+    visible = video(in_memory_dataset, "A", 10)
+    hidden = video(in_memory_dataset, "B", 10, invisible=tuple(range(10)))
+    # B has ratio 0 but negative pairs still draw their search object from it
+    with pytest.raises(ValueError, match="training dataset B: none of its 1 sequence"):
+        sampler([visible, hidden], [5, 5], ratios=[1, 0])

@@ -11,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 FRAME_SHAPE = (24, 32)
 
@@ -20,11 +21,19 @@ def frame_colour(seq: int, frame: int) -> tuple[int, int, int]:
     return (20 + (37 * seq + 11 * frame) % 200, 20 + (53 * frame) % 200, 20 + (71 * seq) % 200)
 
 
-def write_frame(path: Path, seq: int, frame: int) -> None:
+def write_frame(path: Path, seq: int, frame: int, shape: tuple[int, int] = FRAME_SHAPE) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    rgb = np.empty((*FRAME_SHAPE, 3), np.uint8)
+    rgb = np.empty((*shape, 3), np.uint8)
     rgb[:] = frame_colour(seq, frame)
     assert cv2.imwrite(str(path), rgb[:, :, ::-1].copy(), [cv2.IMWRITE_JPEG_QUALITY, 95])
+
+
+def write_palette_png(path: Path, labels: np.ndarray) -> None:
+    """A YouTube-VOS annotation: palette (mode P) PNG whose pixel values are the object ids."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.fromarray(labels.astype(np.uint8), mode="P")
+    image.putpalette([0, 0, 0, 255, 0, 0, 0, 255, 0] + [0] * (256 * 3 - 9))
+    image.save(path)
 
 
 def assert_frame_is(image: np.ndarray, seq: int, frame: int) -> None:

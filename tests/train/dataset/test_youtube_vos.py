@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from lib.train.dataset import YoutubeVos, build_training_datasets
 from lib.train.dataset.parsing import AnnotationError
@@ -14,13 +13,6 @@ from lib.train.dataset.storage import DirectorySource, IncompleteDatasetError
 from lib.utils.settings import Settings
 
 FRAMES = {"a1b2": ["00000", "00005"], "c3d4": ["00010"]}
-
-
-def write_palette_png(path: Path, labels: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image = Image.fromarray(labels.astype(np.uint8), mode="P")
-    image.putpalette([0, 0, 0, 255, 0, 0, 0, 255, 0] + [0] * (256 * 3 - 9))
-    image.save(path)
 
 
 @pytest.fixture()
@@ -38,7 +30,7 @@ def ytbvos_root(tmp_path: Path, layouts) -> Path:
     grid[0:24, 5:7] = 1
     labels[("c3d4", "00010")] = grid
     for s, ((video, frame), grid) in enumerate(labels.items()):
-        write_palette_png(root / "train" / "Annotations" / video / f"{frame}.png", grid)
+        layouts.write_palette_png(root / "train" / "Annotations" / video / f"{frame}.png", grid)
         layouts.write_frame(root / "train" / "JPEGImages" / video / f"{frame}.jpg", s, 0)
     meta = {"videos": {
         "a1b2": {"objects": {"1": {"category": "cat", "frames": FRAMES["a1b2"]},
@@ -87,3 +79,15 @@ def test_missing_meta_frames_and_broken_json(ytbvos_root, tmp_path):
     (ytbvos_root / "train" / "meta.json").write_text('{"videos": \n [')
     with pytest.raises(AnnotationError, match=r"meta.json:2: invalid JSON"):
         YoutubeVos(DirectorySource(ytbvos_root))
+
+
+def test_every_listed_frame_and_mask_is_checked_at_construction(ytbvos_root):
+    # later frames and annotation PNGs, not only each object's first frame
+    (ytbvos_root / "train" / "JPEGImages" / "a1b2" / "00005.jpg").unlink()
+    (ytbvos_root / "train" / "Annotations" / "c3d4" / "00010.png").unlink()
+    with pytest.raises(IncompleteDatasetError) as error:
+        YoutubeVos(DirectorySource(ytbvos_root))
+    message = str(error.value)
+    assert message.startswith("YTBVOS: 2 frame or annotation file(s) listed in meta.json missing")
+    assert str(ytbvos_root / "train" / "JPEGImages" / "a1b2" / "00005.jpg") in message
+    assert str(ytbvos_root / "train" / "Annotations" / "c3d4" / "00010.png") in message
