@@ -125,9 +125,11 @@ class DeformConvPack(nn.Module):
         if self.grid_sampled:
             return deform_conv2d_by_grid_sample(x, offset, self.weight, self.padding)
         # torchvision's kernel takes one dtype; under autocast x and offset arrive in bf16/fp16 while the
-        # weight stays float32, so the deformable convolution runs in float32 (as the official kernel did)
+        # weight stays float32, so the deformable convolution runs in the widest of the three (float32 there)
+        dtype = torch.promote_types(torch.promote_types(x.dtype, offset.dtype), self.weight.dtype)
         with torch.autocast(x.device.type, enabled=False):
-            return deform_conv2d(x.float(), offset.float(), self.weight.float(), padding=(self.padding, self.padding))
+            return deform_conv2d(x.to(dtype), offset.to(dtype), self.weight.to(dtype),
+                                 padding=(self.padding, self.padding))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.deform(x, self.conv_offset(x))
