@@ -10,8 +10,9 @@ not run. Rows:
   150-frame 640x480 synthetic video, CPU fp32 against CUDA at that precision: largest box difference, first
   frame more than 1 px apart, decisions that differ (AiATrack: short-term cache updates; SiamAttn: the
   chosen anchor);
-* ``fixture ...`` (only where ``../shared/reference`` exists): AiATrack's official 30-frame fixture free
-  running on CUDA, and the SiamAttn fixture-A tests run on CUDA with their CPU tolerances;
+* ``fixture ...`` (only where the optional test data ``../shared/reference``, not part of the repository,
+  exists): AiATrack's official 30-frame fixture free running on CUDA, and the SiamAttn fixture-A tests run
+  on CUDA with their CPU tolerances;
 * ``fps <tracker> <precision>``: per-frame latency at batch 1 from ``tracking/tracker_speed.py`` (crop
   included, synchronised, warm-up excluded);
 * ``test.py threads N``: ``tracking/test.py --device cuda`` end to end on 8 synthetic 120-frame sequences

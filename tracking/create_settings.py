@@ -21,7 +21,7 @@ from typing import Sequence
 from lib.utils.cli import entry_parser
 from lib.utils.settings import Settings, read_settings_file, save_settings, setting_names, settings_path
 
-# Conventional sub-folder of --data-root for each dataset root (the layout of BENCHMARKS.md section 1).
+# Conventional sub-folder of --data-root for each dataset root (docs/benchmarks.md#dataset-layouts).
 DATA_ROOT_SUBFOLDERS = {
     "lasot_dir": "LaSOT",
     "got10k_dir": "GOT10k",

@@ -9,6 +9,9 @@ Two measurements, both printed as a table:
 * success AUC (OTB protocol, 21 IoU thresholds) on synthetic videos (``lib.utils.synthetic``) for each
   precision, with the same weights.
 
+The fixture and the weights are optional test data recorded from the official code, kept beside the
+checkout and not part of the repository; without them the script exits with status 2.
+
 Examples::
 
     python tracking/precision_check.py                       # bf16 vs fp32 on CPU

@@ -1,7 +1,7 @@
 """Deformable RoI pooling (DCN v1, class-agnostic, ``group_size`` 1) in pure PyTorch.
 
 Semantics of the mmdetection-v1 CUDA kernel ``DeformablePSROIPoolForwardKernel`` used by the official
-SiamAttn, as described in ``shared/reference/siamattn/README.md`` section 6 (quirks P1-P7). For a RoI
+SiamAttn, as described in docs/quirks-siamattn.md#deformable-roi-pooling (quirks P1-P7). For a RoI
 ``(batch_index, x1, y1, x2, y2)`` in input pixels, ``s = float32(spatial_scale)``:
 
 * P1  the batch index is truncated to an integer;

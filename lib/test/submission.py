@@ -1,4 +1,4 @@
-"""Server submissions: GOT-10k test and TrackingNet test zips from raw results (BENCHMARKS.md section 3).
+"""Server submissions: GOT-10k test and TrackingNet test zips from raw results (docs/benchmarks.md#server-submissions).
 
 * GOT-10k: one folder per sequence at the archive root holding ``<seq>_001.txt`` (boxes, comma; also
   ``_002``, ``_003`` for repeated runs of a stochastic tracker) and ``<seq>_time.txt`` (one ``%f``

@@ -1,7 +1,7 @@
 """Square search-region cropping shared by training processing and the tracker.
 
-The arithmetic reproduces the official AiATrack crop exactly (see the quirk list in the
-reference README): ceil crop size, banker's rounding of the origin, zero padding that also
+The arithmetic reproduces the official AiATrack crop exactly (quirks Q1-Q8 of
+docs/quirks-aiatrack.md): ceil crop size, banker's rounding of the origin, zero padding that also
 drops the last image row/column when the crop touches the border, OpenCV bilinear resize and
 a padding mask dilated by that resize. ``crop_pysot_subwindow`` is the separate pysot/SiamAttn crop
 (floor origin, truncated channel-mean padding, resize only when the size differs).
@@ -90,7 +90,7 @@ def crop_pysot_subwindow(image: np.ndarray, center_xy: Sequence[float], output_s
                          channel_mean: Sequence[float]) -> np.ndarray:
     """The pysot/SiamAttn square crop: (H, W, 3) uint8 image -> (output_size, output_size, 3) uint8.
 
-    Arithmetic of pysot ``SiameseTracker.get_subwindow`` (quirks C4-C6 of the SiamAttn reference README):
+    Arithmetic of pysot ``SiameseTracker.get_subwindow`` (quirks C4-C6 of docs/quirks-siamattn.md):
     the crop's first pixel is ``floor(center - (crop_size + 1) / 2 + 0.5)`` (numpy floor, float64), the
     crop spans ``crop_size`` pixels, parts outside the image take ``channel_mean`` cast to uint8
     (truncated, one value per channel), and the patch is resized with ``cv2.resize`` (INTER_LINEAR on

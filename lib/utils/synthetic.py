@@ -4,7 +4,7 @@ A video shows one target, a checkerboard of two saturated colours inside a dark 
 smoothly and changing scale over a cluttered, muted background, with a few differently textured
 distractors moving around it and, in some videos, an occluder sweeping across it. Everything is
 a deterministic function of ``(seed, index)``. The writers put videos on disk in the GOT-10k and
-LaSOT layouts of ``spec/BENCHMARKS.md`` (sections 1.1 and 1.2), so the real loaders read them.
+LaSOT layouts (docs/benchmarks.md#got-10k, docs/benchmarks.md#lasot), so the real loaders read them.
 
 Boxes are integer-valued ``x, y, w, h`` and always lie inside the frame; the target is drawn
 exactly on its box (distractors underneath it, the occluder on top).
@@ -296,7 +296,7 @@ def _vot_region(box: np.ndarray, kind: str) -> str:
 
 def write_vot(root: str | Path, videos: Iterable[SyntheticVideo], region: str = "polygon",
               anchor_spacing: int = 0) -> list[str]:
-    """Write videos as a VOT toolkit workspace dataset ``root/sequences/`` (BENCHMARKS.md 1.8); returns names.
+    """Write videos as a VOT toolkit workspace dataset ``root/sequences/`` (docs/benchmarks.md#vot); returns names.
 
     ``region``: ground truth as ``polygon`` (VOT2016-2019 style), ``mask`` (VOT2020) or ``rectangle``.
     ``anchor_spacing`` > 0 writes ``anchor.value`` with anchors at frames 0, k, 2k, ... alternating

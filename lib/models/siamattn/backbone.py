@@ -1,6 +1,6 @@
 """The pysot "atrous" ResNet of SiamRPN++ / SiamAttn: stride 8 from layer2 on, five output levels.
 
-Quirks K1-K2 of ``shared/reference/siamattn/README.md`` section 7.3:
+Quirks K1-K2 of docs/quirks-siamattn.md:
 
 * conv1 is 7×7, stride 2, **padding 0**; maxpool 3×3, stride 2, padding 1;
 * the stride sits on the first 3×3 conv of a block; a strided 3×3 conv has padding 0, every other 3×3

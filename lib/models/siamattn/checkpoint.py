@@ -8,7 +8,7 @@ Accepted files (all read by the restricted reader of :mod:`lib.models.checkpoint
 either also when saved from a DataParallel/DDP or ``torch.compile`` wrapper (every key prefixed ``module.`` or
 ``_orig_mod.``; removed by :func:`~lib.models.checkpoint.strip_wrapper_prefix`, as for AiATrack).
 Official key names equal ours (same module attribute names), so no other mapping is needed.
-Tensors may be stored as strided views (the synthetic reference checkpoint, README section 2.3); they are
+Tensors may be stored as strided views (as in the synthetic checkpoint of the optional official test data); they are
 copied into the parameters by ``load_state_dict``.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Deformable Siamese Attention (official ``FeatureEnhance``), one block per feature level.
 
-Quirks D1-D6 of ``shared/reference/siamattn/README.md`` section 7.4, for a template map z (B, C, h, w) and
+Quirks D1-D6 of docs/quirks-siamattn.md, for a template map z (B, C, h, w) and
 a search map x (B, C, H, W) of one level:
 
 * D1  position (spatial) self-attention: ``q, k = conv1×1(C → C/8)``, ``v = conv1×1(C → C)``;
@@ -13,7 +13,8 @@ a search map x (B, C, H, W) of one level:
 * D5  one 3×3 deformable convolution (DCN v1, no bias, offsets from a 3×3 conv with bias) per level, shared
       by z' and x'. It uses ``torchvision.ops.deform_conv2d``, whose offset layout ((y, x) pairs per tap,
       tap-major) and out-of-range rule (a sample counts only when −1 < h < H and −1 < w < W, missing
-      neighbours are 0) are those of README section 6. The inference form computes the same convolution
+      neighbours are 0) are those of docs/quirks-siamattn.md#deformable-convolution-dcn-v1. The inference
+      form computes the same convolution
       with :func:`deform_conv2d_by_grid_sample` (``DeformConvPack.grid_sampled``).
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Adjust layers (pysot ``AdjustAllLayer``): levels 2-4 to a common width, template centre crop.
 
-Quirk K3 of ``shared/reference/siamattn/README.md``: per level a 1×1 conv (no bias) + BN; when the map is
+Quirk K3 of docs/quirks-siamattn.md: per level a 1×1 conv (no bias) + BN; when the map is
 narrower than 20 cells (the 15×15 template maps) the centre ``center_size``×``center_size`` window
 (``[4:11, 4:11]`` for 7) is kept **after** the BN. Levels 0 and 1 are not adjusted.
 """

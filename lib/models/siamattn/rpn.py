@@ -1,6 +1,6 @@
 """Depth-wise cross-correlation and the weighted multi-level RPN (pysot ``MultiRPN``).
 
-Quirks R1-R2 of ``shared/reference/siamattn/README.md`` section 7.5:
+Quirks R1-R2 of docs/quirks-siamattn.md:
 
 * ``DepthwiseXCorr``: template and search each pass a 3×3 conv (no bias, no padding) + BN + ReLU
   (7 → 5 and 31 → 29); every channel of the search is correlated with the same channel of its own

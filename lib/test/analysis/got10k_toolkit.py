@@ -1,4 +1,5 @@
-"""The got10k toolkit's rules (BENCHMARKS.md sections 6.1 and 6.3), in NumPy.
+"""The got10k toolkit's rules, in NumPy (docs/benchmarks.md#got10k-toolkit-otb-style-experiments,
+docs/benchmarks.md#got-10k-ao-and-sr).
 
 * OTB-style experiments (``ExperimentOTB`` / ``ExperimentNfS`` / ``ExperimentUAV123``): first row
   := GT, continuous IoU with epsilon, no frame excluded except NaN-GT frames for UAV123, strict

@@ -1,4 +1,4 @@
-"""The LaSOT MATLAB evaluation toolkit's rules (BENCHMARKS.md section 6.2), in NumPy.
+"""The LaSOT MATLAB evaluation toolkit's rules (docs/benchmarks.md#lasot-matlab-toolkit), in NumPy.
 
 Differences to the AiATrack analysis: predictions with NaN or non-positive size are replaced by the
 previous row, absent frames are deleted before evaluation but still count in the denominator (all

@@ -1,6 +1,6 @@
 """Success / precision / normalised precision exactly as the official AiATrack analysis computes them.
 
-BENCHMARKS.md section 4 (``extract_results`` + ``plot_results``). In short, per sequence: invalid
+docs/benchmarks.md#the-aiatrack-analysis (``extract_results`` + ``plot_results``). Per sequence: invalid
 predictions are rejected, zero-size predictions inherit the previous box, the first prediction is
 replaced by the ground truth, frames whose ground truth has no positive size (and, on LaSOT, frames
 where the target is absent) leave the denominator, and the curves use ``IoU > t`` (strict) over 21
@@ -89,7 +89,8 @@ def repair_zero_size(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
 
 def sequence_errors(pred_xywh: np.ndarray, gt_xywh: np.ndarray, dataset: str,
                     target_visible: np.ndarray | None = None) -> FrameErrors:
-    """Rules 1-7 of section 4: checks, repairs, first frame, valid frames, errors and sentinels.
+    """Rules 1-7 of docs/benchmarks.md#the-aiatrack-analysis: checks, repairs, first frame, valid frames,
+    errors and sentinels.
 
     ``dataset`` is the sequence's dataset tag (``lasot``, ``uav``, ``otb``, ``nfs``, ...);
     ``target_visible`` is used whenever given and is required for ``lasot``.

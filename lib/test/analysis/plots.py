@@ -18,7 +18,7 @@ def plot_curve(spec: CurveSpec, evaluations: list[Evaluation], protocol: Protoco
     fig, ax = plt.subplots(figsize=(7.5, 6.0), dpi=110)
     ranked = sorted(evaluations, key=lambda e: e.scores.get(spec.score, 0.0), reverse=True)
     colors = plt.get_cmap("tab10")
-    top = 100.0  # sentinel hits can push precision curves above 100 % (BENCHMARKS.md 4.7)
+    top = 100.0  # sentinel hits can push precision above 100 % (docs/benchmarks.md#the-aiatrack-analysis, rule 7)
     for rank, evaluation in enumerate(ranked):
         values = np.asarray(evaluation.curves[spec.key], dtype=np.float64)
         top = max(top, float(np.nanmax(values)))

@@ -107,7 +107,7 @@ def _mean_speed(speeds: list[float | None]) -> float | None:
 
 
 class AiATrackProtocol(Protocol[metrics.SequenceCurves]):
-    """BENCHMARKS.md section 4: ``extract_results`` + ``plot_results`` of the official code."""
+    """docs/benchmarks.md#the-aiatrack-analysis: ``extract_results`` + ``plot_results`` of the official code."""
 
     name = "aiatrack"
     description = ("official AiATrack analysis (extract_results.py): strict IoU > t over 21 thresholds, "
@@ -154,7 +154,7 @@ class AiATrackProtocol(Protocol[metrics.SequenceCurves]):
 
 
 class LasotToolkitProtocol(Protocol[lasot_toolkit.LasotCurves]):
-    """BENCHMARKS.md section 6.2: the LaSOT MATLAB toolkit (absent frames count as misses)."""
+    """docs/benchmarks.md#lasot-matlab-toolkit: the LaSOT MATLAB toolkit (absent frames count as misses)."""
 
     name = "lasot-toolkit"
     description = ("LaSOT MATLAB toolkit (eval_tracker.m): absent frames deleted but counted in the "
@@ -205,7 +205,7 @@ class OtbResult:
 
 
 class Got10kOtbProtocol(Protocol[OtbResult]):
-    """BENCHMARKS.md section 6.1: got10k toolkit ExperimentOTB / ExperimentNfS / ExperimentUAV123."""
+    """docs/benchmarks.md#got10k-toolkit-otb-style-experiments: ExperimentOTB / ExperimentNfS / ExperimentUAV123."""
 
     name = "got10k-otb"
     description = ("got10k toolkit OTB-style experiment (ExperimentOTB/NfS; ExperimentUAV123 for 'uav'): "
@@ -257,7 +257,7 @@ class Got10kResult:
 
 
 class Got10kProtocol(Protocol[Got10kResult]):
-    """BENCHMARKS.md section 6.3: got10k toolkit ExperimentGOT10k (AO / SR / speed)."""
+    """docs/benchmarks.md#got-10k-ao-and-sr: got10k toolkit ExperimentGOT10k (AO / SR / speed)."""
 
     name = "got10k"
     description = ("got10k toolkit ExperimentGOT10k: frame 0 and cover==0 frames excluded, boxes bounded "
@@ -310,7 +310,7 @@ class TrackingNetResult:
 
 
 class TrackingNetProtocol(Protocol[TrackingNetResult]):
-    """BENCHMARKS.md section 6.4: the TrackingNet devkit (EvalAI server) evaluation."""
+    """docs/benchmarks.md#trackingnet-devkit: the TrackingNet devkit (EvalAI server) evaluation."""
 
     name = "trackingnet"
     description = ("TrackingNet devkit (metrics.py, EvalAI): rounded boxes, no frame excluded, inclusive "

@@ -1,4 +1,4 @@
-"""The TrackingNet devkit's rules (BENCHMARKS.md section 6.4, the EvalAI evaluation), in NumPy.
+"""The TrackingNet devkit's rules (docs/benchmarks.md#trackingnet-devkit, the EvalAI evaluation), in NumPy.
 
 All coordinates are rounded (half to even), row 0 := GT, no frame is excluded, the thresholds are
 inclusive (``IoU >= t``, ``error <= t``) over 21 points each, and the reported numbers are

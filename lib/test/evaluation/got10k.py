@@ -1,4 +1,4 @@
-"""GOT-10k test and validation sets (180 sequences each). Spec: BENCHMARKS.md 1.2.
+"""GOT-10k test and validation sets (180 sequences each). Format: docs/benchmarks.md#got-10k.
 
 The test split's ``groundtruth.txt`` holds only the first frame's box, so its sequences carry a
 (1, 4) ground truth and no visibility. Validation sequences additionally expose the per-frame

@@ -1,5 +1,5 @@
 """LaSOT test set (280 sequences), its extension (150) and, for evaluation on training data, its 1120
-training sequences. Spec: BENCHMARKS.md 1.1.
+training sequences. Format: docs/benchmarks.md#lasot.
 
 Frames are enumerated from the ground-truth length (``img/%08d.jpg``, 1-based), so only the first and
 last frame of each sequence are checked on disk. Visibility comes from the two flag files, never

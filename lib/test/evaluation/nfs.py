@@ -1,4 +1,4 @@
-"""NfS 30 fps (100 sequences) in pytracking's re-packed layout, which AiATrack expects. Spec: BENCHMARKS.md 1.5.
+"""NfS 30 fps (100 sequences) in pytracking's re-packed layout, which AiATrack expects (docs/benchmarks.md#nfs30).
 
 Not the official download (``<name>/30/<name>/00001.jpg`` with VATIC rows): that layout is reported
 as such instead of being misread.

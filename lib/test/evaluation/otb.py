@@ -1,4 +1,4 @@
-"""OTB-100 (OTB2015): 100 sequences from 98 folders. Spec: BENCHMARKS.md 1.6.
+"""OTB-100 (OTB2015): 100 sequences from 98 folders. Format: docs/benchmarks.md#otb-100.
 
 Frame ranges, digits and annotation files come from ``lib/lists/otb_sequence_info.tsv`` (David starts
 at frame 300, Tiger1 skips its first 5 frames, Board uses 5 digits, Jogging/Skating2 have two

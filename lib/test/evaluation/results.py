@@ -1,6 +1,6 @@
 """Raw tracking results on disk, in the layout of the official ``tracking/test.py``.
 
-Layout (BENCHMARKS.md section 2)::
+Layout (docs/benchmarks.md#raw-results)::
 
     <results_dir>/<tracker>/<param>[_<id:03d>]/<sequence>.txt            LaSOT, OTB, NfS, UAV, ...
     <results_dir>/<tracker>/<param>[_<id:03d>]/got10k/<sequence>.txt      GOT-10k val/test

@@ -1,5 +1,5 @@
 """TrackingNet test set (511 sequences) and, for evaluation on training data, the TRAIN_k chunks.
-Spec: BENCHMARKS.md 1.3.
+Format: docs/benchmarks.md#trackingnet.
 
 Sequences are the ``anno/*.txt`` files of the split (sorted by name, so runs are reproducible; the
 official loader used ``os.listdir`` order). Frames are ``0.jpg, 1.jpg, ...`` (0-based, unpadded) and

@@ -1,4 +1,4 @@
-"""UAV123: 123 sequences, several of them frame ranges of one shared video folder. Spec: BENCHMARKS.md 1.7.
+"""UAV123: 123 sequences, several of them frame ranges of one shared video folder (docs/benchmarks.md#uav123).
 
 File names are absolute frame numbers of the full video (``uav_bird1_2`` = ``bird1/000775.jpg`` ..
 ``001477.jpg``); the annotation has one row per frame of the sub-sequence, ``NaN,NaN,NaN,NaN`` where

@@ -1,6 +1,6 @@
 """The AiATrack tracker: search-region tracking against a memory of encoded reference frames.
 
-Per frame (official behaviour, see the quirk list in the reference README): crop a square of
+Per frame (official behaviour, docs/quirks-aiatrack.md#tracking-loop): crop a square of
 ``SEARCH_FACTOR`` times the target size around the previous state, encode it once, decode it against
 the long-term reference (the first frame) and a few short-term references from the memory, predict
 the box with the corner head and its quality with the IoU head, map the box back to the image and clip

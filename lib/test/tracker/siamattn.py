@@ -4,8 +4,8 @@ Per frame: crop a context region of ``instance_size`` around the previous state 
 run the network against the cached template features, pick the best anchor box under the scale/aspect
 penalty and cosine window, refine it with the box head, move the state to the refined centre and
 smooth its size, then (mask branch on) predict the mask on the new state box and fit a rotated rectangle
-to it. The arithmetic lives in :mod:`lib.test.tracker.siamattn_post`; quirk labels refer to the SiamAttn
-reference README.
+to it. The arithmetic lives in :mod:`lib.test.tracker.siamattn_post`; quirk labels are defined in
+docs/quirks-siamattn.md.
 """
 from __future__ import annotations
 

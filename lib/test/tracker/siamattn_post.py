@@ -2,9 +2,9 @@
 decoding, state update and the mask's way back into the image (anchors: ``lib.models.siamattn.crop_anchors``).
 
 Every function reproduces the official SiamAttn tracker (pysot ``SiamRPNTracker`` / ``SiamMaskTracker``
-of msight-tech/research-siamattn) including its numpy-2 dtypes (quirk N1 of the SiamAttn reference README:
+of msight-tech/research-siamattn) including its numpy-2 dtypes (quirk N1 of docs/quirks-siamattn.md:
 float32 network outputs and anchors, float64 state, penalties and refinement); the quirk labels (C1, R3,
-B1, M2, ...) refer to section 7 of that README. Boxes in the search crop are in pixels of the
+B1, M2, ...) are defined in that file. Boxes in the search crop are in pixels of the
 ``instance_size`` crop; image boxes in pixels of the frame.
 
 Broken or untrained networks give huge box deltas, where the official arithmetic overflows (numpy prints
