@@ -16,6 +16,11 @@ pytestmark = pytest.mark.reference
 BOX_NORM_ATOL = 2e-6
 IOU_ATOL = 2e-5
 STATE_ATOL_PX = 1e-3
+# Free running, each frame's crop is placed by the previous frame's box, so per-frame float32 rounding
+# compounds over the video: 3.6e-4 px on AVX2 CPUs, 1.1e-3 px on AVX-512 ones whose oneDNN convolutions of
+# the prepared backbone sum in another order (6.3e-4 px without oneDNN pre-packing on the same CPU). Every
+# cache decision must still be equal and the predicted IoU within 1e-4.
+FREE_RUN_ATOL_PX = 2e-3
 
 
 class MemoizedEncode:
@@ -172,6 +177,6 @@ def test_free_running_video(official, tracker_fixture, run_name):
         output = tracker.track(video[t])
         assert output["cache_updated"] == bool(run["cache_updated"][t]), f"frame {t}"
         assert abs(output["predicted_iou"] - run["predicted_iou"][t].item()) < 1e-4, f"frame {t}"
-        np.testing.assert_allclose(output["target_bbox"], run["target_bbox_xywh"][t], rtol=0, atol=STATE_ATOL_PX,
+        np.testing.assert_allclose(output["target_bbox"], run["target_bbox_xywh"][t], rtol=0, atol=FREE_RUN_ATOL_PX,
                                    err_msg=f"frame {t}")
     assert tracker.memory.frame_indices() == [f for f in run["cache_frames_after"][-1].tolist() if f >= 0]
