@@ -43,6 +43,16 @@ def trajectory_path(root: str | Path, sequence: str, name: str) -> Path:
     return Path(root) / sequence / f"{name}.txt"
 
 
+def trajectory_root(folder: str | Path, dataset: str) -> Path:
+    """The folder holding the ``<seq>/`` trajectory folders of ``dataset`` (``vot18``, ...) in a result folder.
+
+    ``tracking/test.py`` writes VOT runs to ``<results_dir>/<tracker>/<param>/<dataset>/``, the toolkit to
+    ``results/<tracker>/<experiment>/``: ``<folder>/<dataset>`` when that is a folder, else ``folder``.
+    """
+    below = Path(folder) / dataset
+    return below if below.is_dir() else Path(folder)
+
+
 def _wire(value: float) -> np.float32:
     """A coordinate after TraX: float32, printed ``%.4f``, read back as float32."""
     return np.float32(float(f"{float(np.float32(value)):.4f}"))
