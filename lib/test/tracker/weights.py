@@ -67,7 +67,7 @@ def _stored_config(path: Path, tracker: str) -> tuple[dict[str, Any] | None, str
     if owner not in (None, tracker):
         raise CheckpointError(path, f"by its stored training config this is a checkpoint of {LABELS[owner]}, "
                                     f"not of {LABELS[tracker]}")
-    kind = "checkpoint with its training config" if saved is not None else "checkpoint without a stored config"
+    kind = "checkpoint with a stored training config" if saved is not None else "checkpoint without a stored config"
     return saved, kind + ("" if epoch is None else f", epoch {epoch}")
 
 
@@ -87,7 +87,7 @@ def choose_weights(checkpoint: str | Path | None = None, config: str | None = No
             raise FileNotFoundError(f"checkpoint not found: {path}")
         saved, facts = _stored_config(path, tracker)
         chosen = config or saved or MAIN_EXPERIMENTS[tracker]
-        used = f"config {chosen}" if isinstance(chosen, str) else "its training config"
+        used = f"config {chosen}" if isinstance(chosen, str) else "running that config"
         return WeightsChoice(chosen, str(path), f"{weights} from {path} ({facts}; {used})", tracker)
     embedded = _embedded_checkpoint(tracker)
     if embedded.is_file():
