@@ -17,8 +17,9 @@ Protocols (--protocol):
   got10k         the got10k toolkit's GOT-10k experiment (AO, SR0.5, SR0.75, fps; for got10k_val)
   trackingnet    the TrackingNet devkit (areas under the curves; for TrackingNet TRAIN_k splits)
   vot            the VOT toolkit's A, R and EAO (vot16/vot18: supervised, vot20: multistart; --stack picks
-                 another stack or a toolkit stack YAML); reads our trajectories or the toolkit's results
-                 folder (results/<tracker>/<experiment>); the EAO curve goes to <plot-dir>/<dataset>_vot_eao.png
+                 another stack or a toolkit stack YAML); --results takes a <param> folder of ours (its
+                 <dataset>/ sub-folder is read, as got10k/ for GOT-10k), that sub-folder, or the toolkit's
+                 results/<tracker>/<experiment>; the EAO curve goes to <plot-dir>/<dataset>_vot_eao.png
 The printed table and the plot titles name the protocol that produced the numbers. GOT-10k test and
 TrackingNet test withhold their ground truth: pack them with tracking/pack_submission.py instead.
 """
@@ -37,6 +38,7 @@ from lib.test.analysis.vot import DATASET_STACKS, evaluate as evaluate_vot, load
 from lib.test.analysis.vot_report import plot_eao_curve, vot_per_sequence, vot_summary, write_vot_json
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
+from lib.test.evaluation.vot_results import trajectory_root
 from lib.utils.cli import add_settings_options, entry_parser, settings_from_args
 from lib.utils.settings import Settings
 
@@ -97,8 +99,8 @@ def vot_main(args: argparse.Namespace, settings: Settings) -> int:
         evaluations = []
         for source in result_sources(args, settings):
             folder = source.directories[0]
-            if args.tracker:  # tracking/test.py writes VOT runs below <param>/<dataset>
-                folder = folder / args.dataset
+            # tracking/test.py writes VOT runs below <param>/<dataset>; --results may also name the toolkit's folder
+            folder = folder / args.dataset if args.tracker else trajectory_root(folder, args.dataset)
             if not folder.is_dir():
                 raise FileNotFoundError(f"result folder {folder} does not exist")
             evaluations.append(evaluate_vot(sequences, folder, stack, source.label))

@@ -101,6 +101,18 @@ def config_from_dict(data: Mapping[str, Any], tracker: str = "aiatrack") -> Conf
     return ConfigNode(merged)
 
 
+def config_tracker(data: Mapping[str, Any]) -> str | None:
+    """The tracker (a key of ``DEFAULTS``) whose configuration ``data`` is, e.g. a config saved in a checkpoint:
+    the first whose defaults know every key of it; None when none does."""
+    for tracker in DEFAULTS:
+        try:
+            config_from_dict(data, tracker)
+        except ConfigError:
+            continue
+        return tracker
+    return None
+
+
 def hyper_for_dataset(cfg: ConfigNode, dataset_name: str) -> tuple[int, int, float]:
     """TEST.HYPER row for a benchmark name (case-insensitive), DEFAULT when it has no row."""
     row = cfg.TEST.HYPER.get(dataset_name.upper(), cfg.TEST.HYPER.DEFAULT)

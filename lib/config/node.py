@@ -106,3 +106,27 @@ def merge_strict(base: dict[str, Any], overrides: Mapping[str, Any], source: str
                 raise ConfigError(f"{source}: key {path} is a value, not a section")
             merged[key] = _check_type(merged[key], value, path, source)
     return merged
+
+
+def _flatten(config: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(config, Mapping):
+        return {prefix: config}
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        flat.update(_flatten(value, f"{prefix}{key}." if isinstance(value, Mapping) else f"{prefix}{key}"))
+    return flat
+
+
+def config_differences(saved: Mapping[str, Any] | None, current: Mapping[str, Any]) -> list[str]:
+    """``KEY (checkpoint A, now B)`` for every config key whose value differs, MODEL keys first."""
+    if saved is None:
+        return []
+    old, new = _flatten(saved), _flatten(current)
+    keys = sorted(set(old) | set(new), key=lambda k: (not k.startswith("MODEL."), k))
+    return [f"{k} (checkpoint {old.get(k, '-')!r}, now {new.get(k, '-')!r})" for k in keys if old.get(k) != new.get(k)]
+
+
+def list_differences(differences: list[str], limit: int = 8) -> str:
+    """The first ``limit`` of :func:`config_differences` joined by ``'; '``, with how many more there are."""
+    listed = "; ".join(differences[:limit])
+    return listed + (f"; and {len(differences) - limit} more" if len(differences) > limit else "")

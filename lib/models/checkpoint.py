@@ -5,8 +5,9 @@ Three kinds of files load through :func:`load_checkpoint`:
 * the authors' raw training checkpoints (``net`` plus ``optimizer``, ``stats`` and ``settings`` objects of
   classes from the official repository, whose package is also called ``lib``),
 * ``net``-only files in the official key names (e.g. fine-tuned releases),
-* our own checkpoints (``format: 'aiatrack-pytorch'``, our key names; plain ``torch.load(weights_only=True)``
-  reads them too).
+* our own checkpoints (our key names; plain ``torch.load(weights_only=True)`` reads them too): those of
+  ``tracking/train.py``, which store the training configuration as a plain dict under ``config``, and
+  files marked ``format: 'aiatrack-pytorch'``.
 
 A ``torch.save`` file is either a zip archive (``<archive>/data.pkl`` holding the pickled object and
 ``<archive>/data/<key>`` holding the raw bytes of every storage) or, before PyTorch 1.6, a stream of
@@ -42,7 +43,8 @@ from torch import Tensor, nn
 from lib.models.official_keys import is_official_state_dict, official_to_ours
 
 __all__ = ["CHECKPOINT_FORMAT", "CheckpointError", "CheckpointInfo", "UnpickledObject", "WRAPPER_PREFIXES",
-           "load_checkpoint", "read_checkpoint", "read_state_dict_entry", "strip_wrapper_prefix"]
+           "load_checkpoint", "read_checkpoint", "read_state_dict_entry", "read_training_config",
+           "strip_wrapper_prefix"]
 
 CHECKPOINT_FORMAT = "aiatrack-pytorch"
 
@@ -383,7 +385,7 @@ def read_checkpoint(path: str | Path,
         kind = f"dict with entries {sorted(map(str, top))}" if isinstance(top, Mapping) else type(top).__name__
         raise CheckpointError(path, f"not an AiATrack checkpoint: expected a dict with a 'net' state dict, "
                                     f"found a {kind}")
-    ours = top.get("format") == CHECKPOINT_FORMAT
+    ours = _is_ours(top)
     net, stripped = strip_wrapper_prefix(net)
     official_keys = is_official_state_dict(net)
     epoch = top.get("epoch")
@@ -393,7 +395,7 @@ def read_checkpoint(path: str | Path,
         official_keys=official_keys,
         epoch=epoch if isinstance(epoch, int) else None,
         fields=tuple(sorted(str(k) for k in top)),
-        config=top.get("config") if ours and isinstance(top.get("config"), dict) else None,
+        config=_stored_config(top),
         extra={k: top[k] for k in ("net_type", "actor_type") if isinstance(top.get(k), str)},
         stripped_prefix=stripped,
     )
@@ -401,6 +403,30 @@ def read_checkpoint(path: str | Path,
     if official_keys:
         net = official_to_ours(net)
     return {k: v.to(map_location) for k, v in net.items()}, info
+
+
+def read_training_config(path: str | Path) -> tuple[dict[str, Any] | None, int | None]:
+    """The training configuration and epoch stored in a checkpoint, without reading any weights.
+
+    The config is the plain dict ``tracking/train.py`` stores (``ConfigNode.to_dict()``), ``None`` for
+    files without one (official checkpoints); the epoch is ``None`` when absent. Works for every tracker's
+    files. Raises :class:`CheckpointError` naming the file when it is missing or cannot be read.
+    """
+    top = _read_guarded(Path(path), ())[0]
+    if not isinstance(top, Mapping):
+        return None, None
+    epoch = top.get("epoch")
+    return _stored_config(top), epoch if isinstance(epoch, int) else None
+
+
+def _is_ours(top: Mapping[str, Any]) -> bool:
+    """Written by this code base: marked with our format, or carrying a training config (official files never do)."""
+    return top.get("format") == CHECKPOINT_FORMAT or isinstance(top.get("config"), Mapping)
+
+
+def _stored_config(top: Mapping[str, Any]) -> dict[str, Any] | None:
+    config = top.get("config")
+    return dict(config) if isinstance(config, Mapping) else None
 
 
 def strip_wrapper_prefix(state: Mapping[str, Any]) -> tuple[dict[str, Any], str]:

@@ -3,6 +3,11 @@
 Run by the toolkit (``protocol = traxpython`` in ``trackers.ini``, see README "VOT")::
 
     python -m lib.test.vot_trax --tracker aiatrack --param baseline --checkpoint AIATRACK_ep0500.pth.tar
+    python -m lib.test.vot_trax --tracker siamattn     # the shipped tiny SiamAttn weights
+
+Weights and config are chosen as in ``lib/test/tracker/weights.py`` (a checkpoint of ``tracking/train.py``
+brings its own config). Weights that do not fit the config, or a missing checkpoint, stop the entry with
+one line on stderr (exit status 2) before the TraX handshake.
 
 The toolkit sends image paths and the ground-truth region (rectangle, polygon or mask); the tracker is
 initialised on its axis-aligned box exactly as the native runner does it (``vot_runner.init_box``; a
@@ -20,8 +25,8 @@ import numpy as np
 
 from lib.test.evaluation.vot import MaskRegion, PolygonRegion, RectangleRegion, Region
 from lib.test.evaluation.vot_runner import INIT_METHODS, init_box, output_region
-from lib.test.tracker import TRACKERS, load_tracker
-from lib.test.tracker.weights import choose_weights, resolve_config
+from lib.test.tracker import TRACKERS, TrackerFactory
+from lib.test.tracker.weights import choose_weights, load_tracker_from_weights
 from lib.utils.cli import add_device_option, add_torch_threads_option, apply_torch_threads, entry_parser
 from lib.utils.image import read_image
 
@@ -30,9 +35,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = entry_parser(__doc__)
     parser.add_argument("--tracker", default="aiatrack", choices=sorted(TRACKERS), help="tracker (default: aiatrack)")
     parser.add_argument("--param", default=None,
-                        help="experiment name or YAML (default: the checkpoint's own config, else tiny)")
+                        help="experiment name or YAML (default: the checkpoint's own config, see "
+                             "lib/test/tracker/weights.py)")
     parser.add_argument("--checkpoint", default=None,
-                        help="weights (default: the embedded checkpoints/aiatrack_tiny_synthetic.pth.tar)")
+                        help="weights (default: the tracker's shipped checkpoint in checkpoints/)")
     parser.add_argument("--dataset", default="vot", help="dataset name selecting hyper-parameters (default: vot)")
     parser.add_argument("--init", default="area", choices=INIT_METHODS,
                         help="box from a polygon: area-preserving (default, as SiamRPN++/SiamAttn) or min-max hull")
@@ -64,16 +70,21 @@ def to_trax(region: Region) -> Any:
     return Rectangle.create(region.x, region.y, region.w, region.h)
 
 
-def serve(args: argparse.Namespace) -> None:
+def load(args: argparse.Namespace) -> TrackerFactory:
+    """The tracker factory of the parsed arguments (FileNotFoundError, ValueError when the weights do not fit)."""
+    apply_torch_threads(args.torch_threads)
+    weights = choose_weights(args.checkpoint, args.param, args.tracker)
+    factory = load_tracker_from_weights(weights, args.device)
+    print(f"vot_trax: {args.tracker}, {weights.description}", file=sys.stderr)
+    return factory
+
+
+def serve(args: argparse.Namespace, factory: TrackerFactory) -> None:
     """Answer the toolkit's requests until it quits."""
     import trax
     from trax.image import Image
     from trax.region import Region as TraxRegion
 
-    apply_torch_threads(args.torch_threads)
-    weights = choose_weights(args.checkpoint, args.param)
-    print(f"vot_trax: {args.tracker}, {weights.description}", file=sys.stderr)
-    factory = load_tracker(args.tracker, resolve_config(weights.config), weights.checkpoint, args.device)
     formats = [TraxRegion.RECTANGLE, TraxRegion.POLYGON, TraxRegion.MASK]
     with trax.Server(formats, [Image.PATH], metadata={"tracker": args.tracker}) as server:
         tracker, polygon = None, False
@@ -98,7 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     stdout, sys.stdout = sys.stdout, sys.stderr  # nothing may print onto a TraX pipe
     try:
-        serve(args)
+        try:
+            factory = load(args)
+        except (FileNotFoundError, ValueError) as exc:  # missing or unfitting weights, bad config
+            print(f"vot_trax: error: {exc}", file=sys.stderr)
+            return 2
+        serve(args, factory)
     finally:
         sys.stdout = stdout
     return 0

@@ -1,4 +1,5 @@
-"""The official VOT toolkit (vot-toolkit 0.7.4) drives our tracker over TraX; its files and scores equal ours.
+"""The official VOT toolkit (vot-toolkit 0.7.4) drives our trackers (AiATrack and SiamAttn, the shipped tiny
+weights) over TraX; its files equal those of tracking/test.py byte for byte and its scores equal ours.
 
 The toolkit is installed once into its own virtual environment under ``~/.cache/aiatrack-vot-toolkit``
 (``$AIATRACK_VOT_TOOLKIT_CACHE`` overrides the folder), keyed by the versions; it pulls the non-headless
@@ -19,12 +20,12 @@ import pytest
 
 from lib.test.analysis.vot import evaluate, load_stack
 from lib.test.analysis.vot_overlap import region_overlap
-from lib.test.evaluation.runner import TrackerSpec, run_benchmark
 from lib.test.evaluation.vot import load_vot, parse_region
 from lib.test.evaluation.vot_results import mask_runs, toolkit_region
-from lib.test.evaluation.vot_runner import MultistartTask, SupervisedTask
 from lib.test.tracker.weights import choose_weights
+from lib.utils.settings import Settings, save_settings
 from lib.utils.synthetic import render_videos, write_vot
+from tracking.test import main as run_test_py
 
 pytestmark = pytest.mark.slow
 
@@ -104,20 +105,21 @@ def _workspace(root: Path, region: str, stack: str) -> Path:
     return root
 
 
-def _toolkit_results(python: Path, workspace: Path) -> list:
-    _toolkit(python, "analysis", "--workspace", str(workspace), "--format", "json", "aiatrack", cwd=workspace)
+def _toolkit_results(python: Path, workspace: Path, tracker: str) -> list:
+    _toolkit(python, "analysis", "--workspace", str(workspace), "--format", "json", tracker, cwd=workspace)
     (report,) = sorted((workspace / "analysis").glob("*.json"))
     return json.loads(report.read_text())["results"]["baseline"]["results"]
 
 
-def _native_run(workspace: Path, out: Path, task) -> list:
-    """Our runner with the weights the TraX entry picks by default (the embedded tiny checkpoint)."""
-    weights = choose_weights()
-    sequences = load_vot(workspace)
-    summary = run_benchmark(TrackerSpec("aiatrack", weights.config, weights.checkpoint), sequences, "vot", out,
-                            torch_threads=1, progress=False, task=task)
-    assert not summary.failed
-    return sequences
+def _test_py_run(workspace: Path, tmp_path: Path, tracker: str, dataset: str) -> Path:
+    """``tracking/test.py <tracker> tiny --dataset <dataset>`` on the workspace's sequences with the shipped
+    checkpoint (the weights the TraX entry serves by default); returns the trajectory folder."""
+    settings = Settings(**{f"{dataset}_dir": str(workspace)}, results_dir=str(tmp_path / "native"))
+    save_settings(settings, tmp_path / "settings.yaml")
+    checkpoint = choose_weights(tracker=tracker).checkpoint
+    assert run_test_py([tracker, "tiny", "--dataset", dataset, "--settings", str(tmp_path / "settings.yaml"),
+                        "--checkpoint", checkpoint, "--no-progress", "--torch-threads", "1"]) == 0
+    return tmp_path / "native" / tracker / "tiny" / dataset
 
 
 def _same_trajectories(native: Path, toolkit: Path) -> int:
@@ -128,17 +130,18 @@ def _same_trajectories(native: Path, toolkit: Path) -> int:
     return len(files)
 
 
-def test_supervised_toolkit_equals_native(toolkit_python, tmp_path):
+@pytest.mark.parametrize("tracker", ["aiatrack", "siamattn"])
+def test_supervised_toolkit_equals_native(toolkit_python, tmp_path, tracker):
     workspace = _workspace(tmp_path / "ws", "polygon", SUPERVISED_STACK)
-    _toolkit(toolkit_python, "evaluate", "--workspace", str(workspace), "aiatrack", cwd=workspace)
-    sequences = _native_run(workspace, tmp_path / "native", SupervisedTask())
-    toolkit_dir = workspace / "results" / "aiatrack" / "baseline"
-    assert _same_trajectories(tmp_path / "native", toolkit_dir) == 1
+    _toolkit(toolkit_python, "evaluate", "--workspace", str(workspace), tracker, cwd=workspace)
+    native = _test_py_run(workspace, tmp_path, tracker, "vot18")
+    toolkit_dir = workspace / "results" / tracker / "baseline"
+    assert _same_trajectories(native, toolkit_dir) == 1
     codes = [line for p in toolkit_dir.glob("*/*.txt") for line in p.read_text().splitlines() if line == "2"]
     assert codes, "the synthetic set is meant to make the tracker fail at least once (re-initialisation path)"
 
-    (ar,), (eao,), (curve,) = _toolkit_results(toolkit_python, workspace)
-    ours = evaluate(sequences, toolkit_dir, load_stack(str(workspace / "stack.yaml")))
+    (ar,), (eao,), (curve,) = _toolkit_results(toolkit_python, workspace, tracker)
+    ours = evaluate(load_vot(workspace), toolkit_dir, load_stack(str(workspace / "stack.yaml")))
     assert ours.scores["A"] == pytest.approx(ar[0], abs=1e-6)
     assert ours.scores["R"] == pytest.approx(ar[1], abs=1e-6)
     assert ours.scores["AR_robustness"] == pytest.approx(ar[2][0], abs=1e-6)
@@ -146,15 +149,16 @@ def test_supervised_toolkit_equals_native(toolkit_python, tmp_path):
     np.testing.assert_allclose(ours.eao_curve, curve[0], atol=1e-6)
 
 
-def test_multistart_toolkit_equals_native(toolkit_python, tmp_path):
+@pytest.mark.parametrize("tracker", ["aiatrack", "siamattn"])
+def test_multistart_toolkit_equals_native(toolkit_python, tmp_path, tracker):
     workspace = _workspace(tmp_path / "ws", "mask", MULTISTART_STACK)
-    _toolkit(toolkit_python, "evaluate", "--workspace", str(workspace), "aiatrack", cwd=workspace)
-    sequences = _native_run(workspace, tmp_path / "native", MultistartTask())
-    toolkit_dir = workspace / "results" / "aiatrack" / "baseline"
-    assert _same_trajectories(tmp_path / "native", toolkit_dir) == 4  # anchors 0, 10, 20, 29
+    _toolkit(toolkit_python, "evaluate", "--workspace", str(workspace), tracker, cwd=workspace)
+    native = _test_py_run(workspace, tmp_path, tracker, "vot20")
+    toolkit_dir = workspace / "results" / tracker / "baseline"
+    assert _same_trajectories(native, toolkit_dir) == 4  # anchors 0, 10, 20, 29
 
-    (eao,), (curve,), (ar,) = _toolkit_results(toolkit_python, workspace)
-    ours = evaluate(sequences, toolkit_dir, load_stack(str(workspace / "stack.yaml")))
+    (eao,), (curve,), (ar,) = _toolkit_results(toolkit_python, workspace, tracker)
+    ours = evaluate(load_vot(workspace), toolkit_dir, load_stack(str(workspace / "stack.yaml")))
     assert ours.scores["EAO"] == pytest.approx(eao[0], abs=1e-6)
     assert ours.scores["A"] == pytest.approx(ar[0], abs=1e-6)
     assert ours.scores["R"] == pytest.approx(ar[1], abs=1e-6)

@@ -29,3 +29,19 @@ def test_defaults_serve_the_embedded_aiatrack_on_one_thread(monkeypatch):
     args = parse_args([])
     assert (args.tracker, args.param, args.checkpoint, args.init, torch_threads(args.torch_threads)) == \
         ("aiatrack", None, None, "area", 1)
+
+
+@pytest.mark.parametrize("argv, named, problem", [
+    (["--tracker", "siamattn", "--param", "vot2018"], "siamattn_tiny_synthetic.pth", "MODEL.BACKBONE.TYPE"),
+    (["--tracker", "siamattn", "--checkpoint", "checkpoints/aiatrack_tiny_synthetic.pth.tar"],
+     "aiatrack_tiny_synthetic.pth.tar", "AiATrack"),
+    (["--tracker", "siamattn", "--checkpoint", "absent.pth"], "absent.pth", "not found"),
+])
+def test_weights_that_do_not_fit_stop_the_entry_in_one_line(argv, named, problem, capsys, monkeypatch):
+    from lib.config.loader import REPO_ROOT
+    from lib.test.vot_trax import main
+
+    monkeypatch.chdir(REPO_ROOT)
+    assert main(argv) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()  # before any TraX handshake
+    assert line.startswith("vot_trax: error: ") and named in line and problem in line

@@ -52,3 +52,34 @@ def test_vot_protocol_and_dataset_go_together(vot_settings, capsys):
     assert analysis_main(["--results", str(vot_settings.parent / "none"), "--dataset", "vot18", "--protocol", "vot",
                           "--settings", str(vot_settings)]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dataset", ["vot18", "vot20"])
+def test_results_folder_finds_the_vot_subfolder_as_for_got10k(vot_settings, capsys, dataset):
+    # Perfect trajectories written by hand in test.py's layout <param>/<dataset>/<seq>/: --results may name
+    # the <param> folder (as for got10k/ and trackingnet/) or the folder holding the sequences (toolkit layout).
+    from lib.test.evaluation.vot import SpecialRegion
+    from lib.test.evaluation.vot_results import multistart_name, supervised_name, write_trajectory
+    from lib.test.evaluation.vot_runner import anchor_runs
+
+    param = vot_settings.parent / "results" / "aiatrack" / "perfect"
+    (sequence,) = load_vot(vot_settings.parent / ("vot2018" if dataset == "vot18" else "vot2020"))
+    truth = sequence.extra["regions"]
+    if dataset == "vot18":
+        runs = {supervised_name(sequence.name, 1): list(range(len(truth)))}
+    else:
+        runs = {multistart_name(sequence.name, anchor): list(range(anchor, -1, -1) if backward else
+                                                             range(anchor, len(truth)))
+                for anchor, backward in anchor_runs(sequence)}
+    for name, order in runs.items():
+        regions = [SpecialRegion(1)] + [truth[i] for i in order[1:]]
+        write_trajectory(param / dataset, sequence.name, name, regions, [0.01] * len(order))
+    expected = evaluate([sequence], param / dataset, STACKS["vot2018" if dataset == "vot18" else "vot2020"])
+    for folder in (param, param / dataset):
+        report = vot_settings.parent / "report.json"
+        assert analysis_main(["--results", f"mine={folder}", "--dataset", dataset, "--protocol", "vot", "--no-plots",
+                              "--json", str(report), "--settings", str(vot_settings)]) == 0, capsys.readouterr().err
+        (written,) = json.loads(report.read_text())["trackers"]
+        assert written["label"] == "mine"
+        assert [written["scores"][k] for k in ("A", "R")] == pytest.approx([expected.scores[k] for k in ("A", "R")])
+    assert expected.scores["R"] == (0 if dataset == "vot18" else 1)  # never lost: no failure / tracked throughout

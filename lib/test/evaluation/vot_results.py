@@ -23,7 +23,7 @@ import numpy as np
 
 from lib.test.evaluation.vot import (MaskRegion, PolygonRegion, RectangleRegion, Region, SpecialRegion,
                                      parse_region)
-from lib.utils.io import atomic_write_text
+from lib.utils.io import atomic_write_texts
 
 INITIALIZATION, FAILURE, UNKNOWN = 1, 2, 0
 
@@ -41,6 +41,16 @@ def multistart_name(sequence: str, anchor: int) -> str:
 def trajectory_path(root: str | Path, sequence: str, name: str) -> Path:
     """``<root>/<sequence>/<name>.txt``."""
     return Path(root) / sequence / f"{name}.txt"
+
+
+def trajectory_root(folder: str | Path, dataset: str) -> Path:
+    """The folder holding the ``<seq>/`` trajectory folders of ``dataset`` (``vot18``, ...) in a result folder.
+
+    ``tracking/test.py`` writes VOT runs to ``<results_dir>/<tracker>/<param>/<dataset>/``, the toolkit to
+    ``results/<tracker>/<experiment>/``: ``<folder>/<dataset>`` when that is a folder, else ``folder``.
+    """
+    below = Path(folder) / dataset
+    return below if below.is_dir() else Path(folder)
 
 
 def _wire(value: float) -> np.float32:
@@ -106,12 +116,18 @@ def toolkit_region(region: Region) -> Region:
 
 def write_trajectory(root: str | Path, sequence: str, name: str, regions: list[Region],
                      times: list[float | None]) -> Path:
-    """Write ``<name>_time.value`` then ``<name>.txt`` atomically (the region file marks a finished run)."""
+    """Write ``<name>_time.value`` and ``<name>.txt``: both files or neither (the region file marks a finished run).
+
+    Both are written completely before either is renamed into place, the region file last. Raises
+    :class:`~lib.utils.io.WriteError` naming the file that could not be written (full disk, ...).
+    """
     if len(times) != len(regions):
         raise ValueError(f"{sequence}/{name}: {len(regions)} regions but {len(times)} times")
     path = trajectory_path(root, sequence, name)
-    atomic_write_text(path.with_name(f"{name}_time.value"), "".join("\n" if t is None else f"{t}\n" for t in times))
-    atomic_write_text(path, "".join(format_region(region) + "\n" for region in regions))
+    atomic_write_texts({
+        path.with_name(f"{name}_time.value"): "".join("\n" if t is None else f"{t}\n" for t in times),
+        path: "".join(format_region(region) + "\n" for region in regions),
+    })
     return path
 
 

@@ -12,8 +12,9 @@ from typing import Callable
 
 import torch
 
-from lib.config import ConfigNode
+from lib.config import ConfigNode, config_differences, config_from_dict, config_tracker, list_differences
 from lib.models import build_aiatrack, load_checkpoint, prepare_for_tracking
+from lib.models.checkpoint import CheckpointError, read_training_config
 from lib.models.siamattn import build_siamattn, load_siamattn_checkpoint
 from lib.models.siamattn.inference import prepare_siamattn_for_tracking
 from lib.test.tracker.aiatrack import AiATracker
@@ -58,10 +59,37 @@ TRACKERS: dict[str, Callable[[ConfigNode, str | Path | None, str | torch.device]
 
 def load_tracker(name: str, cfg: ConfigNode, checkpoint: str | Path | None,
                  device: str | torch.device = "cpu") -> TrackerFactory:
-    """The factory of the registered tracker ``name`` (see ``TRACKERS``)."""
+    """The factory of the registered tracker ``name`` (see ``TRACKERS``).
+
+    Raises :class:`~lib.models.checkpoint.CheckpointError` (one line naming the file) when the weights do
+    not fit the network of ``cfg``; for a checkpoint of ``tracking/train.py`` the message also names the
+    tracker it belongs to, or the keys in which its stored training config differs from ``cfg``.
+    """
     if name not in TRACKERS:
         raise ValueError(f"unknown tracker {name!r}; registered: {', '.join(sorted(TRACKERS))}")
-    return TRACKERS[name](cfg, checkpoint, device)
+    try:
+        return TRACKERS[name](cfg, checkpoint, device)
+    except CheckpointError as exc:
+        if checkpoint is None:
+            raise
+        raise CheckpointError(exc.path, exc.problem + _trained_with(checkpoint, name, cfg)) from None
+
+
+def _trained_with(checkpoint: str | Path, name: str, cfg: ConfigNode) -> str:
+    """A ``'; ...'`` clause on how the training config stored in ``checkpoint`` relates to ``name`` and ``cfg``
+    (empty when it stores none)."""
+    saved = read_training_config(checkpoint)[0]
+    if saved is None:
+        return ""
+    owner = config_tracker(saved)
+    if owner is None:  # keys unknown to every tracker's defaults: nothing reliable to compare
+        return ""
+    if owner != name:
+        return f"; by its stored training config it is a checkpoint of {owner}, not {name}"
+    differences = config_differences(config_from_dict(saved, name).to_dict(), cfg.to_dict())
+    if not differences:
+        return ""
+    return f"; it was trained with a config that differs from this one in {list_differences(differences)}"
 
 
 __all__ = ["TRACKERS", "AiATracker", "SiamAttnTracker", "Tracker", "TrackerFactory", "load_aiatrack",

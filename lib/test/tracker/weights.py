@@ -1,9 +1,14 @@
-"""Which network weights a demo runs with, and an honest description of them.
+"""Which network weights a demo runs with, with which config, and an honest description of them.
 
-Order: an explicit checkpoint; else the small checkpoint of the tracker shipped in the repository
-(``checkpoints/aiatrack_tiny_synthetic.pth.tar``, ``checkpoints/siamattn_tiny_synthetic.pth``, trained on
-synthetic videos only); else randomly initialised weights, announced loudly (the pipeline runs, the
-boxes are meaningless).
+Weights, in this order: an explicit checkpoint; else the small checkpoint of the tracker shipped in the
+repository (``checkpoints/aiatrack_tiny_synthetic.pth.tar``, ``checkpoints/siamattn_tiny_synthetic.pth``,
+trained on synthetic videos only); else randomly initialised weights, announced loudly (the pipeline runs,
+the boxes are meaningless).
+
+Config, in this order: the one named; else the training config stored in the checkpoint (every checkpoint
+of ``tracking/train.py`` holds it); else the tracker's full-size experiment for an explicit checkpoint
+(an official file), ``tiny`` for the shipped one, and for random weights ``tiny`` (AiATrack) or the
+full-size ``vot2018`` (SiamAttn).
 """
 from __future__ import annotations
 
@@ -13,14 +18,19 @@ from typing import Any
 
 import torch
 
-from lib.config import MAIN_EXPERIMENTS, ConfigNode, config_from_dict, load_config
+from lib.config import MAIN_EXPERIMENTS, ConfigNode, config_from_dict, config_tracker, load_config
 from lib.config.loader import REPO_ROOT
-from lib.models.checkpoint import read_checkpoint
+from lib.models.checkpoint import CheckpointError, read_training_config
 from lib.test.tracker import TrackerFactory, load_tracker
 
 EMBEDDED_CHECKPOINT = REPO_ROOT / "checkpoints" / "aiatrack_tiny_synthetic.pth.tar"
 SIAMATTN_EMBEDDED_CHECKPOINT = REPO_ROOT / "checkpoints" / "siamattn_tiny_synthetic.pth"
 TINY_EXPERIMENT = "tiny"
+#: display names of the trackers, and how their weights are named in descriptions
+LABELS = {"aiatrack": "AiATrack", "siamattn": "SiamAttn"}
+WEIGHTS_NAMES = {"aiatrack": "weights", "siamattn": "SiamAttn weights"}
+#: config of randomly initialised weights
+RANDOM_EXPERIMENTS = {"aiatrack": TINY_EXPERIMENT, "siamattn": MAIN_EXPERIMENTS["siamattn"]}
 
 
 @dataclass(frozen=True)
@@ -43,57 +53,54 @@ def resolve_config(config: str | dict[str, Any], tracker: str = "aiatrack") -> C
     return config_from_dict(config, tracker) if isinstance(config, dict) else load_config(config, tracker=tracker)
 
 
-def _checkpoint_facts(checkpoint: Path) -> tuple[dict[str, Any] | None, str]:
-    """The training config stored in one of our checkpoints (``None`` for official files) and a summary."""
-    info = read_checkpoint(checkpoint)[1]
-    epoch = f", epoch {info.epoch}" if info.epoch is not None else ""
-    return info.config, f"{info.format} checkpoint{epoch}"
+def _embedded_checkpoint(tracker: str) -> Path:
+    return EMBEDDED_CHECKPOINT if tracker == "aiatrack" else SIAMATTN_EMBEDDED_CHECKPOINT
+
+
+def _stored_config(path: Path, tracker: str) -> tuple[dict[str, Any] | None, str]:
+    """The training config stored in ``path`` (None: none stored) and a summary of the file.
+
+    Raises :class:`CheckpointError` when the file cannot be read or its stored config is another tracker's.
+    """
+    saved, epoch = read_training_config(path)
+    owner = config_tracker(saved) if saved is not None else None
+    if owner not in (None, tracker):
+        raise CheckpointError(path, f"by its stored training config this is a checkpoint of {LABELS[owner]}, "
+                                    f"not of {LABELS[tracker]}")
+    kind = "checkpoint with a stored training config" if saved is not None else "checkpoint without a stored config"
+    return saved, kind + ("" if epoch is None else f", epoch {epoch}")
 
 
 def choose_weights(checkpoint: str | Path | None = None, config: str | None = None,
                    tracker: str = "aiatrack") -> WeightsChoice:
-    """Pick the weights as described in the module docstring; the config defaults to the checkpoint's own.
+    """Pick the weights and config of ``tracker`` as described in the module docstring.
 
-    For ``tracker="siamattn"`` an explicit checkpoint (official or ours) runs with ``config`` (default
-    ``vot2018``); without one, the shipped tiny checkpoint runs with the ``tiny`` config.
+    Raises FileNotFoundError for a missing checkpoint and :class:`CheckpointError` (naming the file) for
+    an unreadable one or one of another tracker.
     """
-    if tracker == "siamattn":
-        return _choose_siamattn_weights(checkpoint, config)
+    if tracker not in LABELS:
+        raise ValueError(f"unknown tracker {tracker!r}; known: {', '.join(sorted(LABELS))}")
+    label, weights = LABELS[tracker], WEIGHTS_NAMES[tracker]
     if checkpoint is not None:
         path = Path(checkpoint)
         if not path.is_file():
             raise FileNotFoundError(f"checkpoint not found: {path}")
-        saved, facts = _checkpoint_facts(path)
-        chosen = config or saved or MAIN_EXPERIMENTS["aiatrack"]
-        return WeightsChoice(chosen, str(path), f"weights from {path} ({facts})")
-    if EMBEDDED_CHECKPOINT.is_file():
-        chosen = config or _checkpoint_facts(EMBEDDED_CHECKPOINT)[0] or TINY_EXPERIMENT
-        return WeightsChoice(chosen, str(EMBEDDED_CHECKPOINT), (
-            f"weights from {EMBEDDED_CHECKPOINT.relative_to(REPO_ROOT)}: a SMALL model (tiny config) trained "
-            "only on synthetic videos in this repository; it is NOT the paper's model and its accuracy "
-            "says nothing about AiATrack on real benchmarks"))
-    return WeightsChoice(config or TINY_EXPERIMENT, None, (
-        "NO TRAINED WEIGHTS FOUND: using RANDOMLY INITIALISED weights of the tiny config. The pipeline "
-        "runs end to end, but the boxes are meaningless and any score is near zero. Pass --checkpoint "
-        "with trained weights (e.g. an official AiATrack checkpoint) for real tracking"))
-
-
-def _choose_siamattn_weights(checkpoint: str | Path | None, config: str | None) -> WeightsChoice:
-    if checkpoint is None and SIAMATTN_EMBEDDED_CHECKPOINT.is_file():
-        return WeightsChoice(config or TINY_EXPERIMENT, str(SIAMATTN_EMBEDDED_CHECKPOINT), (
-            f"SiamAttn weights from {SIAMATTN_EMBEDDED_CHECKPOINT.relative_to(REPO_ROOT)}: a SMALL model (tiny "
-            "config) trained only on synthetic videos in this repository; it is NOT the paper's model and its "
-            "accuracy says nothing about SiamAttn on real benchmarks"), "siamattn")
-    config = config or MAIN_EXPERIMENTS["siamattn"]
-    if checkpoint is None:
-        return WeightsChoice(config, None, (
-            f"NO CHECKPOINT GIVEN: using RANDOMLY INITIALISED SiamAttn weights of the {config} config. The "
-            "pipeline runs end to end, but the boxes are meaningless. Pass --checkpoint with trained weights "
-            "(e.g. the official SiamAttn snapshot)"), "siamattn")
-    path = Path(checkpoint)
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint not found: {path}")
-    return WeightsChoice(config, str(path), f"SiamAttn weights from {path} (config {config})", "siamattn")
+        saved, facts = _stored_config(path, tracker)
+        chosen = config or saved or MAIN_EXPERIMENTS[tracker]
+        used = f"config {chosen}" if isinstance(chosen, str) else "running that config"
+        return WeightsChoice(chosen, str(path), f"{weights} from {path} ({facts}; {used})", tracker)
+    embedded = _embedded_checkpoint(tracker)
+    if embedded.is_file():
+        chosen = config or _stored_config(embedded, tracker)[0] or TINY_EXPERIMENT
+        return WeightsChoice(chosen, str(embedded), (
+            f"{weights} from {embedded.relative_to(REPO_ROOT)}: a SMALL model (tiny config) trained only "
+            f"on synthetic videos in this repository; it is NOT the paper's model and its accuracy says "
+            f"nothing about {label} on real benchmarks"), tracker)
+    chosen = config or RANDOM_EXPERIMENTS[tracker]
+    return WeightsChoice(chosen, None, (
+        f"NO TRAINED WEIGHTS FOUND: using RANDOMLY INITIALISED {label} weights of the {chosen} config. The "
+        f"pipeline runs end to end, but the boxes are meaningless and any score is near zero. Pass "
+        f"--checkpoint with trained weights (e.g. an official {label} checkpoint) for real tracking"), tracker)
 
 
 def describe_weights(choice: WeightsChoice) -> str:

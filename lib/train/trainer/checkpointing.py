@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from lib.config import config_differences, list_differences
 from lib.models.checkpoint import CheckpointError
 from lib.utils.io import atomic_torch_save
 
@@ -42,24 +43,6 @@ def restore_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def _flatten(config: Any, prefix: str = "") -> dict[str, Any]:
-    if not isinstance(config, dict):
-        return {prefix: config}
-    flat: dict[str, Any] = {}
-    for key, value in config.items():
-        flat.update(_flatten(value, f"{prefix}{key}." if isinstance(value, dict) else f"{prefix}{key}"))
-    return flat
-
-
-def config_differences(saved: dict | None, current: dict) -> list[str]:
-    """``KEY (checkpoint A, now B)`` for every config key whose value differs, MODEL keys first."""
-    if saved is None:
-        return []
-    old, new = _flatten(saved), _flatten(current)
-    keys = sorted(set(old) | set(new), key=lambda k: (not k.startswith("MODEL."), k))
-    return [f"{k} (checkpoint {old.get(k, '-')!r}, now {new.get(k, '-')!r})" for k in keys if old.get(k) != new.get(k)]
-
-
 def check_resumable(path: Path, state: dict[str, Any], current_config: dict, model_state: dict[str, Any]) -> None:
     """Raise :class:`CheckpointError` (one line) when the weights in ``state`` do not fit the model.
 
@@ -73,7 +56,7 @@ def check_resumable(path: Path, state: dict[str, Any], current_config: dict, mod
     if not (missing or unexpected or shapes):
         return
     differences = config_differences(state.get("config"), current_config)
-    listed = "; ".join(differences[:8]) + (f"; and {len(differences) - 8} more" if len(differences) > 8 else "")
+    listed = list_differences(differences)
     raise CheckpointError(path, f"cannot resume: written for another model ({len(missing)} missing, "
                                 f"{len(unexpected)} unexpected, {len(shapes)} wrongly shaped weights); config keys "
                                 f"that differ: {listed or 'none recorded'}. Train with the config it was written "

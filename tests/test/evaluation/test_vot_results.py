@@ -69,3 +69,49 @@ def test_reads_the_toolkit_binary_format(tmp_path):
     (tmp_path / "seq" / "seq_002.bin").write_bytes(data[:20])
     with pytest.raises(ValueError, match="truncated"):
         read_trajectory(tmp_path, "seq", "seq_002")
+
+
+def test_full_disk_leaves_neither_file_of_a_run_and_the_rerun_completes_it(tmp_path, monkeypatch):
+    import errno
+    import os
+    import tempfile
+
+    from lib.test.evaluation.runner import TrackerSpec, run_benchmark
+    from lib.test.evaluation.vot import load_vot
+    from lib.test.evaluation.vot_runner import MultistartTask
+    from lib.utils.synthetic import render_video, write_vot
+
+    video = render_video(4, 0, num_frames=12, height=64, width=80, min_size=12, max_size=30, name="seq")
+    write_vot(tmp_path / "vot", [video], "rectangle", anchor_spacing=6)  # anchors 0, 6, 11
+    (sequence,) = load_vot(tmp_path / "vot")
+    spec = TrackerSpec("aiatrack", "tiny", None)  # random tiny weights, the same in every run (seeded)
+
+    def run(out):
+        with pytest.warns(UserWarning, match="RANDOMLY"):
+            return run_benchmark(spec, [sequence], "vot", out, progress=False, task=MultistartTask())
+
+    create = tempfile.mkstemp
+
+    def full_disk(*args, **kwargs):  # the disk fills up when the second trajectory's region file is created
+        if kwargs.get("prefix", "").startswith(".seq_00000006.txt."):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", full_disk)
+    summary = run(tmp_path / "out")
+    assert [o.name for o in summary.failed] == ["seq"] and "No space left on device" in summary.failed[0].error
+    folder = tmp_path / "out" / "seq"
+    assert sorted(p.name for p in folder.iterdir()) == ["seq_00000000.txt", "seq_00000000_time.value"]
+    first = (folder / "seq_00000000.txt").read_text()
+
+    monkeypatch.setattr(tempfile, "mkstemp", create)
+    summary = run(tmp_path / "out")
+    assert [o.name for o in summary.done] == ["seq"]
+    run(tmp_path / "fresh")
+    names = [f"seq_{anchor:08d}" for anchor in (0, 6, 11)]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(n + s for n in names for s in (".txt", "_time.value"))
+    assert (folder / "seq_00000000.txt").read_text() == first
+    for name in names:
+        text = (folder / f"{name}.txt").read_text()
+        assert text == (tmp_path / "fresh" / "seq" / f"{name}.txt").read_text()
+        assert len((folder / f"{name}_time.value").read_text().splitlines()) == len(text.splitlines())

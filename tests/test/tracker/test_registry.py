@@ -42,7 +42,8 @@ def test_siamattn_defaults_to_its_shipped_checkpoint(monkeypatch, tmp_path):
     from lib.test.tracker import weights
 
     choice = choose_weights(tracker="siamattn")
-    assert choice.tracker == "siamattn" and choice.config == "tiny"
+    assert choice.tracker == "siamattn"  # with the config stored in the shipped checkpoint: the tiny experiment
+    assert resolve_config(choice.config, "siamattn").to_dict() == load_config("tiny", tracker="siamattn").to_dict()
     assert choice.checkpoint == str(weights.SIAMATTN_EMBEDDED_CHECKPOINT) and "synthetic" in choice.description
     tracker = weights.load_tracker_from_weights(choice)("otb")
     image = torch.zeros(120, 160, 3, dtype=torch.uint8).numpy()
