@@ -23,7 +23,8 @@ from pathlib import Path
 from lib.test.evaluation import load_benchmark
 from lib.test.evaluation.runner import RunInterrupted, TrackerLoadError, TrackerSpec, run_benchmark
 from lib.test.tracker.weights import choose_weights, describe_weights
-from lib.utils.cli import add_torch_threads_option, apply_torch_threads, entry_parser
+from lib.utils.cli import (add_device_option, add_precision_option, add_torch_threads_option, apply_torch_threads,
+                           entry_parser)
 from lib.utils.settings import Settings, save_settings
 from lib.utils.synthetic import render_videos, write_got10k
 from tracking.analysis_results import main as analysis_main
@@ -43,6 +44,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--videos", type=int, default=4, help="synthetic videos (default: 4)")
     parser.add_argument("--frames", type=int, default=40, help="frames per video (default: 40)")
     parser.add_argument("--threads", type=int, default=0, help="tracking worker processes (0 = this process)")
+    add_device_option(parser)
+    add_precision_option(parser)
     add_torch_threads_option(parser)
     parser.add_argument("--seed", type=int, default=2022, help="seed of the synthetic videos")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -63,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     threads = apply_torch_threads(args.torch_threads)
     start = time.perf_counter()
     try:
-        weights = choose_weights(args.checkpoint, args.config, tracker=args.tracker)
+        weights = choose_weights(args.checkpoint, args.config, tracker=args.tracker, precision=args.precision)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -82,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     sequences = load_benchmark("got10k_val", settings)
     print(f"[2/3] tracking {len(sequences)} sequences -> {out_dir} (existing results are kept; "
           f"same as: python tracking/test.py {args.tracker} <config> --dataset got10k_val --settings {settings_file})")
-    spec = TrackerSpec(args.tracker, weights.config, weights.checkpoint, "cpu")
+    spec = TrackerSpec(args.tracker, weights.config_node().to_dict(), weights.checkpoint, args.device)
     try:
         summary = run_benchmark(spec, sequences, "got10k_val", out_dir, num_workers=args.threads,
                                 torch_threads=threads, progress=not args.no_progress)

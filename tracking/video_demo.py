@@ -25,7 +25,8 @@ from tqdm import tqdm
 from lib.test.evaluation.init_boxes import check_init_box
 from lib.test.tracker import Tracker
 from lib.test.tracker.weights import WeightsChoice, choose_weights, describe_weights, load_tracker_from_weights
-from lib.utils.cli import add_device_option, add_torch_threads_option, apply_torch_threads, entry_parser
+from lib.utils.cli import (add_device_option, add_precision_option, add_torch_threads_option, apply_torch_threads,
+                           entry_parser)
 from lib.utils.image import read_image
 from lib.utils.io import atomic_write_text
 
@@ -177,6 +178,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--boxes", default=None, help="box text file (default: the output path with .txt)")
     parser.add_argument("--fps", type=float, default=30.0, help="frame rate of a folder of frames (default: 30)")
     add_device_option(parser)
+    add_precision_option(parser)
     add_torch_threads_option(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
@@ -187,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     apply_torch_threads(args.torch_threads)
     try:
         source = FrameSource(args.video, args.fps)
-        weights = choose_weights(args.checkpoint, args.config, args.tracker)
+        weights = choose_weights(args.checkpoint, args.config, args.tracker, args.precision)
         output = Path(args.output) if args.output else default_output(args.video, args.tracker, weights)
         boxes_path = Path(args.boxes) if args.boxes else output.with_suffix(".txt")
         print(describe_weights(weights))

@@ -42,7 +42,7 @@ from lib.test.evaluation import BENCHMARKS, load_benchmark  # noqa: E402
 from lib.test.tracker.aiatrack import AiATracker  # noqa: E402
 from lib.test.tracker.attention_probe import AttentionProbe  # noqa: E402
 from lib.test.tracker.weights import choose_weights, describe_weights, load_tracker_from_weights  # noqa: E402
-from lib.utils.cli import (add_device_option, add_settings_options, add_torch_threads_option,  # noqa: E402
+from lib.utils.cli import (add_device_option, add_precision_option, add_settings_options, add_torch_threads_option,  # noqa: E402
                            apply_torch_threads, entry_parser, settings_from_args)
 from lib.utils.crop import crop_search_region  # noqa: E402
 from lib.utils.image import read_image  # noqa: E402
@@ -105,7 +105,7 @@ def plot_attention(path: Path, title: str, record, queries: list[int], key_crops
         _mark(axes[row, 0], token, side, size)
         axes[row, 0].set_title(f"query {token} (row {token // side}, col {token % side})", fontsize=8)
         for stage, refined in enumerate((False, True)):
-            probs = record.probabilities(refined)[token].cpu().numpy()
+            probs = record.probabilities(refined)[token].float().cpu().numpy()
             for chunk, crop in enumerate(key_crops):
                 ax = axes[row, 1 + chunk * 2 + stage]
                 ax.imshow(heat_overlay(crop, probs[chunk * side * side:(chunk + 1) * side * side].reshape(side, side)))
@@ -126,8 +126,8 @@ def plot_correlations(path: Path, records: dict, queries: list[int]) -> None:
     for row, (name, record) in enumerate(records.items()):
         for col, token in enumerate(queries):
             ax = axes[row, col]
-            ax.plot(record.correlation(token, refined=False).cpu().numpy(), label="M (before)", linewidth=0.8)
-            ax.plot(record.correlation(token, refined=True).cpu().numpy(), label="M + inner(M) (after)", linewidth=0.8)
+            ax.plot(record.correlation(token, refined=False).float().cpu().numpy(), label="M (before)", linewidth=0.8)
+            ax.plot(record.correlation(token, refined=True).float().cpu().numpy(), label="M + inner(M) (after)", linewidth=0.8)
             ax.set_title(f"{name.removeprefix('transformer.')}, query {token}", fontsize=8)
             ax.set_xlabel("key index", fontsize=7)
             ax.tick_params(labelsize=7)
@@ -142,7 +142,7 @@ def plot_corners(path: Path, scores: dict, search_crop: np.ndarray) -> None:
     figure, axes = plt.subplots(1, 2, figsize=(6, 3.2))
     for ax, corner in zip(axes, ("tl", "br")):
         logits = scores[corner][0, 0].float()
-        prob = torch.softmax(logits.flatten(), dim=0).view_as(logits).cpu().numpy()
+        prob = torch.softmax(logits.flatten(), dim=0).reshape(logits.shape).cpu().numpy()
         ax.imshow(heat_overlay(search_crop, prob))
         ax.set_title(f"{'top-left' if corner == 'tl' else 'bottom-right'} corner (peak {prob.max():.2f})", fontsize=8)
         ax.axis("off")
@@ -219,6 +219,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--checkpoint", default=None, help="weights (default: the embedded tiny checkpoint)")
     parser.add_argument("--config", default=None, help="experiment of the weights (default: the checkpoint's own)")
     add_device_option(parser)
+    add_precision_option(parser)
     add_torch_threads_option(parser)
     parser.add_argument("--output", type=Path, default=Path("output/attention"), help="PNG folder")
     args = parser.parse_args(argv)
@@ -237,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     apply_torch_threads(args.torch_threads)
     try:
-        weights = choose_weights(args.checkpoint, args.config)
+        weights = choose_weights(args.checkpoint, args.config, precision=args.precision)
         if args.dataset:
             benchmark = load_benchmark(args.dataset, settings_from_args(args))
             sequences = [s for s in benchmark if s.name == args.sequence]

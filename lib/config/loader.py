@@ -94,9 +94,13 @@ def _validate_siamattn(cfg: dict[str, Any]) -> None:
 VALIDATORS = {"aiatrack": _validate_aiatrack, "siamattn": _validate_siamattn}
 
 
-def config_from_dict(data: Mapping[str, Any], tracker: str = "aiatrack") -> ConfigNode:
-    """Rebuild a config saved with ``ConfigNode.to_dict()`` (e.g. from a checkpoint), strictly."""
+def config_from_dict(data: Mapping[str, Any], tracker: str = "aiatrack",
+                     overrides: Mapping[str, Any] | None = None) -> ConfigNode:
+    """Rebuild a config saved with ``ConfigNode.to_dict()`` (e.g. from a checkpoint), strictly, then merge
+    ``overrides`` (as :func:`load_config`)."""
     merged = merge_strict(defaults_for(tracker), data, source="saved config")
+    if overrides:
+        merged = merge_strict(merged, overrides, source="overrides")
     VALIDATORS[tracker](merged)
     return ConfigNode(merged)
 

@@ -27,7 +27,8 @@ from lib.test.evaluation.vot import MaskRegion, PolygonRegion, RectangleRegion, 
 from lib.test.evaluation.vot_runner import INIT_METHODS, init_box, output_region
 from lib.test.tracker import TRACKERS, TrackerFactory
 from lib.test.tracker.weights import choose_weights, load_tracker_from_weights
-from lib.utils.cli import add_device_option, add_torch_threads_option, apply_torch_threads, entry_parser
+from lib.utils.cli import (add_device_option, add_precision_option, add_torch_threads_option, apply_torch_threads,
+                           entry_parser)
 from lib.utils.image import read_image
 
 
@@ -43,6 +44,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--init", default="area", choices=INIT_METHODS,
                         help="box from a polygon: area-preserving (default, as SiamRPN++/SiamAttn) or min-max hull")
     add_device_option(parser)
+    add_precision_option(parser)
     add_torch_threads_option(parser)
     return parser.parse_args(argv)
 
@@ -73,7 +75,7 @@ def to_trax(region: Region) -> Any:
 def load(args: argparse.Namespace) -> TrackerFactory:
     """The tracker factory of the parsed arguments (FileNotFoundError, ValueError when the weights do not fit)."""
     apply_torch_threads(args.torch_threads)
-    weights = choose_weights(args.checkpoint, args.param, args.tracker)
+    weights = choose_weights(args.checkpoint, args.param, args.tracker, args.precision)
     factory = load_tracker_from_weights(weights, args.device)
     print(f"vot_trax: {args.tracker}, {weights.description}", file=sys.stderr)
     return factory

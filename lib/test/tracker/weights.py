@@ -12,7 +12,7 @@ full-size ``vot2018`` (SiamAttn).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +35,18 @@ RANDOM_EXPERIMENTS = {"aiatrack": TINY_EXPERIMENT, "siamattn": MAIN_EXPERIMENTS[
 
 @dataclass(frozen=True)
 class WeightsChoice:
-    """Config (experiment name/path, or a saved config dict), checkpoint (None = random), description."""
+    """Config (experiment name/path, or a saved config dict), checkpoint (None = random), description, and
+    the ``TEST.PRECISION`` to run at (None: the config's)."""
 
     config: str | dict[str, Any]
     checkpoint: str | None
     description: str
     tracker: str = "aiatrack"
+    precision: str | None = None
+
+    def config_node(self) -> ConfigNode:
+        """The chosen config with the chosen precision; ConfigError for a bad config or precision."""
+        return resolve_config(self.config, self.tracker, self.precision)
 
     @property
     def random(self) -> bool:
@@ -48,9 +54,13 @@ class WeightsChoice:
         return self.checkpoint is None
 
 
-def resolve_config(config: str | dict[str, Any], tracker: str = "aiatrack") -> ConfigNode:
-    """An experiment name or YAML path, or a config dict saved in a checkpoint, as a ``tracker`` ConfigNode."""
-    return config_from_dict(config, tracker) if isinstance(config, dict) else load_config(config, tracker=tracker)
+def resolve_config(config: str | dict[str, Any], tracker: str = "aiatrack", precision: str | None = None) -> ConfigNode:
+    """An experiment name or YAML path, or a config dict saved in a checkpoint, as a ``tracker`` ConfigNode,
+    with ``TEST.PRECISION`` set to ``precision`` when given (validated as any config)."""
+    overrides = {"TEST": {"PRECISION": precision}} if precision else None
+    if isinstance(config, dict):
+        return config_from_dict(config, tracker, overrides)
+    return load_config(config, overrides, tracker=tracker)
 
 
 def _embedded_checkpoint(tracker: str) -> Path:
@@ -72,12 +82,20 @@ def _stored_config(path: Path, tracker: str) -> tuple[dict[str, Any] | None, str
 
 
 def choose_weights(checkpoint: str | Path | None = None, config: str | None = None,
-                   tracker: str = "aiatrack") -> WeightsChoice:
-    """Pick the weights and config of ``tracker`` as described in the module docstring.
+                   tracker: str = "aiatrack", precision: str | None = None) -> WeightsChoice:
+    """Pick the weights and config of ``tracker`` as described in the module docstring, to run at ``precision``.
 
-    Raises FileNotFoundError for a missing checkpoint and :class:`CheckpointError` (naming the file) for
-    an unreadable one or one of another tracker.
+    Raises FileNotFoundError for a missing checkpoint, :class:`CheckpointError` (naming the file) for
+    an unreadable one or one of another tracker, and ConfigError for a config or precision that does not
+    resolve (checked here, before any work).
     """
+    choice = _choose(checkpoint, config, tracker)
+    choice = replace(choice, precision=precision)
+    choice.config_node()
+    return choice
+
+
+def _choose(checkpoint: str | Path | None, config: str | None, tracker: str) -> WeightsChoice:
     if tracker not in LABELS:
         raise ValueError(f"unknown tracker {tracker!r}; known: {', '.join(sorted(LABELS))}")
     label, weights = LABELS[tracker], WEIGHTS_NAMES[tracker]
@@ -114,4 +132,4 @@ def describe_weights(choice: WeightsChoice) -> str:
 
 def load_tracker_from_weights(choice: WeightsChoice, device: str | torch.device = "cpu") -> TrackerFactory:
     """Tracker factory (``dataset_name -> Tracker``) of the chosen tracker with the chosen weights."""
-    return load_tracker(choice.tracker, resolve_config(choice.config, choice.tracker), choice.checkpoint, device)
+    return load_tracker(choice.tracker, choice.config_node(), choice.checkpoint, device)
