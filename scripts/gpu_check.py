@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from lib.trackers import DEFAULT_TRACKER, get_plugin, tracker_names
 from lib.utils.cli import entry_parser
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,8 +70,8 @@ def pytest_row(device: str) -> str:
 
 def free_run(tracker_name: str, device: str, precision: str, frames: int) -> tuple[np.ndarray, list]:
     """Boxes (frames-1, 4) and per-frame decisions of the shipped tiny tracker on the synthetic video."""
-    from lib.test.tracker import load_tracker
-    from lib.test.tracker.weights import choose_weights, resolve_config
+    from lib.trackers import load_tracker
+    from lib.trackers.weights import choose_weights, resolve_config
     from lib.utils.synthetic import render_video
 
     choice = choose_weights(tracker=tracker_name)
@@ -115,9 +116,7 @@ def aiatrack_fixture_row(precision: str, device: str) -> str:
 
 
 def siamattn_fixture_row(device: str) -> str:
-    if not (REFERENCE_DIR / "siamattn").is_dir():
-        return f"skipped: {REFERENCE_DIR / 'siamattn'} not available"
-    env = {**os.environ, "AIATRACK_TEST_DEVICE": device}
+    env = {**os.environ, "AIATRACK_TEST_DEVICE": device}  # the tests skip themselves without ../shared/reference
     code, out = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                      "tests/test/tracker/test_siamattn_tracker.py"], timeout=300, env=env)
     return f"{'ok' if code == 0 else 'FAILED'} (CPU tolerances): {_last_line(out)}"
@@ -136,15 +135,15 @@ def speed_row(tracker_name: str, precision: str, device: str, frames: int) -> st
 def benchmark_row(threads: int, device: str, videos: int = 8, frames: int = 120) -> str:
     from lib.utils.settings import Settings, save_settings
     from lib.utils.synthetic import render_videos, write_got10k
-    from lib.test.tracker.weights import EMBEDDED_CHECKPOINT
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         write_got10k(root / "got10k", render_videos(2022, videos, num_frames=frames, height=480, width=640), "val")
         save_settings(Settings(got10k_dir=str(root / "got10k"), results_dir=str(root / "results")),
                       root / "settings.yaml")
-        code, out = run([sys.executable, "tracking/test.py", "aiatrack", "tiny", "--dataset", "got10k_val",
-                         "--settings", str(root / "settings.yaml"), "--checkpoint", str(EMBEDDED_CHECKPOINT),
+        code, out = run([sys.executable, "tracking/test.py", DEFAULT_TRACKER, "tiny", "--dataset", "got10k_val",
+                         "--settings", str(root / "settings.yaml"), "--checkpoint",
+                         str(get_plugin(DEFAULT_TRACKER).embedded_checkpoint),
                          "--device", device, "--threads", str(threads), "--torch-threads", "1", "--no-progress"],
                         timeout=300)
     match = re.search(r"([\d.]+) fps overall throughput \(([\d.]+) s wall clock\)", out)
@@ -156,19 +155,17 @@ def benchmark_row(threads: int, device: str, videos: int = 8, frames: int = 120)
 
 
 def train_row(tracker_name: str, amp: str, device: str, steps: int, experiment: str | None = None) -> str:
-    from lib.config import MAIN_EXPERIMENTS, load_config
-    from lib.train.registry import training_recipe
+    from lib.trackers import load_config
+    from lib.train.dataset import got10k_only_overrides
     from lib.train.trainer import CheckpointManager, Trainer, init_distributed
     from lib.utils.settings import Settings
     from lib.utils.synthetic import render_videos, write_got10k
     from tracking.train import build_loader_factory
 
-    overrides: dict = {"TRAIN": {"AMP": amp, "NUM_WORKER": 0},
-                       "DATA": {"TRAIN": {"DATASETS_NAME": ["GOT10K_all"], "DATASETS_RATIO": [1]}}}
-    if tracker_name == "siamattn":
-        overrides["DATA"]["TRAIN"]["FRAME_RANGE"] = [30]
-    cfg = load_config(experiment or MAIN_EXPERIMENTS[tracker_name], overrides, tracker=tracker_name)
-    recipe = training_recipe(tracker_name)
+    plugin = get_plugin(tracker_name)
+    cfg = load_config(experiment or plugin.main_experiment, {"TRAIN": {"AMP": amp, "NUM_WORKER": 0}}, tracker_name)
+    cfg = cfg.replace(got10k_only_overrides(cfg.DATA.TRAIN.to_dict()))
+    recipe = plugin.training()
     ctx = init_distributed(device)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "got10k"
@@ -177,7 +174,7 @@ def train_row(tracker_name: str, amp: str, device: str, steps: int, experiment: 
         torch.manual_seed(0)
         model = recipe.build_model(cfg).to(ctx.device)
         trainer = Trainer(recipe.build_parts(model, cfg), cfg, ctx, lambda epoch: [],
-                          CheckpointManager(Path(folder) / "ckpt", recipe.checkpoint_prefix), progress=False)
+                          CheckpointManager(Path(folder) / "ckpt", plugin.checkpoint_prefix), progress=False)
         trainer.actor.train()
         synchronize = torch.cuda.synchronize if ctx.device.type == "cuda" else (lambda: None)
         seconds = []
@@ -207,20 +204,20 @@ class Row:
 def rows(frames: int, steps: int) -> list[Row]:
     """Every check, in the order they run."""
     table = [Row("pytest CUDA", 300, pytest_row)]
-    for tracker_name, precision in (("aiatrack", "fp32"), ("aiatrack", "tf32"), ("siamattn", "fp32"),
-                                    ("siamattn", "tf32")):
-        table.append(Row(f"consistency {tracker_name} {precision}", 120,
-                         lambda d, t=tracker_name, p=precision: consistency_row(t, p, d)))
+    for tracker_name in tracker_names():
+        for precision in ("fp32", "tf32"):
+            table.append(Row(f"consistency {tracker_name} {precision}", 120,
+                             lambda d, t=tracker_name, p=precision: consistency_row(t, p, d)))
     for precision in ("fp32", "tf32", "bf16", "fp16"):
         table.append(Row(f"fixture aiatrack {precision}", 90, lambda d, p=precision: aiatrack_fixture_row(p, d)))
     table.append(Row("fixture siamattn A", 180, siamattn_fixture_row))
-    for tracker_name, precisions in (("aiatrack", ("fp32", "tf32", "bf16", "fp16")), ("siamattn", ("fp32", "tf32"))):
-        for precision in precisions:
+    for tracker_name in tracker_names():
+        for precision in get_plugin(tracker_name).precisions:
             table.append(Row(f"fps {tracker_name} {precision}", 120,
                              lambda d, t=tracker_name, p=precision: speed_row(t, p, d, frames)))
     for threads in (0, 4):
         table.append(Row(f"test.py threads {threads}", 150, lambda d, n=threads: benchmark_row(n, d)))
-    for tracker_name in ("aiatrack", "siamattn"):
+    for tracker_name in tracker_names():
         for amp in ("none", "bf16"):
             table.append(Row(f"train {tracker_name} {amp}", 120,
                              lambda d, t=tracker_name, a=amp: train_row(t, a, d, steps)))

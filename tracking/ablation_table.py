@@ -30,16 +30,17 @@ from typing import Any
 import torch
 import yaml
 
-from lib.config import hyper_for_dataset, load_config
+from lib.config import hyper_for_dataset
+from lib.trackers import load_config
 from lib.config.loader import EXPERIMENTS_DIR
-from lib.models import build_aiatrack
+from lib.trackers.aiatrack import PLUGIN
+from lib.models.aiatrack import build_aiatrack
 from lib.utils.io import atomic_write_text
 from lib.utils.cli import entry_parser
 from tracking.profile_model import count_flops, make_step
-from tracking.train import CHECKPOINT_PREFIX
 from tracking.train_tiny_synthetic import run, score, write_dataset
 
-ABLATIONS_DIR = EXPERIMENTS_DIR / "aiatrack" / "ablations"
+ABLATIONS_DIR = EXPERIMENTS_DIR / PLUGIN.name / "ablations"
 SWITCHES = {"AIA": ("USE_AIA", "ENCODER", "DECODER", "REFINEMENT"), "REFERENCE": ("EMBEDDING", "MODE")}
 
 
@@ -52,7 +53,7 @@ def tiny_variant(ablation: Path) -> dict[str, Any]:
     if set(data) - {"MODEL"} or extra:
         raise ValueError(f"{ablation}: an ablation file may only set the switches {SWITCHES}, "
                          f"found {sorted(set(data) - {'MODEL'}) + extra}")
-    tiny = yaml.safe_load((EXPERIMENTS_DIR / "aiatrack" / "tiny.yaml").read_text(encoding="utf-8"))
+    tiny = yaml.safe_load((EXPERIMENTS_DIR / PLUGIN.name / "tiny.yaml").read_text(encoding="utf-8"))
     tiny["MODEL"] = dict(tiny["MODEL"])
     for section, values in model.items():
         tiny["MODEL"][section] = {**tiny["MODEL"].get(section, {}), **values}
@@ -108,8 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         config.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(config, yaml.safe_dump(variant, sort_keys=False))
         epochs = load_config(config).TRAIN.EPOCH
-        last = (workdir / "workspace" / "checkpoints" / "train" / "aiatrack" / config.stem
-                / f"{CHECKPOINT_PREFIX}_ep{epochs:04d}.pth.tar")
+        last = (workdir / "workspace" / "checkpoints" / "train" / PLUGIN.name / config.stem
+                / f"{PLUGIN.checkpoint_prefix}_ep{epochs:04d}.pth.tar")
         if not last.is_file():
             run(["tracking.train", "--config", str(config), "--settings", str(settings), "--no-progress"])
         scores = score(settings, last, run_id=epochs, config=str(config))

@@ -31,8 +31,10 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from lib.config import ConfigError, load_config
-from lib.train.data import build_train_sampler, worker_init_fn
+from lib.config import ConfigError
+from lib.trackers import load_config
+from lib.train.aiatrack import build_train_sampler
+from lib.train.seeding import worker_init_fn
 from lib.train.dataset import Got10k
 from lib.train.dataset.storage import DirectorySource
 from lib.utils.cli import entry_parser

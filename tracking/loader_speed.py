@@ -27,8 +27,9 @@ from pathlib import Path
 
 import torch
 
-from lib.config import MAIN_EXPERIMENTS, ConfigError, load_config
-from lib.train.registry import TRAINING_RECIPES
+from lib.config import ConfigError
+from lib.trackers import DEFAULT_TRACKER, get_plugin, load_config, tracker_names
+from lib.train.dataset import got10k_only_overrides
 from lib.train.trainer.distributed import DistributedContext
 from lib.utils.cli import add_settings_options, entry_parser, settings_from_args
 from lib.utils.settings import Settings
@@ -39,7 +40,7 @@ from tracking.train import build_loader_factory
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = entry_parser(__doc__)
-    parser.add_argument("--tracker", choices=sorted(TRAINING_RECIPES), default="aiatrack")
+    parser.add_argument("--tracker", choices=tracker_names(), default=DEFAULT_TRACKER)
     parser.add_argument("--config", default=None,
                         help="experiment name or YAML (default: baseline for AiATrack, vot2018 for SiamAttn)")
     add_settings_options(parser)
@@ -82,16 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --batches must be >= 1 and --workers >= 0", file=sys.stderr)
         return 2
     try:
-        overrides: dict = {"DATA": {"TRAIN": {"SAMPLE_PER_EPOCH": 10 ** 6}}}
         real_data = args.settings is not None or bool(args.setting)
+        cfg = load_config(args.config or get_plugin(args.tracker).main_experiment, tracker=args.tracker)
         if not real_data:
-            overrides["DATA"]["TRAIN"]["DATASETS_NAME"] = ["GOT10K_all"]
-            overrides["DATA"]["TRAIN"]["DATASETS_RATIO"] = [1]
-            if args.tracker == "siamattn":  # pysot's per-dataset frame range; GOT-10k's official value
-                overrides["DATA"]["TRAIN"]["FRAME_RANGE"] = [30]
+            cfg = cfg.replace(got10k_only_overrides(cfg.DATA.TRAIN.to_dict()))
+        cfg = cfg.replace({"DATA": {"TRAIN": {"SAMPLE_PER_EPOCH": 10 ** 6}}})
         if args.batch_size:
-            overrides["TRAIN"] = {"BATCH_SIZE": args.batch_size}
-        cfg = load_config(args.config or MAIN_EXPERIMENTS[args.tracker], overrides=overrides, tracker=args.tracker)
+            cfg = cfg.replace({"TRAIN": {"BATCH_SIZE": args.batch_size}})
         settings = settings_from_args(args) if real_data else synthetic_settings(args)
     except (ConfigError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -99,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)  # as in a training worker: the pipeline is numpy/OpenCV work
     print(f"{args.tracker} training pipeline ({', '.join(cfg.DATA.TRAIN.DATASETS_NAME)}), batch "
           f"{cfg.TRAIN.BATCH_SIZE}, {args.batches} timed batches; {os.cpu_count()} CPU cores")
-    recipe = TRAINING_RECIPES[args.tracker]
+    recipe = get_plugin(args.tracker).training()
     for workers in args.workers:
         run_cfg = cfg.replace({"TRAIN": {"NUM_WORKER": workers}})
         try:

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lib.config import load_config
-from lib.models import build_aiatrack, load_checkpoint
+from lib.trackers import load_config
+from lib.models.aiatrack import build_aiatrack, load_checkpoint
 from lib.test.analysis.got10k_toolkit import otb_sequence_curves
 from lib.test.tracker.aiatrack import AiATracker
 from lib.utils.cli import add_device_option, add_torch_threads_option, apply_torch_threads, entry_parser

@@ -31,10 +31,11 @@ from torch import Tensor
 from torch.utils.flop_counter import FlopCounterMode
 from tqdm import tqdm
 
-from lib.config import ConfigError, hyper_for_dataset, load_config
-from lib.models import (AiATrack, BackboneOutput, CheckpointError, EncodedFrame, ReferenceFrame, build_aiatrack,
+from lib.config import ConfigError, hyper_for_dataset
+from lib.trackers import load_config
+from lib.models.aiatrack import (AiATrack, BackboneOutput, CheckpointError, EncodedFrame, ReferenceFrame, build_aiatrack,
                         load_checkpoint)
-from lib.models.refinement import describe_refinement
+from lib.models.aiatrack.refinement import describe_refinement
 from lib.utils.box_ops import box_xyxy_to_xywh
 from lib.utils.cli import add_torch_threads_option, apply_torch_threads, entry_parser
 from tracking.profile_siamattn import profile as profile_siamattn

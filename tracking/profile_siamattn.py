@@ -19,8 +19,9 @@ from typing import Any
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from lib.config import ConfigError, load_config
-from lib.models.checkpoint import CheckpointError
+from lib.config import ConfigError
+from lib.trackers import load_config
+from lib.utils.safe_pickle import CheckpointError
 from lib.models.siamattn import SiamAttn, build_siamattn, load_siamattn_checkpoint
 
 STAGES = ("backbone+neck", "DSA", "RPN", "fusion", "box head", "mask head")

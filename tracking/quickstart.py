@@ -22,7 +22,8 @@ from pathlib import Path
 
 from lib.test.evaluation import load_benchmark
 from lib.test.evaluation.runner import RunInterrupted, TrackerLoadError, TrackerSpec, run_benchmark
-from lib.test.tracker.weights import choose_weights, describe_weights
+from lib.trackers import DEFAULT_TRACKER, tracker_names
+from lib.trackers.weights import choose_weights, describe_weights
 from lib.utils.cli import (add_device_option, add_precision_option, add_torch_threads_option, apply_torch_threads,
                            entry_parser)
 from lib.utils.settings import Settings, save_settings
@@ -35,8 +36,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = entry_parser(__doc__)
     parser.add_argument("--workspace", type=Path, default=Path("output/quickstart"),
                         help="folder for the synthetic benchmark, results and plots (default: output/quickstart)")
-    parser.add_argument("--tracker", choices=("aiatrack", "siamattn"), default="aiatrack",
-                        help="tracker to run (default: aiatrack)")
+    parser.add_argument("--tracker", choices=tracker_names(), default=DEFAULT_TRACKER,
+                        help=f"tracker to run (default: {DEFAULT_TRACKER})")
     parser.add_argument("--checkpoint", default=None,
                         help="weights (default: the tracker's checkpoint in checkpoints/ if present, else random)")
     parser.add_argument("--config", default=None,

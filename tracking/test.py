@@ -26,10 +26,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from lib.config import ConfigError, load_config, resolve_experiment
+from lib.config import ConfigError, resolve_experiment
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
-from lib.test.tracker import TRACKERS
+from lib.trackers import load_config, tracker_names
 from lib.test.evaluation.runner import (OnePassTask, RunInterrupted, RunSummary, TrackerLoadError, TrackerSpec,
                                        run_benchmark)
 from lib.test.evaluation.vot_runner import INIT_METHODS, VOT_PROTOCOLS, vot_task
@@ -48,7 +48,7 @@ def default_checkpoint(settings: Settings, tracker: str, param: str, epoch: int)
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = entry_parser(__doc__)
-    parser.add_argument("tracker", choices=sorted(TRACKERS), help="tracker name")
+    parser.add_argument("tracker", choices=tracker_names(), help="tracker name")
     parser.add_argument("param", help="experiment name in experiments/<tracker>/ (e.g. baseline) or a YAML path")
     parser.add_argument("--dataset", default="lasot", choices=sorted(BENCHMARKS), help="benchmark (default: lasot)")
     parser.add_argument("--split", default=None, help="benchmark split where it has several")

@@ -39,16 +39,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lib.config import MAIN_EXPERIMENTS, ConfigError, load_config
-from lib.test.tracker import load_tracker
+from lib.config import ConfigError
+from lib.trackers import DEFAULT_TRACKER, get_plugin, load_config, load_tracker, tracker_names
 from lib.utils.cli import add_device_option, add_precision_option, entry_parser, positive_int
 from lib.utils.synthetic import render_video
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = entry_parser(__doc__)
-    parser.add_argument("--tracker", choices=("aiatrack", "siamattn"), default="aiatrack",
-                        help="tracker to time (default: aiatrack)")
+    parser.add_argument("--tracker", choices=tracker_names(), default=DEFAULT_TRACKER,
+                        help=f"tracker to time (default: {DEFAULT_TRACKER})")
     parser.add_argument("--config", default=None,
                         help="experiment name or YAML (default: baseline for AiATrack, vot2018 for SiamAttn)")
     parser.add_argument("--checkpoint", default=None, help="weights (default: random, see above)")
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker:
         return run_worker(args)
-    args.config = args.config or MAIN_EXPERIMENTS[args.tracker]
+    args.config = args.config or get_plugin(args.tracker).main_experiment
     if args.frames <= args.warmup + 1:
         print("error: --frames must exceed --warmup + 1", file=sys.stderr)
         return 2

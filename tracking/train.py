@@ -40,10 +40,11 @@ import yaml
 from torch.distributed.elastic.multiprocessing.errors import record
 from torch.utils.data import DataLoader
 
-from lib.config import ConfigNode, load_config
-from lib.train.data import worker_init_fn
+from lib.config import ConfigNode
+from lib.trackers import DEFAULT_TRACKER, get_plugin, load_config, tracker_names
+from lib.train.seeding import worker_init_fn
 from lib.train.dataset import build_training_datasets
-from lib.train.registry import TRAINING_RECIPES, TrainingRecipe
+from lib.train.recipe import TrainingRecipe
 from lib.train.trainer import CheckpointManager, Trainer, init_distributed, shutdown_distributed
 from lib.train.trainer.distributed import DistributedContext, free_port, synchronize_batch_norms
 from lib.train.trainer.logs import ScalarWriter, setup_text_log
@@ -51,14 +52,11 @@ from lib.utils.cli import (add_device_option, add_settings_options, add_torch_th
                            entry_parser, settings_from_args)
 from lib.utils.settings import Settings
 
-CHECKPOINT_PREFIX = TRAINING_RECIPES["aiatrack"].checkpoint_prefix
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = entry_parser(__doc__)
-    parser.add_argument("--tracker", choices=sorted(TRAINING_RECIPES), default="aiatrack",
-                        help="tracker to train (default: aiatrack)")
+    parser.add_argument("--tracker", choices=tracker_names(), default=DEFAULT_TRACKER,
+                        help=f"tracker to train (default: {DEFAULT_TRACKER})")
     parser.add_argument("--config", default="baseline",
                         help="experiment name in experiments/<tracker>/ or a YAML file (default: baseline)")
     parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
@@ -182,7 +180,8 @@ def run(args: argparse.Namespace) -> dict[str, float]:
     ctx = init_distributed(args.device)
     apply_torch_threads(args.torch_threads)
     try:
-        recipe = TRAINING_RECIPES[args.tracker]
+        plugin = get_plugin(args.tracker)
+        recipe = plugin.training()
         cfg = load_config(args.config, parse_overrides(args.override, "--override"), tracker=args.tracker)
         settings = settings_from_args(args)
         name = Path(args.config).stem
@@ -198,7 +197,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             parts = recipe.build_parts(model, cfg)
             seed_everything(cfg.TRAIN.SEED + ctx.rank)   # per-process dropout streams
             checkpoints = CheckpointManager(workspace / "checkpoints" / "train" / args.tracker / name,
-                                            recipe.checkpoint_prefix,
+                                            plugin.checkpoint_prefix,
                                             cfg.TRAIN.CHECKPOINT_KEEP_LAST, cfg.TRAIN.CHECKPOINT_KEEP_EVERY)
             writer = ScalarWriter(workspace / "tensorboard" / "train" / args.tracker / name if ctx.is_main else None)
             trainer = Trainer(parts, cfg, ctx, build_loader_factory(cfg, settings, ctx, recipe), checkpoints,

@@ -30,9 +30,8 @@ from typing import Any
 import torch
 import yaml
 
-from lib.config import load_config
+from lib.trackers import DEFAULT_TRACKER, get_plugin, load_config, tracker_names
 from lib.test.evaluation.results import result_dir
-from lib.train.registry import TRAINING_RECIPES
 from lib.utils.io import atomic_torch_save, atomic_write_text
 from lib.utils.cli import entry_parser
 from lib.utils.settings import load_settings
@@ -40,14 +39,12 @@ from lib.utils.synthetic import render_videos, write_got10k
 from tracking.train import parse_overrides, seed_everything
 
 CONFIG = "tiny"
-DEFAULT_OUTPUT = {"aiatrack": "checkpoints/aiatrack_tiny_synthetic.pth.tar",
-                  "siamattn": "checkpoints/siamattn_tiny_synthetic.pth"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = entry_parser(__doc__)
-    parser.add_argument("--tracker", choices=sorted(DEFAULT_OUTPUT), default="aiatrack",
-                        help="tracker to train (default: aiatrack)")
+    parser.add_argument("--tracker", choices=tracker_names(), default=DEFAULT_TRACKER,
+                        help=f"tracker to train (default: {DEFAULT_TRACKER})")
     parser.add_argument("--workdir", default="output/tiny_synthetic",
                         help="synthetic data, training outputs and tracking results go here")
     parser.add_argument("--output", default=None,
@@ -79,7 +76,7 @@ def run(command: list[str]) -> None:
     subprocess.run([sys.executable, "-m", *command], check=True)
 
 
-def score(settings: Path, checkpoint: Path, run_id: int, tracker: str = "aiatrack",
+def score(settings: Path, checkpoint: Path, run_id: int, tracker: str = DEFAULT_TRACKER,
           config: str = CONFIG) -> dict[str, float]:
     """Track the held-out videos with ``checkpoint`` of ``tracker`` (built from ``config``, a name or YAML
     path) and return the got10k- and aiatrack-protocol scores."""
@@ -124,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         "results_dir": str(workdir / "results"), "result_plots_dir": str(workdir / "plots")}))
 
     tracker = args.tracker
-    recipe = TRAINING_RECIPES[tracker]
+    plugin = get_plugin(tracker)
+    recipe = plugin.training()
     cfg = load_config(CONFIG, tracker=tracker)
     untrained = workdir / "untrained.pth.tar"
     if not untrained.is_file():
@@ -138,8 +136,8 @@ def main(argv: list[str] | None = None) -> int:
          *overrides])
     epochs = load_config(CONFIG, parse_overrides(args.override, "--override"), tracker=tracker).TRAIN.EPOCH
     last = (workdir / "workspace" / "checkpoints" / "train" / tracker / CONFIG
-            / f"{recipe.checkpoint_prefix}_ep{epochs:04d}.pth.tar")
-    output = Path(args.output or DEFAULT_OUTPUT[tracker])
+            / f"{plugin.checkpoint_prefix}_ep{epochs:04d}.pth.tar")
+    output = Path(args.output) if args.output else plugin.embedded_checkpoint
     export_for_demo(last, output, tracker)
     stale = result_dir(load_settings(settings), tracker, CONFIG, run_id=1)
     if stale.exists():              # results of an earlier export: track again with this one

@@ -24,7 +24,8 @@ from tqdm import tqdm
 
 from lib.test.evaluation.init_boxes import check_init_box
 from lib.test.tracker import Tracker
-from lib.test.tracker.weights import WeightsChoice, choose_weights, describe_weights, load_tracker_from_weights
+from lib.trackers import DEFAULT_TRACKER, tracker_names
+from lib.trackers.weights import WeightsChoice, choose_weights, describe_weights, load_tracker_from_weights
 from lib.utils.cli import (add_device_option, add_precision_option, add_torch_threads_option, apply_torch_threads,
                            entry_parser)
 from lib.utils.image import read_image
@@ -165,11 +166,11 @@ def default_output(video: str | os.PathLike, tracker: str, weights: WeightsChoic
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = entry_parser(__doc__)
     parser.add_argument("video", help="video file or folder of frames (sorted by name)")
-    parser.add_argument("--tracker", default="aiatrack", choices=("aiatrack", "siamattn"),
-                        help="tracker (default: aiatrack; siamattn needs --checkpoint for meaningful boxes)")
+    parser.add_argument("--tracker", default=DEFAULT_TRACKER, choices=tracker_names(),
+                        help=f"tracker (default: {DEFAULT_TRACKER})")
     parser.add_argument("--init-bbox", type=parse_box, default=None, help="initial box x,y,w,h in pixels of frame 0")
     parser.add_argument("--checkpoint", default=None,
-                        help="weights (default: the embedded checkpoints/aiatrack_tiny_synthetic.pth.tar)")
+                        help="weights (default: the tracker's small checkpoint in checkpoints/, else random)")
     parser.add_argument("--config", default=None,
                         help="experiment name or YAML of the weights (default: the one the checkpoint was trained with)")
     parser.add_argument("--hyper", default="default", help="TEST.HYPER row to use (a benchmark name; default: DEFAULT)")

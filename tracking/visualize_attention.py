@@ -1,6 +1,6 @@
 """Look at what AiA does to the attention: PNGs of one tracked frame, before and after the refinement.
 
-The tracker runs the video up to ``--frame``; on that frame forward hooks (lib/test/tracker/attention_probe.py)
+The tracker runs the video up to ``--frame``; on that frame forward hooks (lib/test/tracker/aiatrack/attention_probe.py)
 record, from the very modules that track, every AiA attention's logits M and correction inner(M), and the
 corner heads' score maps. Written to ``--output`` (one PNG each):
 
@@ -37,11 +37,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from lib.models.reference_variants import group_references  # noqa: E402
+from lib.models.aiatrack.reference_variants import group_references  # noqa: E402
 from lib.test.evaluation import BENCHMARKS, load_benchmark  # noqa: E402
 from lib.test.tracker.aiatrack import AiATracker  # noqa: E402
-from lib.test.tracker.attention_probe import AttentionProbe  # noqa: E402
-from lib.test.tracker.weights import choose_weights, describe_weights, load_tracker_from_weights  # noqa: E402
+from lib.test.tracker.aiatrack.attention_probe import AttentionProbe  # noqa: E402
+from lib.trackers.weights import choose_weights, describe_weights, load_tracker_from_weights  # noqa: E402
 from lib.utils.cli import (add_device_option, add_precision_option, add_settings_options, add_torch_threads_option,  # noqa: E402
                            apply_torch_threads, entry_parser, settings_from_args)
 from lib.utils.crop import crop_search_region  # noqa: E402

@@ -148,3 +148,7 @@ def _test() -> dict[str, Any]:
 def siamattn_default_config_dict() -> dict[str, Any]:
     """A fresh nested ``dict`` holding every known SiamAttn key with its default value."""
     return {"MODEL": _model(), "TRAIN": _train(), "DATA": _data(), "TEST": _test()}
+
+
+def validate(cfg: dict[str, Any]) -> None:
+    """Checks beyond the keys and types (none beyond the precision, which ``lib.trackers`` checks)."""

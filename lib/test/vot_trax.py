@@ -5,7 +5,7 @@ Run by the toolkit (``protocol = traxpython`` in ``trackers.ini``, see README "V
     python -m lib.test.vot_trax --tracker aiatrack --param baseline --checkpoint AIATRACK_ep0500.pth.tar
     python -m lib.test.vot_trax --tracker siamattn     # the shipped tiny SiamAttn weights
 
-Weights and config are chosen as in ``lib/test/tracker/weights.py`` (a checkpoint of ``tracking/train.py``
+Weights and config are chosen as in ``lib/trackers/weights.py`` (a checkpoint of ``tracking/train.py``
 brings its own config). Weights that do not fit the config, or a missing checkpoint, stop the entry with
 one line on stderr (exit status 2) before the TraX handshake.
 
@@ -25,8 +25,9 @@ import numpy as np
 
 from lib.test.evaluation.vot import MaskRegion, PolygonRegion, RectangleRegion, Region
 from lib.test.evaluation.vot_runner import INIT_METHODS, init_box, output_region
-from lib.test.tracker import TRACKERS, TrackerFactory
-from lib.test.tracker.weights import choose_weights, load_tracker_from_weights
+from lib.trackers import DEFAULT_TRACKER, tracker_names
+from lib.trackers import TrackerFactory
+from lib.trackers.weights import choose_weights, load_tracker_from_weights
 from lib.utils.cli import (add_device_option, add_precision_option, add_torch_threads_option, apply_torch_threads,
                            entry_parser)
 from lib.utils.image import read_image
@@ -34,10 +35,11 @@ from lib.utils.image import read_image
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = entry_parser(__doc__)
-    parser.add_argument("--tracker", default="aiatrack", choices=sorted(TRACKERS), help="tracker (default: aiatrack)")
+    parser.add_argument("--tracker", default=DEFAULT_TRACKER, choices=tracker_names(),
+                        help=f"tracker (default: {DEFAULT_TRACKER})")
     parser.add_argument("--param", default=None,
                         help="experiment name or YAML (default: the checkpoint's own config, see "
-                             "lib/test/tracker/weights.py)")
+                             "lib/trackers/weights.py)")
     parser.add_argument("--checkpoint", default=None,
                         help="weights (default: the tracker's shipped checkpoint in checkpoints/)")
     parser.add_argument("--dataset", default="vot", help="dataset name selecting hyper-parameters (default: vot)")

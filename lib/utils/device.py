@@ -4,7 +4,7 @@
   results match the CPU and the official fixtures; ``tf32`` keeps float32 tensors but lets matrix products
   and cuDNN convolutions round their inputs to TensorFloat-32 on Ampere and newer GPUs (faster, and
   measurably off the official outputs: see the README's precision table); ``bf16``/``fp16`` store the
-  network in that dtype (see ``lib/models/inference.py``). PyTorch's own default runs cuDNN convolutions
+  network in that dtype (see ``lib/models/aiatrack/inference.py``). PyTorch's own default runs cuDNN convolutions
   in TF32, so fp32 must switch it off explicitly: :func:`apply_precision` sets both process-wide flags.
 * **Training** (``TRAIN.TF32``, default off, as the official training ran): :func:`set_tf32`.
 * **Inference forms** that exist for one device only: :func:`inference_plan`.

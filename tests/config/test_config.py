@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from lib.config import ConfigError, hyper_for_dataset, load_config
+from lib.config import ConfigError, hyper_for_dataset
+from lib.trackers import load_config
 
 
 def test_baseline_has_paper_values():

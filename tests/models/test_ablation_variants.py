@@ -8,10 +8,10 @@ import torch
 from torch import nn
 
 from lib.config import ConfigNode
-from lib.models import build_aiatrack
-from lib.models.aia import AiAAttention, InnerAttention
-from lib.models.reference_variants import group_references, region_value_offset
-from lib.models.refinement import CascadeAttention, ConvRefinement, NarrowAttention, cascade_width
+from lib.models.aiatrack import build_aiatrack
+from lib.models.aiatrack.aia import AiAAttention, InnerAttention
+from lib.models.aiatrack.reference_variants import group_references, region_value_offset
+from lib.models.aiatrack.refinement import CascadeAttention, ConvRefinement, NarrowAttention, cascade_width
 from lib.test.tracker.aiatrack import AiATracker
 from tests.models.test_aiatrack import SIZE, random_batch, tiny_config
 

@@ -7,9 +7,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lib.config import load_config
-from lib.models import build_aiatrack
-from lib.models.aia import AiAAttention
+from lib.trackers import load_config
+from lib.models.aiatrack import build_aiatrack
+from lib.models.aiatrack.aia import AiAAttention
 
 
 def _randomized(module: torch.nn.Module, seed: int = 0) -> torch.nn.Module:

@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lib.config import ConfigNode, load_config
-from lib.models import AiATrack, EncodedFrame, ReferenceFrame, build_aiatrack
+from lib.config import ConfigNode
+from lib.trackers import load_config
+from lib.models.aiatrack import AiATrack, EncodedFrame, ReferenceFrame, build_aiatrack
 
 SIZE, SIDE = 64, 4   # most tests use 64 px crops (4x4 tokens) to stay fast; one runs the 128 px tiny setting
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from lib.models.backbone import FrozenBatchNorm2d, build_resnet_trunk, load_imagenet_weights
+from lib.models.aiatrack.backbone import FrozenBatchNorm2d, build_resnet_trunk, load_imagenet_weights
 
 
 def test_frozen_batchnorm_formula():

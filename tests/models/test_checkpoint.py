@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from lib.config import load_config
-from lib.models import AiATrack, build_aiatrack, load_checkpoint
-from lib.models.checkpoint import CHECKPOINT_FORMAT, CheckpointError, UnpickledObject, read_checkpoint
-from lib.models.official_keys import ours_to_official
+from lib.trackers import load_config
+from lib.models.aiatrack import AiATrack, build_aiatrack, load_checkpoint
+from lib.models.aiatrack.checkpoint import read_checkpoint
+from lib.utils.safe_pickle import CHECKPOINT_FORMAT, CheckpointError, UnpickledObject
+from lib.models.aiatrack.official_keys import ours_to_official
 
 OFFICIAL_MODULES = ("lib.train.admin", "lib.train.admin.stats", "lib.train.admin.settings",
                     "lib.train.admin.local", "lib.train.admin.hazard")
@@ -220,7 +221,7 @@ def test_pickled_code_is_not_run_and_objects_become_inert(tmp_path: Path, tiny_m
     assert_model_holds(tiny_model, tiny_official_net)
 
     # What the restricted unpickler made of the official objects: inert records naming their classes.
-    from lib.models.checkpoint import _unpickle
+    from lib.utils.safe_pickle import _unpickle
     with zipfile.ZipFile(path) as archive:
         pickled = next(n for n in archive.namelist() if n.endswith("/data.pkl"))
         with archive.open(pickled) as stream:
@@ -378,7 +379,7 @@ def test_full_checkpoint_into_tiny_model_is_one_clear_error(reference_checkpoint
 # ------------------------------------------------------------------------------ wrapped models
 def _track(checkpoint: Path, video) -> list[list[float]]:
     """Boxes of the tiny-config tracker with ``checkpoint`` over a short synthetic video."""
-    from lib.test.tracker import load_tracker
+    from lib.trackers import load_tracker
 
     tracker = load_tracker("aiatrack", load_config("tiny"), checkpoint)("default")
     boxes = [tracker.initialize(video.frames[0], {"init_bbox": video.boxes_xywh[0].tolist()})["target_bbox"]]

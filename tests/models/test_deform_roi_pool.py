@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from lib.models.deform_roi_pool import DeformRoIPoolPack, deform_roi_pool, round_half_away_from_zero
+from lib.models.ops.deform_roi_pool import DeformRoIPoolPack, deform_roi_pool, round_half_away_from_zero
 
 
 def _c_round(value: float) -> float:

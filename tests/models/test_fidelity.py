@@ -14,10 +14,10 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from lib.config import load_config
-from lib.models import AiATrack, EncodedFrame, ReferenceFrame, build_aiatrack
-from lib.models.heads import IoUHead
-from lib.models.official_keys import official_to_ours
+from lib.trackers import load_config
+from lib.models.aiatrack import AiATrack, EncodedFrame, ReferenceFrame, build_aiatrack
+from lib.models.aiatrack.heads import IoUHead
+from lib.models.aiatrack.official_keys import official_to_ours
 from lib.utils.box_ops import box_xyxy_to_xywh
 from lib.utils.crop import normalize_image
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from lib.models.heads import CornerHead, IoUHead
+from lib.models.aiatrack.heads import CornerHead, IoUHead
 
 
 def test_soft_argmax_of_one_hot_map():

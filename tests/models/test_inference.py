@@ -5,11 +5,11 @@ import pytest
 import torch
 from torch import nn
 
-from lib.config import load_config
-from lib.models import ReferenceFrame, build_aiatrack, prepare_for_tracking, tracking_dtype
-from lib.models.aia import AiAAttention
-from lib.models.backbone import build_resnet_trunk
-from lib.models.inference import fold_batchnorm
+from lib.trackers import load_config
+from lib.models.aiatrack import ReferenceFrame, build_aiatrack, prepare_for_tracking, tracking_dtype
+from lib.models.aiatrack.aia import AiAAttention
+from lib.models.aiatrack.backbone import build_resnet_trunk
+from lib.utils.fold import fold_batchnorm
 
 
 def _randomize_norms(module: nn.Module, generator: torch.Generator) -> None:

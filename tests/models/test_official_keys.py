@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from lib.config import load_config
-from lib.models import build_aiatrack
-from lib.models.official_keys import (is_official_state_dict, official_key_to_ours, official_to_ours,
+from lib.trackers import load_config
+from lib.models.aiatrack import build_aiatrack
+from lib.models.aiatrack.official_keys import (is_official_state_dict, official_key_to_ours, official_to_ours,
                                       our_key_to_official, ours_to_official)
 
 

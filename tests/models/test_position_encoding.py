@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from lib.models.position_encoding import SinePositionEncoding
+from lib.models.ops.position_encoding import SinePositionEncoding
 
 
 def _direct(mask: torch.Tensor, num_freqs: int) -> torch.Tensor:

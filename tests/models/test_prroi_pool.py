@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lib.models.prroi_pool import PrRoIPool2D, prroi_pool2d
+from lib.models.ops.prroi_pool import PrRoIPool2D, prroi_pool2d
 
 
 def _tents(coords: torch.Tensor, size: int) -> torch.Tensor:

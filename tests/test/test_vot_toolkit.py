@@ -22,7 +22,7 @@ from lib.test.analysis.vot import evaluate, load_stack
 from lib.test.analysis.vot_overlap import region_overlap
 from lib.test.evaluation.vot import load_vot, parse_region
 from lib.test.evaluation.vot_results import mask_runs, toolkit_region
-from lib.test.tracker.weights import choose_weights
+from lib.trackers.weights import choose_weights
 from lib.utils.settings import Settings, save_settings
 from lib.utils.synthetic import render_videos, write_vot
 from tracking.test import main as run_test_py

@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from lib.config import load_config
-from lib.models import build_aiatrack
-from lib.models.checkpoint import CHECKPOINT_FORMAT
+from lib.trackers import load_config
+from lib.models.aiatrack import build_aiatrack
+from lib.utils.safe_pickle import CHECKPOINT_FORMAT
 from lib.utils.settings import Settings, save_settings
 from lib.utils.synthetic import render_videos, write_got10k
 

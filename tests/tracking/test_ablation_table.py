@@ -5,9 +5,9 @@ import pytest
 import torch
 import yaml
 
-from lib.config import config_from_dict, load_config
-from lib.models import build_aiatrack
-from lib.models.refinement import CascadeAttention, ConvRefinement
+from lib.trackers import config_from_dict, load_config
+from lib.models.aiatrack import build_aiatrack
+from lib.models.aiatrack.refinement import CascadeAttention, ConvRefinement
 from tracking.ablation_table import ABLATIONS_DIR, tiny_variant
 
 EXPECTED = {  # file -> (AiA encoder, AiA decoder, refinement module or None, embedding, mode), by hand

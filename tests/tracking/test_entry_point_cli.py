@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 import torch
 
-from lib.config import load_config
-from lib.test.tracker.weights import choose_weights, resolve_config
+from lib.trackers import load_config
+from lib.trackers.weights import choose_weights, resolve_config
 from lib.utils.synthetic import write_got10k
 
 from tests.conftest import REPO_ROOT

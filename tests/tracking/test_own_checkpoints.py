@@ -17,8 +17,8 @@ import pytest
 import torch
 import yaml
 
-from lib.config import config_from_dict
-from lib.test.tracker import load_tracker
+from lib.trackers import config_from_dict
+from lib.trackers import load_tracker
 from lib.utils.image import read_image
 from lib.utils.settings import Settings, save_settings
 from lib.utils.synthetic import render_video, render_videos, write_got10k

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from lib.config import load_config
-from lib.models import build_aiatrack
+from lib.trackers import load_config
+from lib.models.aiatrack import build_aiatrack
 from tracking.profile_model import main, parameter_table
 
 

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from lib.config import load_config
+from lib.trackers import load_config
 from lib.models.siamattn import build_siamattn
 from lib.models.siamattn.dsa import DeformConvPack
 from tracking.profile_model import main

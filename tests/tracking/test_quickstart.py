@@ -10,7 +10,7 @@ def test_quickstart_runs_the_whole_pipeline(tiny_checkpoint, tmp_path, capsys):
             "--checkpoint", str(tiny_checkpoint)]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert f"Weights: weights from {tiny_checkpoint}" in out
+    assert f"Weights: AiATrack weights from {tiny_checkpoint}" in out
     assert "2 sequence(s) tracked" in out and "fps" in out
     assert "AUC" in out  # the analysis table
     plots = list((workspace / "result_plots" / "aiatrack" / "tiny_random").glob("got10k_val_*.png"))
@@ -25,9 +25,9 @@ def test_quickstart_runs_the_whole_pipeline(tiny_checkpoint, tmp_path, capsys):
 
 
 def test_random_weights_are_announced(tmp_path, capsys, monkeypatch):
-    import lib.test.tracker.weights as weights
+    import lib.trackers.weights as weights
 
-    monkeypatch.setattr(weights, "EMBEDDED_CHECKPOINT", tmp_path / "absent.pth.tar")
+    monkeypatch.setattr(weights, "embedded_checkpoint", lambda tracker: tmp_path / "absent.pth.tar")
     with pytest.warns(UserWarning, match="RANDOMLY INITIALISED"):
         assert main(["--workspace", str(tmp_path / "qs"), "--videos", "1", "--frames", "3", "--no-progress"]) == 0
     out = capsys.readouterr().out

@@ -11,7 +11,7 @@ import pytest
 import torch
 import yaml
 
-from lib.config import load_config
+from lib.trackers import load_config
 from lib.models.siamattn import build_siamattn
 from lib.test.evaluation.layout import read_info_table
 from lib.utils.settings import Settings, save_settings

@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from lib.config import load_config
+from lib.trackers import load_config
 
 from tracking.test import main
 

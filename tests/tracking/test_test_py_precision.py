@@ -37,10 +37,10 @@ def test_tf32_on_cpu_gives_the_fp32_boxes_exactly(synthetic_settings, tiny_check
 
 
 def test_siamattn_runs_fp32_and_tf32_and_refuses_bf16_in_one_line(synthetic_settings, capsys):
-    from lib.test.tracker.weights import SIAMATTN_EMBEDDED_CHECKPOINT
+    from lib.trackers.weights import embedded_checkpoint
 
     base = ["siamattn", "tiny", "--dataset", "got10k_val", "--settings", str(synthetic_settings), "--checkpoint",
-            str(SIAMATTN_EMBEDDED_CHECKPOINT), "--no-progress", "--torch-threads", "1", "--sequence",
+            str(embedded_checkpoint("siamattn")), "--no-progress", "--torch-threads", "1", "--sequence",
             "GOT-10k_Val_000001"]
     assert main(base + ["--precision", "fp32", "--run-id", "1"]) == 0
     assert main(base + ["--precision", "tf32", "--run-id", "2"]) == 0

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from lib.config import load_config
-from lib.models import build_aiatrack
+from lib.trackers import load_config
+from lib.models.aiatrack import build_aiatrack
 from lib.utils.synthetic import render_videos, write_got10k
 
 from tests.conftest import REPO_ROOT

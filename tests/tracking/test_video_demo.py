@@ -38,7 +38,7 @@ def test_video_file_gives_annotated_video_and_boxes(synthetic_videos, tiny_check
     output = tmp_path / "out" / "tracked.mp4"
     assert main([str(source), "--init-bbox", _box_arg(video), "--checkpoint", str(tiny_checkpoint),
                  "--output", str(output), "--no-progress"]) == 0
-    assert "Weights: weights from" in capsys.readouterr().out
+    assert "Weights: AiATrack weights from" in capsys.readouterr().out
     frames = _read_video(output)
     assert len(frames) == len(video) and frames[0].shape == video.frames[0].shape
     boxes = np.loadtxt(output.with_suffix(".txt"), delimiter=",")

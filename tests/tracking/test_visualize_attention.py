@@ -6,8 +6,8 @@ import pytest
 import torch
 from PIL import Image
 
-from lib.models.aia import AiAAttention
-from lib.test.tracker.attention_probe import AttentionProbe
+from lib.models.aiatrack.aia import AiAAttention
+from lib.test.tracker.aiatrack.attention_probe import AttentionProbe
 from tracking.visualize_attention import default_queries, heat_overlay, main, query_tokens
 
 

@@ -6,9 +6,9 @@ import math
 import pytest
 import torch
 
-from lib.config import load_config
-from lib.models import ReferenceFrame, build_aiatrack, load_checkpoint
-from lib.train.actors import AiATrackActor, LossWeights
+from lib.trackers import load_config
+from lib.models.aiatrack import ReferenceFrame, build_aiatrack, load_checkpoint
+from lib.train.aiatrack import AiATrackActor, LossWeights
 from lib.utils.box_ops import box_to_region_map
 from lib.utils.crop import box_in_crop, crop_search_region, normalize_image
 from lib.utils.synthetic import render_video
@@ -53,7 +53,7 @@ def hand_made_batch() -> dict[str, torch.Tensor]:
 
 
 def official_terms(pred_cxcywh, gt_xywh, pred_iou, targets):
-    """The official loss formulas, written out independently of lib.train.losses."""
+    """The official loss formulas, written out independently of lib.train.aiatrack.losses."""
     cx, cy, w, h = pred_cxcywh.double().unbind(-1)
     pred = torch.stack((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2), -1)
     x, y, gw, gh = gt_xywh.double().unbind(-1)

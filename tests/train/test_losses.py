@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from lib.train.losses import generalized_iou, giou_loss, tracking_loss_terms
+from lib.train.aiatrack.losses import generalized_iou, giou_loss, tracking_loss_terms
 
 
 def official_giou(b1: torch.Tensor, b2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

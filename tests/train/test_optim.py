@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lib.config import load_config
-from lib.models import build_aiatrack
-from lib.train.optim import build_optimizer, build_scheduler
+from lib.trackers import load_config
+from lib.models.aiatrack import build_aiatrack
+from lib.train.aiatrack.optim import build_optimizer, build_scheduler
 
 
 @pytest.fixture(scope="module")

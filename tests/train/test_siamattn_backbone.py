@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lib.config import load_config
+from lib.trackers import load_config
 from lib.models.siamattn import build_siamattn
-from lib.train.siamattn_backbone import load_backbone_weights, prepare_backbone
+from lib.train.siamattn.backbone import load_backbone_weights, prepare_backbone
 
 
 def small_model(seed: int):

@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from lib.train.siamattn_losses import box_refine_loss, mask_iou, mask_loss, rpn_cls_loss, rpn_loc_loss
+from lib.train.siamattn.losses import box_refine_loss, mask_iou, mask_loss, rpn_cls_loss, rpn_loc_loss
 
 
 def test_rpn_cls_loss_averages_positives_and_negatives_separately():

@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from lib.config import load_config
-from lib.train.siamattn_optim import build_optimizer, build_scheduler, set_backbone_state
+from lib.trackers import load_config
+from lib.train.siamattn.optim import build_optimizer, build_scheduler, set_backbone_state
 
 
 class Toy(nn.Module):

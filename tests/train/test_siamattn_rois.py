@@ -6,8 +6,8 @@ import math
 import numpy as np
 import torch
 
-from lib.train.data.siamattn_anchors import AnchorGrid
-from lib.train.siamattn_rois import (box_deltas, decode_rpn_boxes, iou_with_box, mask_targets,
+from lib.train.siamattn.anchors import AnchorGrid
+from lib.train.siamattn.rois import (box_deltas, decode_rpn_boxes, iou_with_box, mask_targets,
                                      sample_foreground_rois)
 
 GRID = AnchorGrid.build(8, [0.33, 0.5, 1, 2, 3], [8], 25, 255)

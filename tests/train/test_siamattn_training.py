@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from lib.config import load_config
+from lib.trackers import load_config
 from lib.models.siamattn import build_siamattn, load_siamattn_checkpoint
-from lib.train.registry import training_recipe
+from lib.trackers import get_plugin
 from lib.train.trainer import CheckpointManager, Trainer, init_distributed, shutdown_distributed
 from lib.train.trainer.distributed import average_across_ranks, synchronize_batch_norms
 from lib.utils.synthetic import render_videos, write_got10k
@@ -61,7 +61,7 @@ def random_batch(batch_size: int, seed: int) -> dict[str, torch.Tensor]:
 
 def make_trainer(cfg, workdir: Path, batches=(), sync_bn: bool = False) -> Trainer:
     ctx = init_distributed("cpu")
-    recipe = training_recipe("siamattn")
+    recipe = get_plugin("siamattn").training()
     torch.manual_seed(cfg.TRAIN.SEED)
     model = recipe.build_model(cfg)
     if sync_bn:

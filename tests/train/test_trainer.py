@@ -12,10 +12,10 @@ import pytest
 import torch
 import yaml
 
-from lib.config import load_config
-from lib.models import build_aiatrack
-from lib.train.actors import AiATrackActor, LossWeights
-from lib.train.optim import build_optimizer, build_scheduler
+from lib.trackers import load_config
+from lib.models.aiatrack import build_aiatrack
+from lib.train.aiatrack import AiATrackActor, LossWeights
+from lib.train.aiatrack.optim import build_optimizer, build_scheduler
 from lib.train.trainer import CheckpointManager, Trainer, TrainingParts, init_distributed, shutdown_distributed
 from lib.train.trainer.distributed import average_across_ranks, synchronize_batch_norms
 from lib.utils.box_ops import box_to_region_map

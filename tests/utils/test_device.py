@@ -8,11 +8,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lib.config import ConfigError, load_config
-from lib.models import build_aiatrack, prepare_for_tracking
+from lib.config import ConfigError
+from lib.trackers import load_config
+from lib.models.aiatrack import build_aiatrack, prepare_for_tracking
 from lib.models.siamattn import build_siamattn
 from lib.models.siamattn.inference import prepare_siamattn_for_tracking
-from lib.test.tracker import AiATracker, SiamAttnTracker
+from lib.test.tracker.aiatrack import AiATracker
+from lib.test.tracker.siamattn import SiamAttnTracker
 from lib.utils.device import PRECISIONS, apply_precision, inference_plan, set_tf32, tf32_enabled
 
 SMALL_SIAMATTN = {"MODEL": {"BACKBONE": {"TYPE": "resnet18"}, "CHANNELS": 16, "DEFORM_FC_CHANNELS": 16,

@@ -1,12 +1,12 @@
 """Loading SiamAttn weights strictly and safely: the one place where checkpoint keys meet model keys.
 
-Accepted files (all read by the restricted reader of :mod:`lib.models.checkpoint`, no pickled code runs):
+Accepted files (all read by the restricted reader of :mod:`lib.utils.safe_pickle`, no pickled code runs):
 
 * official pysot snapshots ``{'epoch', 'state_dict'}``;
 * our trainer checkpoints ``{'net', 'config', 'epoch', ...}``;
 
 either also when saved from a DataParallel/DDP or ``torch.compile`` wrapper (every key prefixed ``module.`` or
-``_orig_mod.``; removed by :func:`~lib.models.checkpoint.strip_wrapper_prefix`, as for AiATrack).
+``_orig_mod.``; removed by :func:`~lib.utils.safe_pickle.strip_wrapper_prefix`, as for AiATrack).
 Official key names equal ours (same module attribute names), so no other mapping is needed.
 Tensors may be stored as strided views (as in the synthetic checkpoint of the optional official test data); they are
 copied into the parameters by ``load_state_dict``.
@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from torch import Tensor
 
-from lib.models.checkpoint import CheckpointError, read_state_dict_entry, strip_wrapper_prefix
+from lib.utils.safe_pickle import CheckpointError, read_state_dict_entry, strip_wrapper_prefix
 from lib.models.siamattn.model import SiamAttn
 
 __all__ = ["load_siamattn_checkpoint"]
@@ -36,7 +36,7 @@ def load_siamattn_checkpoint(model: SiamAttn, path: str | Path) -> dict[str, Any
     """Load ``path`` into ``model``: every key present, none extra, every shape equal.
 
     Returns ``{'path', 'entry', 'epoch', 'num_tensors'}`` (``entry`` is ``state_dict`` for official files,
-    ``net`` for ours). Raises :class:`~lib.models.checkpoint.CheckpointError` naming the file and the first
+    ``net`` for ours). Raises :class:`~lib.utils.safe_pickle.CheckpointError` naming the file and the first
     missing, unexpected or mis-shaped keys.
     """
     stored, top = read_state_dict_entry(path, _ENTRIES)

@@ -1,6 +1,6 @@
 """Region refinement heads on the fused maps (official ``FCx2DetHead`` and ``FusedSemanticHead``), F3-F5.
 
-Both pool in search-crop pixel coordinates with :class:`~lib.models.deform_roi_pool.DeformRoIPoolPack`
+Both pool in search-crop pixel coordinates with :class:`~lib.models.ops.deform_roi_pool.DeformRoIPoolPack`
 (quirks P1-P7), spatial scale ``1 / (search_size / map_size)`` as the official code writes it (map sizes
 25 and 63 for a 255 crop).
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from lib.models.deform_roi_pool import DeformRoIPoolPack
+from lib.models.ops.deform_roi_pool import DeformRoIPoolPack
 from lib.models.siamattn.fusion import ConvBNReLU
 
 __all__ = ["BoxHead", "MaskHead"]

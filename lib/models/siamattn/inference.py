@@ -2,7 +2,7 @@
 
 * Every convolution followed by an eval-mode BatchNorm after the backbone (neck, RPN and fusion
   cross-correlations, fusion and mask-head ``ConvModule`` blocks) absorbs it
-  (:func:`lib.models.inference.fold_batchnorm`). The backbone keeps its BatchNorms: folding them rounds every
+  (:func:`lib.models.aiatrack.inference.fold_batchnorm`). The backbone keeps its BatchNorms: folding them rounds every
   weight, a systematic perturbation (~5e-7 relative on the search levels) that the peaked DSA softmaxes
   amplify past the official fixture's mask-area and polygon tolerances on video A (4 px instead of 2).
 * The search stage (backbone + neck on the fixed 1 × 3 × S × S search crop, S = ``search_size``) is traced,
@@ -30,7 +30,7 @@ import warnings
 import torch
 from torch import Tensor, nn
 
-from lib.models.inference import fold_batchnorm
+from lib.utils.fold import fold_batchnorm
 from lib.models.siamattn.dsa import DeformConvPack
 from lib.models.siamattn.model import SiamAttn
 from lib.utils.device import InferencePlan, inference_plan

@@ -33,8 +33,8 @@ from tqdm import tqdm
 from lib.test.evaluation.init_boxes import check_init_boxes
 from lib.test.evaluation.results import result_folders, sequence_results_exist, write_sequence_results
 from lib.test.evaluation.sequence import Sequence
-from lib.test.tracker import TrackerFactory, load_tracker
-from lib.test.tracker.weights import resolve_config
+from lib.trackers import TrackerFactory, load_tracker
+from lib.trackers.weights import resolve_config
 from lib.utils.cli import torch_threads as policy_threads
 from lib.utils.image import read_image
 from lib.utils.io import WriteError

@@ -38,7 +38,7 @@ from lib.test.evaluation.sequence import Sequence
 from lib.test.evaluation.vot import PolygonRegion, RectangleRegion, Region, SpecialRegion, region_box
 from lib.test.evaluation.vot_results import (FAILURE, INITIALIZATION, UNKNOWN, as_reported, multistart_name,
                                              supervised_name, toolkit_region, trajectory_exists, write_trajectory)
-from lib.test.tracker import Tracker, TrackerFactory
+from lib.test.tracker.base import Tracker, TrackerFactory
 from lib.utils.errors import AnnotationError
 from lib.utils.image import read_image
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -38,3 +38,7 @@ def validate_init_box(box: Any) -> list[float]:
     if values[2] <= 0 or values[3] <= 0:
         raise ValueError(f"init_bbox must have positive width and height, got {box!r}")
     return values
+
+
+#: ``dataset_name -> Tracker``: a fresh tracker (state, benchmark hyper-parameters) for each sequence
+TrackerFactory = Callable[[str], Tracker]

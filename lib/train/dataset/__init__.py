@@ -8,7 +8,7 @@ data is reported when the datasets are built, before training starts.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from lib.train.dataset.base import SequenceAnnotation, TrackingDataset
 from lib.train.dataset.coco import Coco
@@ -20,7 +20,7 @@ from lib.train.dataset.trackingnet import TrackingNet
 from lib.train.dataset.youtube_vos import YoutubeVos
 from lib.utils.settings import Settings
 
-__all__ = ["build_training_datasets", "open_source", "TRAINING_DATASETS", "TrackingDataset", "SequenceAnnotation",
+__all__ = ["build_training_datasets", "got10k_only_overrides", "open_source", "TRAINING_DATASETS", "TrackingDataset", "SequenceAnnotation",
            "Lasot", "Got10k", "TrackingNet", "Coco", "YoutubeVos", "IncompleteDatasetError"]
 
 LMDB_SUFFIX = "_lmdb"
@@ -67,3 +67,17 @@ def build_training_datasets(names: Sequence[str], settings: Settings,
         source = open_source(settings, settings_key, lmdb=base != name)
         datasets.append(construct(source, name, trackingnet_chunks))
     return datasets
+
+
+#: GOT-10k's frame range in the official SiamAttn / pysot training (``DATA.TRAIN.FRAME_RANGE``)
+GOT10K_FRAME_RANGE = 30
+
+
+def got10k_only_overrides(train_data: Mapping[str, Any]) -> dict[str, Any]:
+    """Config overrides (``{"DATA": {"TRAIN": ...}}``) training on every sequence of one GOT-10k-layout root
+    (``GOT10K_all``, e.g. a synthetic one), given the config's ``DATA.TRAIN`` section: the dataset list, its
+    ratio and, where the config samples per-dataset frame ranges, GOT-10k's."""
+    section: dict[str, Any] = {"DATASETS_NAME": ["GOT10K_all"], "DATASETS_RATIO": [1]}
+    if "FRAME_RANGE" in train_data:
+        section["FRAME_RANGE"] = [GOT10K_FRAME_RANGE]
+    return {"DATA": {"TRAIN": section}}

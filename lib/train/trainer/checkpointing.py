@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from lib.config import config_differences, list_differences
-from lib.models.checkpoint import CheckpointError
+from lib.utils.safe_pickle import CheckpointError
 from lib.utils.io import atomic_torch_save
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import Tensor
 
-from lib.config.loader import load_config
+from lib.trackers import load_config
 from lib.models.siamattn import SiamAttn, build_siamattn, load_siamattn_checkpoint
 
 class Checker:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from lib.config.loader import load_config
-from lib.models.checkpoint import CheckpointError
+from lib.trackers import load_config
+from lib.utils.safe_pickle import CheckpointError
 from lib.models.siamattn import SiamAttn, build_siamattn, load_siamattn_checkpoint
 
 

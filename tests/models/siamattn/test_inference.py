@@ -6,8 +6,8 @@ import torch
 from torch import Tensor, nn
 from torchvision.ops import deform_conv2d
 
-from lib.config import load_config
-from lib.models.inference import fold_batchnorm
+from lib.trackers import load_config
+from lib.utils.fold import fold_batchnorm
 from lib.models.siamattn import build_siamattn
 from lib.models.siamattn.dsa import deform_conv2d_by_grid_sample
 from lib.models.siamattn.fusion import ConvBNReLU

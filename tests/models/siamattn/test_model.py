@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from lib.config.loader import load_config
+from lib.trackers import load_config
 from lib.models.siamattn import SiamAttn, build_siamattn
 
 OFFICIAL_MODULE_PARAMETERS = {  # README section 2

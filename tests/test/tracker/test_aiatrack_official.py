@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from lib.config import hyper_for_dataset, load_config
+from lib.config import hyper_for_dataset
+from lib.trackers import load_config
 from lib.test.tracker.aiatrack import AiATracker
 from lib.utils.box_ops import box_to_region_map
 
@@ -43,7 +44,7 @@ class MemoizedEncode:
 
 @pytest.fixture(scope="module")
 def official(reference_checkpoint):
-    from lib.models import build_aiatrack, load_checkpoint, prepare_for_tracking
+    from lib.models.aiatrack import build_aiatrack, load_checkpoint, prepare_for_tracking
 
     cfg = load_config("baseline")
     model = build_aiatrack(cfg)

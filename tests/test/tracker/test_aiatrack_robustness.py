@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 import torch
 
-from lib.config import load_config
+from lib.trackers import load_config
 from lib.test.tracker.aiatrack import CLIP_MARGIN, AiATracker
 
 @pytest.fixture(scope="module")
 def small_tracker_parts():
     """The tiny configuration (ResNet-18 trunk, 128-pixel crops): fast, same tracker code path."""
-    from lib.models import build_aiatrack
+    from lib.models.aiatrack import build_aiatrack
 
     cfg = load_config("tiny")
     torch.manual_seed(0)
@@ -86,7 +86,7 @@ def test_hyper_parameters_come_from_the_config(small_tracker_parts):
 
 def test_non_finite_network_output_keeps_the_previous_state():
     """Weights broken to NaN (e.g. a diverged training run) must not turn the state into NaN."""
-    from lib.models import build_aiatrack
+    from lib.models.aiatrack import build_aiatrack
 
     cfg = load_config("tiny")
     model = build_aiatrack(cfg).eval()

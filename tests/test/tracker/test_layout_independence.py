@@ -11,7 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lib.test.tracker.weights import choose_weights, load_tracker_from_weights
+from lib.trackers.weights import choose_weights, load_tracker_from_weights
 from lib.utils.synthetic import render_video
 from tests.layout import NonContiguousOutputs
 

@@ -1,6 +1,6 @@
 import pytest
 
-from lib.test.tracker.reference_memory import ReferenceMemory, select_reference_indices
+from lib.test.tracker.aiatrack.reference_memory import ReferenceMemory, select_reference_indices
 
 
 @pytest.mark.parametrize("cache_len, expected", [

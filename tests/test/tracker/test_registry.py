@@ -1,11 +1,12 @@
 import pytest
 import torch
 
-from lib.config import load_config
-from lib.models import build_aiatrack
-from lib.models.checkpoint import CHECKPOINT_FORMAT
-from lib.test.tracker import AiATracker, load_tracker
-from lib.test.tracker.weights import choose_weights, describe_weights, resolve_config
+from lib.trackers import load_config
+from lib.models.aiatrack import build_aiatrack
+from lib.utils.safe_pickle import CHECKPOINT_FORMAT
+from lib.test.tracker.aiatrack import AiATracker
+from lib.trackers import load_tracker
+from lib.trackers.weights import choose_weights, describe_weights, resolve_config
 
 
 def test_unknown_tracker_names_the_registered_ones():
@@ -39,17 +40,17 @@ def test_missing_checkpoint_is_a_clear_error(tmp_path):
 
 
 def test_siamattn_defaults_to_its_shipped_checkpoint(monkeypatch, tmp_path):
-    from lib.test.tracker import weights
+    from lib.trackers import weights
 
     choice = choose_weights(tracker="siamattn")
     assert choice.tracker == "siamattn"  # with the config stored in the shipped checkpoint: the tiny experiment
     assert resolve_config(choice.config, "siamattn").to_dict() == load_config("tiny", tracker="siamattn").to_dict()
-    assert choice.checkpoint == str(weights.SIAMATTN_EMBEDDED_CHECKPOINT) and "synthetic" in choice.description
+    assert choice.checkpoint == str(weights.embedded_checkpoint("siamattn")) and "synthetic" in choice.description
     tracker = weights.load_tracker_from_weights(choice)("otb")
     image = torch.zeros(120, 160, 3, dtype=torch.uint8).numpy()
     tracker.initialize(image, {"init_bbox": [60, 40, 30, 20]})
     assert len(tracker.track(image)["target_bbox"]) == 4
 
-    monkeypatch.setattr(weights, "SIAMATTN_EMBEDDED_CHECKPOINT", tmp_path / "absent.pth")
+    monkeypatch.setattr(weights, "embedded_checkpoint", lambda tracker: tmp_path / "absent.pth")
     random_choice = choose_weights(tracker="siamattn")
     assert random_choice.random and random_choice.config == "vot2018" and "!!!" in describe_weights(random_choice)

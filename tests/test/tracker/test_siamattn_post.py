@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from lib.models.siamattn import crop_anchors
-from lib.test.tracker import siamattn_post as post
+from lib.test.tracker.siamattn import post
 from lib.utils.crop import crop_pysot_subwindow
 
 VOT2018 = {"penalty_k": 0.10, "window_influence": 0.25, "lr": 0.45}

@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lib.config import load_config
-from lib.test.tracker import SiamAttnTracker, load_tracker
+from lib.trackers import load_config
+from lib.test.tracker.siamattn import SiamAttnTracker
+from lib.trackers import load_tracker
 from lib.test.tracker.siamattn import hyper_for
 
 GAP = 1e-3  # best_idx is compared where the official pscore top-2 gap exceeds this

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from lib.train.data import AiATrackProcessing, Augmentation
-from lib.train.data.transforms import jitter_box
+from lib.train.aiatrack import AiATrackProcessing, Augmentation
+from lib.train.aiatrack.transforms import jitter_box
 from lib.utils.box_ops import box_to_region_map
 from lib.utils.crop import crop_search_region, normalize_image
 
@@ -181,7 +181,7 @@ def test_unusable_draws_are_rejected(box):
 
 
 def test_config_values_reach_the_processing():
-    from lib.config import load_config
+    from lib.trackers import load_config
     cfg = load_config("baseline", overrides={"DATA": {"SEARCH": {"SIZE": 128, "CENTER_JITTER": 3.0}}})
     proc = AiATrackProcessing.from_config(cfg)
     assert proc.output_size == 128 and proc.feat_size == 8

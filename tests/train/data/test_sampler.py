@@ -8,7 +8,8 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from lib.train.data import AiATrackProcessing, TrackingSampler, worker_init_fn
+from lib.train.aiatrack import AiATrackProcessing, TrackingSampler
+from lib.train.seeding import worker_init_fn
 from lib.utils.synthetic import render_video
 
 
@@ -157,8 +158,8 @@ def test_data_loader_workers_reproducible_and_distinct(synthetic_sampler):
 
 
 def test_samples_from_a_synthetic_got10k_folder(tmp_path):
-    from lib.config import load_config
-    from lib.train.data import build_train_sampler
+    from lib.trackers import load_config
+    from lib.train.aiatrack import build_train_sampler
     from lib.train.dataset import Got10k
     from lib.train.dataset.storage import DirectorySource
     from lib.utils.synthetic import render_videos, write_got10k

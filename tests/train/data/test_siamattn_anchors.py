@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.train.data.siamattn_anchors import AnchorGrid, AnchorTargetRule, anchor_targets
+from lib.train.siamattn.anchors import AnchorGrid, AnchorTargetRule, anchor_targets
 
 RATIOS = [0.33, 0.5, 1, 2, 3]
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from lib.train.data.siamattn_augment import CropAugmentation, augmented_crop, blur_kernel
+from lib.train.siamattn.augment import CropAugmentation, augmented_crop, blur_kernel
 
 BOX = (100.0, 80.0, 160.0, 120.0)    # x1 y1 x2 y2, 60 x 40
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lib.config import load_config
-from lib.train.data.siamattn_sampler import SiamPairSampler
+from lib.trackers import load_config
+from lib.train.siamattn.sampler import SiamPairSampler
 
 
 def video(in_memory_dataset, name: str, length: int, invisible: tuple[int, ...] = (), colour: int = 0):

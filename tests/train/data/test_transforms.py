@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from lib.train.data.transforms import adjust_brightness, flip_crop, flip_frame, sample_proposals, to_grayscale
+from lib.train.aiatrack.transforms import adjust_brightness, flip_crop, flip_frame, sample_proposals, to_grayscale
 
 
 def test_flip_frame_mirrors_about_w_minus_one():

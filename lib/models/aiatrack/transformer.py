@@ -1,0 +1,142 @@
+"""AiATrack transformer: post-norm AiA encoder and a decoder with long- and short-term AiA cross-attention.
+
+Encoder layer (Q12): q = k = src + pos, v = src; src = LN1(src + attn); src = LN2(src + FFN(src)).
+There is no final encoder norm. Decoder layer (Q16): the search memory is the target (no position
+term); it attends separately to the long-term reference and to the concatenated short-term
+references, whose keys are their memories and values their memories plus target/background
+embeddings; tgt = LN1(tgt + long + short), then FFN and LN2. The decoder ends with a LayerNorm.
+All tensors are sequence-first (N, B, C).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from torch import Tensor, nn
+
+from lib.models.aiatrack.aia import AiAAttention
+
+__all__ = ["AiATransformer", "DecoderLayer", "EncoderLayer", "ReferenceTokens", "TransformerDecoder",
+           "TransformerEncoder"]
+
+
+class EncoderLayer(nn.Module):
+    """Post-norm self-attention layer with AiA attention."""
+
+    def __init__(self, dim: int, num_heads: int, ffn_dim: int, dropout: float, use_aia: bool,
+                 match_dim: int, feat_size: int):
+        super().__init__()
+        self.self_attn = AiAAttention(dim, num_heads, dropout, use_aia, match_dim, feat_size)
+        self.linear1 = nn.Linear(dim, ffn_dim)
+        self.linear2 = nn.Linear(ffn_dim, dim)
+        self.dropout = nn.Dropout(dropout)
+        self.norm1 = nn.LayerNorm(dim)
+        self.norm2 = nn.LayerNorm(dim)
+        self.dropout1 = nn.Dropout(dropout)
+        self.dropout2 = nn.Dropout(dropout)
+
+    def forward(self, src: Tensor, pos: Tensor, inr: Tensor) -> Tensor:
+        """``src``/``pos`` (HW, B, C), ``inr`` (HW, B, match_dim) -> (HW, B, C)."""
+        qk = src + pos
+        src = self.norm1(src + self.dropout1(self.self_attn(qk, qk, src, key_pos=inr)[0]))
+        return self.norm2(src + self.dropout2(self.linear2(self.dropout(self.linear1(src).relu()))))
+
+
+class TransformerEncoder(nn.Module):
+    """A stack of encoder layers (no final norm)."""
+
+    def __init__(self, layers: list[EncoderLayer]):
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+
+    def forward(self, src: Tensor, pos: Tensor, inr: Tensor) -> Tensor:
+        for layer in self.layers:
+            src = layer(src, pos, inr)
+        return src
+
+
+class ReferenceTokens(NamedTuple):
+    """Keys (N, B, C), values (N, B, C) and inner positions (N, B, D) of reference frames, concatenated.
+
+    ``projected``, if given, holds per decoder layer the attention's projected keys and values
+    (B, H, N, head_dim) each; the layers then use them instead of projecting ``keys``/``values``
+    (which may be ``None``).
+    """
+
+    keys: Tensor | None
+    values: Tensor | None
+    inr: Tensor
+    projected: tuple[tuple[Tensor, Tensor], ...] | None = None
+
+    def layer_key_value(self, layer: int) -> tuple[Tensor, Tensor] | None:
+        """Projected keys and values for decoder layer ``layer``, or ``None`` to project here."""
+        return None if self.projected is None else self.projected[layer]
+
+
+class DecoderLayer(nn.Module):
+    """Search memory attends to long-term and short-term references, then FFN (post-norm)."""
+
+    def __init__(self, dim: int, num_heads: int, ffn_dim: int, dropout: float, use_aia: bool,
+                 match_dim: int, feat_size: int):
+        super().__init__()
+        self.long_term_attn = AiAAttention(dim, num_heads, dropout, use_aia, match_dim, feat_size)
+        self.short_term_attn = AiAAttention(dim, num_heads, dropout, use_aia, match_dim, feat_size)
+        self.linear1 = nn.Linear(dim, ffn_dim)
+        self.linear2 = nn.Linear(ffn_dim, dim)
+        self.dropout = nn.Dropout(dropout)
+        self.norm1 = nn.LayerNorm(dim)
+        self.norm2 = nn.LayerNorm(dim)
+        self.dropout_long = nn.Dropout(dropout)
+        self.dropout_short = nn.Dropout(dropout)
+        self.dropout2 = nn.Dropout(dropout)
+
+    def forward(self, tgt: Tensor, long_term: ReferenceTokens | None, short_term: ReferenceTokens | None,
+                index: int = 0) -> Tensor:
+        """Layer ``index`` of the decoder (selects the references' projections, if any).
+
+        A reference group may be ``None`` when its attention was removed (reference-mode ablations).
+        """
+        attended = tgt
+        if self.long_term_attn is not None:
+            long_out = self.long_term_attn(tgt, long_term.keys, long_term.values, key_pos=long_term.inr,
+                                           key_value=long_term.layer_key_value(index))[0]
+            attended = attended + self.dropout_long(long_out)
+        if self.short_term_attn is not None:
+            short_out = self.short_term_attn(tgt, short_term.keys, short_term.values, key_pos=short_term.inr,
+                                             key_value=short_term.layer_key_value(index))[0]
+            attended = attended + self.dropout_short(short_out)
+        tgt = self.norm1(attended)
+        return self.norm2(tgt + self.dropout2(self.linear2(self.dropout(self.linear1(tgt).relu()))))
+
+
+class TransformerDecoder(nn.Module):
+    """A stack of decoder layers followed by a LayerNorm."""
+
+    def __init__(self, layers: list[DecoderLayer], dim: int):
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+        self.norm = nn.LayerNorm(dim)
+
+    def forward(self, tgt: Tensor, long_term: ReferenceTokens | None, short_term: ReferenceTokens | None) -> Tensor:
+        for index, layer in enumerate(self.layers):
+            tgt = layer(tgt, long_term, short_term, index)
+        return self.norm(tgt)
+
+
+class AiATransformer(nn.Module):
+    """Encoder + decoder; the AiA inner attention can be switched off per side for ablations."""
+
+    def __init__(self, dim: int, num_heads: int, num_encoder_layers: int, num_decoder_layers: int,
+                 ffn_dim: int, dropout: float, match_dim: int, feat_size: int,
+                 aia_encoder: bool = True, aia_decoder: bool = True):
+        super().__init__()
+        if num_encoder_layers < 1 or num_decoder_layers < 1:
+            raise ValueError("ENC_LAYERS and DEC_LAYERS must be at least 1")
+        self.encoder = TransformerEncoder([
+            EncoderLayer(dim, num_heads, ffn_dim, dropout, aia_encoder, match_dim, feat_size)
+            for _ in range(num_encoder_layers)])
+        self.decoder = TransformerDecoder([
+            DecoderLayer(dim, num_heads, ffn_dim, dropout, aia_decoder, match_dim, feat_size)
+            for _ in range(num_decoder_layers)], dim)
+        for parameter in self.parameters():  # the official initialization of the whole transformer
+            if parameter.dim() > 1:
+                nn.init.xavier_uniform_(parameter)

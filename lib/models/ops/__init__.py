@@ -1,0 +1,2 @@
+"""Operators shared by the trackers' networks: RoI pooling, position encodings, BatchNorm folding, pretrained
+backbone weights."""

@@ -1,0 +1,185 @@
+"""Trackers as equal plug-ins: the contract every tracker fulfils, and the one table that names them.
+
+A tracker is a module exposing ``PLUGIN``, a :class:`TrackerPlugin`: how to build, load and prepare its
+network, make its per-sequence tracker, train it, and what it supports. :data:`TRACKER_MODULES` maps each
+name to its module; modules are imported on first use, so listing the names imports nothing. Entry points
+take their ``--tracker`` choices from :func:`tracker_names` and refuse what a tracker does not support
+through its declared ``precisions`` and ``capabilities``; nothing outside a tracker's own folders branches
+on its name.
+
+Adding a tracker: its folders (``lib/models/<name>/``, ``lib/test/tracker/<name>/``, ``lib/train/<name>/``,
+``experiments/<name>/``, its config defaults) plus ``lib/trackers/<name>.py`` and one line in
+:data:`TRACKER_MODULES`; or, from outside ``lib/`` (a user's package, a test), :func:`register_tracker`.
+"""
+from __future__ import annotations
+
+import importlib
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from lib.config import (ConfigError, ConfigNode, check_precision, config_differences, list_differences,
+                        merge_experiment)
+from lib.config.node import merge_strict
+from lib.test.tracker.base import Tracker, TrackerFactory
+from lib.utils.safe_pickle import CheckpointError, read_training_config
+
+__all__ = ["DEFAULT_TRACKER", "TRACKER_MODULES", "TrackerFactory", "TrackerPlugin", "config_from_dict",
+           "config_tracker", "get_plugin", "load_config", "load_tracker", "register_tracker", "tracker_names"]
+
+#: tracker name -> module exposing ``PLUGIN`` (imported on first use)
+TRACKER_MODULES: dict[str, str] = {
+    "aiatrack": "lib.trackers.aiatrack",
+    "siamattn": "lib.trackers.siamattn",
+}
+#: the tracker an entry point runs when none is named
+DEFAULT_TRACKER = "aiatrack"
+
+@dataclass(frozen=True)
+class TrackerPlugin:
+    """Everything the shared machinery needs to know about one tracker.
+
+    ``defaults()`` returns every config key with its default; ``validate(cfg_dict)`` raises ConfigError for
+    values the keys' types allow but the tracker does not. ``build_model(cfg, training)`` builds the
+    network (``training``: the training form, e.g. with ImageNet weights); ``load_weights(model, path)``
+    loads a checkpoint strictly (CheckpointError naming the file); ``prepare(model, cfg, device)`` returns
+    the inference form for ``device`` (in place); ``make_tracker(prepared, cfg, dataset_name)`` starts a
+    tracker with the hyper-parameters of that benchmark. ``training()`` returns the
+    :class:`lib.train.recipe.TrainingRecipe` (imported only when training). ``embedded_checkpoint`` is the
+    small checkpoint shipped in ``checkpoints/`` (None: none); demos without one run ``random_experiment``.
+    ``precisions`` lists the ``TEST.PRECISION`` values it runs; ``capabilities`` what else it offers
+    (``"masks"``, ``"polygons"``, ``"attention_probe"``); ``profile(argv)`` is its per-stage profiler
+    (``tracking/dev/profile.py``), None when it has none.
+    """
+
+    name: str
+    label: str
+    defaults: Callable[[], dict[str, Any]]
+    validate: Callable[[dict[str, Any]], None]
+    main_experiment: str
+    random_experiment: str
+    build_model: Callable[[ConfigNode, bool], nn.Module]
+    load_weights: Callable[[nn.Module, Path], Any]
+    prepare: Callable[[nn.Module, ConfigNode, torch.device], nn.Module]
+    make_tracker: Callable[[nn.Module, ConfigNode, str], Tracker]
+    training: Callable[[], Any]
+    checkpoint_prefix: str
+    embedded_checkpoint: Path | None
+    precisions: tuple[str, ...]
+    capabilities: frozenset[str] = frozenset()
+    profile: Callable[[list[str] | None], int] | None = None
+
+
+def tracker_names() -> list[str]:
+    """The registered tracker names, sorted (every ``--tracker`` choice)."""
+    return sorted(TRACKER_MODULES)
+
+
+def register_tracker(name: str, module: str) -> None:
+    """Register the tracker ``name`` whose ``PLUGIN`` lives in the importable ``module``."""
+    TRACKER_MODULES[name] = module
+
+
+def get_plugin(name: str) -> TrackerPlugin:
+    """The plug-in of tracker ``name``; ValueError naming the registered trackers for an unknown one."""
+    if name not in TRACKER_MODULES:
+        raise ValueError(f"unknown tracker {name!r}; registered: {', '.join(tracker_names())}")
+    plugin = importlib.import_module(TRACKER_MODULES[name]).PLUGIN
+    if plugin.name != name:
+        raise ValueError(f"{TRACKER_MODULES[name]}.PLUGIN is named {plugin.name!r}, registered as {name!r}")
+    return plugin
+
+
+# ------------------------------------------------------------------------------------------ configs
+def load_config(name_or_path: str | Path | None = None, overrides: Mapping[str, Any] | None = None,
+                tracker: str = DEFAULT_TRACKER) -> ConfigNode:
+    """The defaults of ``tracker`` merged with an experiment (``experiments/<tracker>/<name>.yaml`` or a path),
+    then with ``overrides``, validated; ConfigError naming the file and key for anything unknown or invalid."""
+    plugin = _plugin_for_config(tracker)
+    return _validated(plugin, merge_experiment(plugin.defaults(), name_or_path, overrides, tracker))
+
+
+def config_from_dict(data: Mapping[str, Any], tracker: str = DEFAULT_TRACKER,
+                     overrides: Mapping[str, Any] | None = None) -> ConfigNode:
+    """Rebuild a config saved with ``ConfigNode.to_dict()`` (e.g. in a checkpoint) strictly, then merge
+    ``overrides``; validated as :func:`load_config`."""
+    plugin = _plugin_for_config(tracker)
+    merged = merge_strict(plugin.defaults(), data, source="saved config")
+    if overrides:
+        merged = merge_strict(merged, overrides, source="overrides")
+    return _validated(plugin, merged)
+
+
+def config_tracker(data: Mapping[str, Any]) -> str | None:
+    """The tracker whose configuration ``data`` is (e.g. a config saved in a checkpoint): the first whose
+    defaults know every key of it and accept its values; None when none does."""
+    for name in tracker_names():
+        try:
+            config_from_dict(data, name)
+        except ConfigError:
+            continue
+        return name
+    return None
+
+
+def _validated(plugin: TrackerPlugin, merged: dict[str, Any]) -> ConfigNode:
+    """``merged`` as a ConfigNode once its precision is one the tracker runs and its own checks pass."""
+    check_precision(merged, plugin.precisions, f" for {plugin.name}")
+    plugin.validate(merged)
+    return ConfigNode(merged)
+
+
+def _plugin_for_config(tracker: str) -> TrackerPlugin:
+    try:
+        return get_plugin(tracker)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+# ------------------------------------------------------------------------------------------ loading
+def load_tracker(name: str, cfg: ConfigNode, checkpoint: str | Path | None,
+                 device: str | torch.device = "cpu") -> TrackerFactory:
+    """Build tracker ``name``'s network from ``cfg``, load ``checkpoint`` (None: random weights, warned, seeded
+    so every process builds the same network), prepare its inference form on ``device`` once, and return
+    the factory the benchmark runner calls per sequence.
+
+    Raises :class:`~lib.utils.safe_pickle.CheckpointError` (one line naming the file) when the weights do
+    not fit the network of ``cfg``; for a checkpoint of ``tracking/train.py`` the message also names the
+    tracker it belongs to, or the keys in which its stored training config differs from ``cfg``.
+    """
+    plugin = get_plugin(name)
+    if checkpoint is None:
+        warnings.warn(f"{plugin.label} runs with RANDOMLY INITIALISED weights: its boxes are meaningless",
+                      stacklevel=2)
+        torch.manual_seed(0)
+    model = plugin.build_model(cfg, False)
+    if checkpoint is not None:
+        try:
+            plugin.load_weights(model, Path(checkpoint))
+        except CheckpointError as exc:
+            raise CheckpointError(exc.path, exc.problem + _trained_with(checkpoint, name, cfg)) from None
+    # Prepared once per process; the trackers of every sequence share it.
+    prepared = plugin.prepare(model.to(device), cfg, torch.device(device))
+    return lambda dataset_name: plugin.make_tracker(prepared, cfg, dataset_name)
+
+
+def _trained_with(checkpoint: str | Path, name: str, cfg: ConfigNode) -> str:
+    """A ``'; ...'`` clause on how the training config stored in ``checkpoint`` relates to ``name`` and ``cfg``
+    (empty when it stores none)."""
+    saved = read_training_config(checkpoint)[0]
+    if saved is None:
+        return ""
+    owner = config_tracker(saved)
+    if owner is None:  # keys unknown to every tracker's defaults: nothing reliable to compare
+        return ""
+    if owner != name:
+        return f"; by its stored training config it is a checkpoint of {owner}, not {name}"
+    differences = config_differences(config_from_dict(saved, name).to_dict(), cfg.to_dict())
+    if not differences:
+        return ""
+    return f"; it was trained with a config that differs from this one in {list_differences(differences)}"

@@ -1,0 +1,48 @@
+"""SiamAttn as a plug-in: wires its config defaults, network, checkpoints, inference form, tracker and training."""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from lib.config import ConfigNode
+from lib.config.siamattn_defaults import siamattn_default_config_dict, validate
+from lib.models.siamattn import SiamAttn, build_siamattn, load_siamattn_checkpoint
+from lib.models.siamattn.inference import prepare_siamattn_for_tracking
+from lib.test.tracker.siamattn import SiamAttnTracker
+from lib.trackers import TrackerPlugin
+from lib.utils.device import inference_plan
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _build(cfg: ConfigNode, training: bool) -> SiamAttn:
+    if training:
+        return importlib.import_module("lib.train.siamattn.recipe").RECIPE.build_model(cfg)
+    return build_siamattn(cfg)
+
+
+def _prepare(model: nn.Module, cfg: ConfigNode, device: torch.device) -> nn.Module:
+    return prepare_siamattn_for_tracking(model, int(cfg.TEST.INSTANCE_SIZE), copy_model=False,
+                                         plan=inference_plan(device))
+
+
+PLUGIN = TrackerPlugin(
+    name="siamattn",
+    label="SiamAttn",
+    defaults=siamattn_default_config_dict,
+    validate=validate,
+    main_experiment="vot2018",
+    random_experiment="vot2018",
+    build_model=_build,
+    load_weights=load_siamattn_checkpoint,
+    prepare=_prepare,
+    make_tracker=SiamAttnTracker,
+    training=lambda: importlib.import_module("lib.train.siamattn.recipe").RECIPE,
+    checkpoint_prefix="SIAMATTN",
+    embedded_checkpoint=REPO_ROOT / "checkpoints" / "siamattn_tiny_synthetic.pth",
+    precisions=("fp32", "tf32"),
+    capabilities=frozenset({"masks", "polygons"}),
+)
