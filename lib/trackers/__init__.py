@@ -9,11 +9,15 @@ on its name.
 
 Adding a tracker: its folders (``lib/models/<name>/``, ``lib/test/tracker/<name>/``, ``lib/train/<name>/``,
 ``experiments/<name>/``, its config defaults) plus ``lib/trackers/<name>.py`` and one line in
-:data:`TRACKER_MODULES`; or, from outside ``lib/`` (a user's package, a test), :func:`register_tracker`.
+:data:`TRACKER_MODULES`. A tracker kept outside ``lib/`` (a user's package, a test) is registered without
+editing anything here: :func:`register_tracker` in the process, or for every command
+``AIATRACK_TRACKERS=name=package.module[,name=module...]`` in the environment (read at import; worker processes
+inherit it).
 """
 from __future__ import annotations
 
 import importlib
+import os
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,7 +33,7 @@ from lib.config.node import merge_strict
 from lib.test.tracker.base import Tracker, TrackerFactory
 from lib.utils.safe_pickle import CheckpointError, read_training_config
 
-__all__ = ["DEFAULT_TRACKER", "TRACKER_MODULES", "TrackerFactory", "TrackerPlugin", "config_from_dict",
+__all__ = ["DEFAULT_TRACKER", "TRACKERS_VARIABLE", "TRACKER_MODULES", "TrackerFactory", "TrackerPlugin", "config_from_dict",
            "config_tracker", "get_plugin", "load_config", "load_tracker", "register_tracker", "tracker_names"]
 
 #: tracker name -> module exposing ``PLUGIN`` (imported on first use)
@@ -37,6 +41,8 @@ TRACKER_MODULES: dict[str, str] = {
     "aiatrack": "lib.trackers.aiatrack",
     "siamattn": "lib.trackers.siamattn",
 }
+#: environment variable registering trackers outside lib/: ``name=module[,name=module...]``
+TRACKERS_VARIABLE = "AIATRACK_TRACKERS"
 #: the tracker an entry point runs when none is named
 DEFAULT_TRACKER = "aiatrack"
 
@@ -83,6 +89,18 @@ def tracker_names() -> list[str]:
 def register_tracker(name: str, module: str) -> None:
     """Register the tracker ``name`` whose ``PLUGIN`` lives in the importable ``module``."""
     TRACKER_MODULES[name] = module
+
+
+def _register_from_environment() -> None:
+    """Register the trackers named in ``$AIATRACK_TRACKERS``; a malformed entry is a one-line ValueError."""
+    for entry in filter(None, (e.strip() for e in os.environ.get(TRACKERS_VARIABLE, "").split(","))):
+        name, sep, module = entry.partition("=")
+        if not sep or not name.strip() or not module.strip():
+            raise ValueError(f"${TRACKERS_VARIABLE}: expected name=package.module entries, got {entry!r}")
+        register_tracker(name.strip(), module.strip())
+
+
+_register_from_environment()
 
 
 def get_plugin(name: str) -> TrackerPlugin:
