@@ -2,8 +2,8 @@
 
 Entries of an existing file are kept unless given again (``--fresh`` starts from the defaults).
 ``--data-root DIR`` fills every dataset root with its conventional sub-folder of DIR (LaSOT/,
-GOT10k/, TrackingNet/, COCO/, NFS30/, OTB100/, UAV123/, vot2016/, vot2018/, vot2020/, *_lmdb/);
-explicit flags win over it.
+GOT10k/, TrackingNet/, COCO/, YouTube-VOS/, NFS30/, OTB100/, UAV123/, vot2016/, vot2018/, vot2020/,
+<name>_lmdb/: one per row of lib/datasets/catalog.py); explicit flags win over it.
 At run time each entry can still be overridden by the environment variable AIATRACK_<NAME>.
 
 Examples:
@@ -18,29 +18,14 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from lib.datasets.catalog import data_root_subfolders, dataset_roots, fallbacks
 from lib.utils.cli import entry_parser
-from lib.utils.settings import Settings, read_settings_file, save_settings, setting_names, settings_path
+from lib.utils.settings import (OUTPUT_DIRS, Settings, read_settings_file, save_settings, setting_names,
+                                settings_path)
 
-# Conventional sub-folder of --data-root for each dataset root (docs/benchmarks.md#dataset-layouts).
-DATA_ROOT_SUBFOLDERS = {
-    "lasot_dir": "LaSOT",
-    "got10k_dir": "GOT10k",
-    "trackingnet_dir": "TrackingNet",
-    "coco_dir": "COCO",
-    "ytbvos_dir": "YouTube-VOS",
-    "nfs_dir": "NFS30",
-    "otb_dir": "OTB100",
-    "uav_dir": "UAV123",
-    "vot16_dir": "vot2016",
-    "vot18_dir": "vot2018",
-    "vot20_dir": "vot2020",
-    "lasot_lmdb_dir": "lasot_lmdb",
-    "got10k_lmdb_dir": "got10k_lmdb",
-    "trackingnet_lmdb_dir": "trackingnet_lmdb",
-    "coco_lmdb_dir": "coco_lmdb",
-    "ytbvos_lmdb_dir": "ytbvos_lmdb",
-}
-OUTPUT_DIRS = ("workspace_dir", "results_dir", "result_plots_dir")
+# Conventional sub-folder of --data-root for each dataset root (lib/datasets/catalog.py,
+# docs/benchmarks.md#dataset-layouts).
+DATA_ROOT_SUBFOLDERS = data_root_subfolders()
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -50,10 +35,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--data-root", type=Path, default=None,
                         help="folder holding the datasets under their conventional names")
     parser.add_argument("--fresh", action="store_true", help="ignore the entries of an existing settings file")
+    descriptions = dict(dataset_roots())
     defaults = Settings()
     for name in setting_names():
+        default = getattr(defaults, name) or (f"{fallbacks()[name]}'s value" if name in fallbacks() else "unset")
+        what = f"{descriptions[name]}: " if name in descriptions else ""
         parser.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, metavar="PATH",
-                            help=f"set '{name}' (default: {getattr(defaults, name) or 'unset'})")
+                            help=f"{what}set '{name}' (default: {default})")
     return parser.parse_args(argv)
 
 
@@ -72,11 +60,11 @@ def describe(settings: Settings) -> list[str]:
     lines = []
     for name, value in dataclasses.asdict(settings).items():
         if not value:
-            state = "not set" + (" (uses lasot_dir)" if name == "lasot_ext_dir" else "")
+            state = "not set" + (f" (uses {fallbacks()[name]})" if name in fallbacks() else "")
         elif Path(value).expanduser().exists():
             state = "exists"
         else:
-            state = "will be created" if name in OUTPUT_DIRS else "MISSING"
+            state = "will be created" if name in dict(OUTPUT_DIRS) else "MISSING"
         lines.append(f"  {name:<22} {value or '-':<50} {state}")
     return lines
 

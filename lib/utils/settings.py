@@ -8,57 +8,62 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, fields
+from dataclasses import field, fields, make_dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 import yaml
+
+from lib.datasets.catalog import dataset_roots, fallbacks
 
 ENV_FILE = "AIATRACK_SETTINGS"
 DEFAULT_FILE = "settings.yaml"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Where datasets live and where outputs go. Empty string = not configured."""
+#: output folders: (settings key, default)
+OUTPUT_DIRS = (
+    ("workspace_dir", "output"),  # checkpoints, logs, tensorboard
+    ("results_dir", "output/test/tracking_results"),
+    ("result_plots_dir", "output/test/result_plots"),
+)
 
-    workspace_dir: str = "output"  # checkpoints, logs, tensorboard
-    results_dir: str = "output/test/tracking_results"
-    result_plots_dir: str = "output/test/result_plots"
-    lasot_dir: str = ""
-    lasot_ext_dir: str = ""  # LaSOT extension; defaults to lasot_dir as in the official code
-    got10k_dir: str = ""
-    trackingnet_dir: str = ""
-    coco_dir: str = ""
-    ytbvos_dir: str = ""  # YouTube-VOS root (SiamAttn training)
-    nfs_dir: str = ""
-    otb_dir: str = ""
-    uav_dir: str = ""
-    vot16_dir: str = ""
-    vot18_dir: str = ""
-    vot20_dir: str = ""
-    lasot_lmdb_dir: str = ""
-    got10k_lmdb_dir: str = ""
-    trackingnet_lmdb_dir: str = ""
-    coco_lmdb_dir: str = ""
-    ytbvos_lmdb_dir: str = ""
 
-    def require(self, name: str) -> Path:
-        """The path stored under ``name``; a clear error when it is unset or missing on disk."""
-        value = getattr(self, name)
-        if name == "lasot_ext_dir" and not value:
-            value = self.lasot_dir
-        env = f"AIATRACK_{name.upper()}"
-        if not value:
-            fallback = " (nor 'lasot_dir', which it defaults to)" if name == "lasot_ext_dir" else ""
-            raise FileNotFoundError(
-                f"settings entry '{name}' is not set{fallback}: run 'python tracking/create_settings.py --{name.replace('_', '-')} PATH' "
-                f"or set the environment variable {env}")
-        path = Path(value).expanduser()
-        if not path.exists():
-            raise FileNotFoundError(f"settings entry '{name}' points to {path}, which does not exist "
-                                    f"(change it in {settings_path()} or with {env})")
-        return path
+_SETTINGS_DOC = """Where datasets live and where outputs go (strings; empty = not configured).
+
+The output folders (``OUTPUT_DIRS``), then one root per dataset of ``lib/datasets/catalog.py``
+(``<name>_dir``) and one per lmdb copy (``<name>_lmdb_dir``). ``require(name)`` returns an entry as an
+existing ``Path`` (an unset key with a catalog fallback uses the fallback's value) or raises
+``FileNotFoundError`` saying how to set it.
+"""
+
+
+def _require(self: Any, name: str) -> Path:
+    """The path stored under ``name``; a clear error when it is unset or missing on disk."""
+    value = getattr(self, name)
+    fallback_key = fallbacks().get(name)
+    if fallback_key and not value:
+        value = getattr(self, fallback_key)
+    env = f"AIATRACK_{name.upper()}"
+    if not value:
+        fallback = f" (nor '{fallback_key}', which it defaults to)" if fallback_key else ""
+        raise FileNotFoundError(
+            f"settings entry '{name}' is not set{fallback}: run 'python tracking/create_settings.py --{name.replace('_', '-')} PATH' "
+            f"or set the environment variable {env}")
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"settings entry '{name}' points to {path}, which does not exist "
+                                f"(change it in {settings_path()} or with {env})")
+    return path
+
+
+Settings = make_dataclass(
+    "Settings",
+    [(key, str, field(default=default)) for key, default in OUTPUT_DIRS]
+    + [(key, str, field(default="")) for key, _ in dataset_roots()],
+    namespace={"require": _require, "__module__": __name__,
+               "__doc__": _SETTINGS_DOC},
+    frozen=True,
+)
 
 
 def settings_path() -> Path:

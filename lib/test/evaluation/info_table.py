@@ -13,8 +13,8 @@ from typing import Iterable
 
 import numpy as np
 
-from lib.test.evaluation.annotations import AnnotationError, read_rows
-from lib.test.evaluation.layout import (check_frame_ends, numbered_frames, read_info_table, require_sequence_dirs,
+from lib.datasets.annotations import AnnotationError, read_rows
+from lib.datasets.layout import (check_frame_ends, numbered_frames, read_info_table, require_sequence_dirs,
                                         select_names)
 from lib.test.evaluation.sequence import Sequence
 

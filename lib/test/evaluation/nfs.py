@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterable
 
 from lib.test.evaluation.info_table import load_from_info_table
-from lib.test.evaluation.layout import DatasetLayoutError
+from lib.datasets.layout import DatasetLayoutError
 from lib.test.evaluation.sequence import Sequence
 
 LAYOUT = ("<root>/sequences/<name>/00001.jpg ... (5 digits, 1-based), <root>/anno/nfs_<name>.txt "

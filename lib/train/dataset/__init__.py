@@ -15,7 +15,7 @@ from lib.train.dataset.coco import Coco
 from lib.train.dataset.got10k import Got10k
 from lib.train.dataset.lasot import Lasot
 from lib.train.dataset.lmdb_store import LmdbSource
-from lib.train.dataset.storage import DirectorySource, FileSource, IncompleteDatasetError
+from lib.datasets.storage import DirectorySource, FileSource, IncompleteDatasetError
 from lib.train.dataset.trackingnet import TrackingNet
 from lib.train.dataset.youtube_vos import YoutubeVos
 from lib.utils.settings import Settings

@@ -25,9 +25,9 @@ import numpy as np
 from pycocotools import mask as coco_mask
 from pycocotools.coco import COCO
 
-from lib.train.dataset.parsing import AnnotationError
+from lib.datasets.annotations import AnnotationError
 from lib.train.dataset.sequences import AnnotatedSequences
-from lib.train.dataset.storage import FileSource, IncompleteDatasetError
+from lib.datasets.storage import FileSource, IncompleteDatasetError
 
 MIN_BOX_SIDE = 50.0
 MIN_POLYGON_VALUES = 6  # three (x, y) points

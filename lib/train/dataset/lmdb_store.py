@@ -16,7 +16,7 @@ from typing import Iterable, Sequence
 import lmdb
 from tqdm import tqdm
 
-from lib.train.dataset.storage import FileSource, IncompleteDatasetError
+from lib.datasets.storage import FileSource, IncompleteDatasetError
 
 MANIFEST_KEY = b"__aiatrack_lmdb_manifest__"
 FORMAT_VERSION = 1

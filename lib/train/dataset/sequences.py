@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from lib.train.dataset.base import SequenceAnnotation, TrackingDataset
-from lib.train.dataset.storage import FileSource, IncompleteDatasetError, check_present
+from lib.datasets.storage import FileSource, IncompleteDatasetError, check_present
 
 
 class AnnotatedSequences(TrackingDataset):

@@ -25,8 +25,8 @@ import torch
 from PIL import Image
 
 from lib.train.dataset.base import SequenceAnnotation, TrackingDataset
-from lib.train.dataset.parsing import AnnotationError
-from lib.train.dataset.storage import FileSource, IncompleteDatasetError, check_present
+from lib.datasets.annotations import AnnotationError
+from lib.datasets.storage import FileSource, IncompleteDatasetError, check_present
 
 META_FILE = "train/meta.json"
 

@@ -91,3 +91,24 @@ def test_every_listed_frame_and_mask_is_checked_at_construction(ytbvos_root):
     assert message.startswith("YTBVOS: 2 frame or annotation file(s) listed in meta.json missing")
     assert str(ytbvos_root / "train" / "JPEGImages" / "a1b2" / "00005.jpg") in message
     assert str(ytbvos_root / "train" / "Annotations" / "c3d4" / "00010.png") in message
+
+
+def test_create_lmdb_copies_youtube_vos_and_training_reads_it(ytbvos_root, tmp_path, monkeypatch):
+    """``ytbvos_lmdb_dir`` is a settings entry, so create_lmdb must be able to fill it (catalog row with lmdb)."""
+    from tracking.create_lmdb import main as create_lmdb
+
+    (tmp_path / "empty.yaml").write_text("")
+    monkeypatch.setenv("AIATRACK_SETTINGS", str(tmp_path / "empty.yaml"))
+    output = tmp_path / "ytbvos_lmdb"
+    assert create_lmdb(["ytbvos", "--source", str(ytbvos_root), "--output", str(output)]) == 0
+    raw = YoutubeVos(DirectorySource(ytbvos_root))
+    (copy,) = build_training_datasets(["YTBVOS_lmdb"], Settings(ytbvos_lmdb_dir=str(output)))
+    assert len(copy) == len(raw) == 3
+    for seq_id in range(len(raw)):
+        frame_ids = list(range(len(raw.sequence_annotation(seq_id))))
+        raw_frames, raw_boxes = raw.get_frames(seq_id, frame_ids)
+        copy_frames, copy_boxes = copy.get_frames(seq_id, frame_ids)
+        assert raw_boxes.tolist() == copy_boxes.tolist()
+        assert all(np.array_equal(a, b) for a, b in zip(raw_frames, copy_frames))
+        for a, b in zip(raw.get_masks(seq_id, frame_ids), copy.get_masks(seq_id, frame_ids)):
+            assert np.array_equal(a, b)
