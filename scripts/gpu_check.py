@@ -70,6 +70,7 @@ def pytest_row(device: str) -> str:
 
 def free_run(tracker_name: str, device: str, precision: str, frames: int) -> tuple[np.ndarray, list]:
     """Boxes (frames-1, 4) and per-frame decisions of the shipped tiny tracker on the synthetic video."""
+    from lib.test.evaluation import tracking_traits
     from lib.trackers import load_tracker
     from lib.trackers.weights import choose_weights, resolve_config
     from lib.utils.synthetic import render_video
@@ -78,7 +79,7 @@ def free_run(tracker_name: str, device: str, precision: str, frames: int) -> tup
     cfg = resolve_config(choice.config, tracker_name).replace({"TEST": {"PRECISION": precision}})
     factory = load_tracker(tracker_name, cfg, choice.checkpoint, device)
     video = render_video(2026, 0, num_frames=frames, height=480, width=640)
-    tracker = factory("lasot")
+    tracker = factory(tracking_traits("lasot"))
     tracker.initialize(video.frames[0], {"init_bbox": video.boxes_xywh[0].tolist()})
     boxes, decisions = [], []
     for frame in video.frames[1:]:

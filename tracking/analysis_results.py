@@ -34,7 +34,7 @@ from lib.test.analysis.metrics import MetricError
 from lib.test.analysis.plots import plot_all
 from lib.test.analysis.protocols import PROTOCOLS, get_protocol
 from lib.test.analysis.report import per_sequence_report, summary_report, write_json
-from lib.test.analysis.vot import DATASET_STACKS, evaluate as evaluate_vot, load_stack
+from lib.test.analysis.vot import evaluate as evaluate_vot, load_stack
 from lib.test.analysis.vot_report import plot_eao_curve, vot_per_sequence, vot_summary, write_vot_json
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
@@ -84,8 +84,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--tracker needs --param")
     if args.results and (args.run_id or args.merge_runs):
         parser.error("--run-id and --merge-runs go with --tracker/--param")
-    if (args.protocol == "vot") != (args.dataset in DATASET_STACKS):
-        parser.error(f"--protocol vot goes with the VOT datasets ({', '.join(DATASET_STACKS)}) and they with it")
+    vot_benchmarks = [name for name, benchmark in BENCHMARKS.items() if benchmark.traits.vot is not None]
+    if (args.protocol == "vot") != (args.dataset in vot_benchmarks):
+        parser.error(f"--protocol vot goes with the VOT datasets ({', '.join(vot_benchmarks)}) and they with it")
     if args.protocol == "vot" and args.merge_runs:
         parser.error("--merge-runs does not apply to VOT (repetitions are read from each result folder)")
     return args
@@ -94,7 +95,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def vot_main(args: argparse.Namespace, settings: Settings) -> int:
     """``--protocol vot``: A/R/EAO of every result folder, table, optional per-sequence rows, JSON, EAO plot."""
     try:
-        stack = load_stack(args.stack or DATASET_STACKS[args.dataset])
+        stack = load_stack(args.stack or BENCHMARKS[args.dataset].traits.vot.stack)
         sequences = load_benchmark(args.dataset, settings, args.split, args.sequence)
         evaluations = []
         for source in result_sources(args, settings):

@@ -32,7 +32,7 @@ from lib.test.evaluation.results import result_dir
 from lib.trackers import load_config, tracker_names
 from lib.test.evaluation.runner import (OnePassTask, RunInterrupted, RunSummary, TrackerLoadError, TrackerSpec,
                                        run_benchmark)
-from lib.test.evaluation.vot_runner import INIT_METHODS, VOT_PROTOCOLS, vot_task
+from lib.test.evaluation.vot_runner import INIT_METHODS, vot_task
 from lib.utils.cli import (add_device_option, add_precision_option, add_settings_options, add_torch_threads_option,
                            apply_torch_threads, entry_parser, non_negative_int, positive_int, settings_from_args)
 from lib.utils.settings import Settings
@@ -76,8 +76,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--init", default="area", choices=INIT_METHODS,
                         help="VOT: box from a polygon, area-preserving (default) or the min-max hull")
     args = parser.parse_args(argv)
-    if args.repetitions is not None and VOT_PROTOCOLS.get(args.dataset) != "supervised":
-        supervised = ", ".join(name for name, protocol in VOT_PROTOCOLS.items() if protocol == "supervised")
+    vot = BENCHMARKS[args.dataset].traits.vot
+    if args.repetitions is not None and (vot is None or vot.protocol != "supervised"):
+        supervised = ", ".join(name for name, benchmark in BENCHMARKS.items()
+                               if benchmark.traits.vot is not None and benchmark.traits.vot.protocol == "supervised")
         parser.error(f"--repetitions applies to the supervised VOT benchmarks only ({supervised}); "
                      f"repeat a {args.dataset} run with --run-id 1, --run-id 2, ... (analysis_results.py "
                      "--run-id 1 2 ... --merge-runs pools them)")
@@ -124,7 +126,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out_dir = result_dir(settings, args.tracker, Path(args.param).stem, args.run_id)
-    task = vot_task(args.dataset, args.repetitions or 1, args.init)
+    task = vot_task(BENCHMARKS[args.dataset].traits.vot, args.repetitions or 1, args.init)
     if task is not None:
         out_dir = out_dir / args.dataset
     spec = TrackerSpec(args.tracker, cfg.to_dict() if args.precision else str(config_path), str(checkpoint),

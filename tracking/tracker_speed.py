@@ -40,6 +40,7 @@ import numpy as np
 import torch
 
 from lib.config import ConfigError
+from lib.test.evaluation import tracking_traits
 from lib.trackers import DEFAULT_TRACKER, get_plugin, load_config, load_tracker, tracker_names
 from lib.utils.cli import add_device_option, add_precision_option, entry_parser, positive_int
 from lib.utils.synthetic import render_video
@@ -118,7 +119,7 @@ def run_worker(args: argparse.Namespace) -> int:
         command, value = line.split()
         if command == "init":
             torch.set_num_threads(int(value))
-            tracker, position = factory(args.dataset), 1
+            tracker, position = factory(tracking_traits(args.dataset)), 1
             tracker.initialize(frames[0], {"init_bbox": init_box})
             reply = {}
         else:
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     synchronize = synchronizer(args.device)
     for threads in args.torch_threads:
         torch.set_num_threads(threads)
-        seconds = time_tracker(factory(args.dataset), video.frames, init_box, args.warmup, synchronize)
+        seconds = time_tracker(factory(tracking_traits(args.dataset)), video.frames, init_box, args.warmup, synchronize)
         print(f"  torch threads {threads}: {summary(seconds)}")
     return 0
 

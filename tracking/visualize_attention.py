@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from lib.models.aiatrack.reference_variants import group_references  # noqa: E402
-from lib.test.evaluation import BENCHMARKS, load_benchmark  # noqa: E402
+from lib.test.evaluation import BENCHMARKS, load_benchmark, tracking_traits  # noqa: E402
 from lib.test.tracker.aiatrack import AiATracker  # noqa: E402
 from lib.test.tracker.aiatrack.attention_probe import AttentionProbe  # noqa: E402
 from lib.trackers.weights import choose_weights, describe_weights, load_tracker_from_weights  # noqa: E402
@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             frames, init_box = iter(FrameSource(args.video)), args.init_bbox
         print(describe_weights(weights))
-        tracker = load_tracker_from_weights(weights, args.device)(args.dataset or "default")
+        tracker = load_tracker_from_weights(weights, args.device)(tracking_traits(args.dataset or "default"))
         queries = query_tokens(args.query, tracker.search_size, tracker.model.feat_side) if args.query else None
         with torch.inference_mode():
             written = run_to_frame(tracker, islice(frames, args.frame + 1), init_box, args.frame, queries,

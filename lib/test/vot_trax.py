@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from lib.test.evaluation import tracking_traits
 from lib.test.evaluation.vot import MaskRegion, PolygonRegion, RectangleRegion, Region
 from lib.test.evaluation.vot_runner import INIT_METHODS, init_box, output_region
 from lib.trackers import DEFAULT_TRACKER, tracker_names
+from lib.test.tracker.base import InitStyle
 from lib.trackers import TrackerFactory
 from lib.trackers.weights import choose_weights, load_tracker_from_weights
 from lib.utils.cli import (add_device_option, add_precision_option, add_torch_threads_option, apply_torch_threads,
@@ -99,7 +102,8 @@ def serve(args: argparse.Namespace, factory: TrackerFactory) -> None:
             image = read_image(request.image["color"].path())
             if request.type == trax.TraxStatus.INITIALIZE:
                 region = from_trax(request.objects[0][0])
-                tracker = factory(args.dataset)
+                # TraX hands VOT regions whatever the HYPER row: the tracker starts the VOT way.
+                tracker = factory(replace(tracking_traits(args.dataset), init_style=InitStyle.VOT_REGION))
                 tracker.initialize(image, {"init_bbox": init_box(region, args.init)})
                 polygon = isinstance(region, PolygonRegion)
                 server.status([(request.objects[0][0], {})])

@@ -30,7 +30,7 @@ from torch import nn
 from lib.config import (ConfigError, ConfigNode, check_precision, config_differences, list_differences,
                         merge_experiment)
 from lib.config.node import merge_strict
-from lib.test.tracker.base import Tracker, TrackerFactory
+from lib.test.tracker.base import Tracker, TrackerFactory, TrackingTraits
 from lib.utils.safe_pickle import CheckpointError, read_training_config
 
 __all__ = ["DEFAULT_TRACKER", "TRACKERS_VARIABLE", "TRACKER_MODULES", "TrackerFactory", "TrackerPlugin", "config_from_dict",
@@ -54,8 +54,8 @@ class TrackerPlugin:
     values the keys' types allow but the tracker does not. ``build_model(cfg, training)`` builds the
     network (``training``: the training form, e.g. with ImageNet weights); ``load_weights(model, path)``
     loads a checkpoint strictly (CheckpointError naming the file); ``prepare(model, cfg, device)`` returns
-    the inference form for ``device`` (in place); ``make_tracker(prepared, cfg, dataset_name)`` starts a
-    tracker with the hyper-parameters of that benchmark. ``training()`` returns the
+    the inference form for ``device`` (in place); ``make_tracker(prepared, cfg, traits)`` starts a
+    tracker for a benchmark's :class:`~lib.test.tracker.base.TrackingTraits` (HYPER row, init style). ``training()`` returns the
     :class:`lib.train.recipe.TrainingRecipe` (imported only when training). ``embedded_checkpoint`` is the
     small checkpoint shipped in ``checkpoints/`` (None: none); demos without one run ``random_experiment``.
     ``precisions`` lists the ``TEST.PRECISION`` values it runs; ``capabilities`` what else it offers
@@ -72,7 +72,7 @@ class TrackerPlugin:
     build_model: Callable[[ConfigNode, bool], nn.Module]
     load_weights: Callable[[nn.Module, Path], Any]
     prepare: Callable[[nn.Module, ConfigNode, torch.device], nn.Module]
-    make_tracker: Callable[[nn.Module, ConfigNode, str], Tracker]
+    make_tracker: Callable[[nn.Module, ConfigNode, TrackingTraits], Tracker]
     training: Callable[[], Any]
     checkpoint_prefix: str
     embedded_checkpoint: Path | None
@@ -183,7 +183,7 @@ def load_tracker(name: str, cfg: ConfigNode, checkpoint: str | Path | None,
             raise CheckpointError(exc.path, exc.problem + _trained_with(checkpoint, name, cfg)) from None
     # Prepared once per process; the trackers of every sequence share it.
     prepared = plugin.prepare(model.to(device), cfg, torch.device(device))
-    return lambda dataset_name: plugin.make_tracker(prepared, cfg, dataset_name)
+    return lambda traits: plugin.make_tracker(prepared, cfg, traits)
 
 
 def _trained_with(checkpoint: str | Path, name: str, cfg: ConfigNode) -> str:

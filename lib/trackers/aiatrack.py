@@ -11,6 +11,7 @@ from lib.config import ConfigNode
 from lib.config.aiatrack_defaults import default_config_dict, validate
 from lib.models.aiatrack import build_aiatrack, load_checkpoint, prepare_for_tracking
 from lib.test.tracker.aiatrack import AiATracker
+from lib.test.tracker.base import TrackingTraits
 from lib.trackers import TrackerPlugin
 from lib.utils.device import PRECISIONS, inference_plan
 
@@ -19,6 +20,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def _prepare(model: nn.Module, cfg: ConfigNode, device: torch.device) -> nn.Module:
     return prepare_for_tracking(model, cfg.TEST.PRECISION, copy_model=False, plan=inference_plan(device))
+
+
+def _make_tracker(prepared: nn.Module, cfg: ConfigNode, traits: TrackingTraits) -> AiATracker:
+    return AiATracker(prepared, cfg, traits.hyper_key)
 
 
 PLUGIN = TrackerPlugin(
@@ -31,7 +36,7 @@ PLUGIN = TrackerPlugin(
     build_model=lambda cfg, training: build_aiatrack(cfg, training=training),
     load_weights=load_checkpoint,
     prepare=_prepare,
-    make_tracker=AiATracker,
+    make_tracker=_make_tracker,
     training=lambda: importlib.import_module("lib.train.aiatrack.recipe").RECIPE,
     checkpoint_prefix="AIATRACK",
     embedded_checkpoint=REPO_ROOT / "checkpoints" / "aiatrack_tiny_synthetic.pth.tar",

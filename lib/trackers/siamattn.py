@@ -11,6 +11,7 @@ from lib.config import ConfigNode
 from lib.config.siamattn_defaults import siamattn_default_config_dict, validate
 from lib.models.siamattn import SiamAttn, build_siamattn, load_siamattn_checkpoint
 from lib.models.siamattn.inference import prepare_siamattn_for_tracking
+from lib.test.tracker.base import TrackingTraits
 from lib.test.tracker.siamattn import SiamAttnTracker
 from lib.trackers import TrackerPlugin
 from lib.utils.device import inference_plan
@@ -29,6 +30,10 @@ def _prepare(model: nn.Module, cfg: ConfigNode, device: torch.device) -> nn.Modu
                                          plan=inference_plan(device))
 
 
+def _make_tracker(prepared: nn.Module, cfg: ConfigNode, traits: TrackingTraits) -> SiamAttnTracker:
+    return SiamAttnTracker(prepared, cfg, traits.hyper_key, traits.init_style)
+
+
 PLUGIN = TrackerPlugin(
     name="siamattn",
     label="SiamAttn",
@@ -39,7 +44,7 @@ PLUGIN = TrackerPlugin(
     build_model=_build,
     load_weights=load_siamattn_checkpoint,
     prepare=_prepare,
-    make_tracker=SiamAttnTracker,
+    make_tracker=_make_tracker,
     training=lambda: importlib.import_module("lib.train.siamattn.recipe").RECIPE,
     checkpoint_prefix="SIAMATTN",
     embedded_checkpoint=REPO_ROOT / "checkpoints" / "siamattn_tiny_synthetic.pth",

@@ -126,5 +126,5 @@ def describe_weights(choice: WeightsChoice) -> str:
 
 
 def load_tracker_from_weights(choice: WeightsChoice, device: str | torch.device = "cpu") -> TrackerFactory:
-    """Tracker factory (``dataset_name -> Tracker``) of the chosen tracker with the chosen weights."""
+    """Tracker factory (``TrackingTraits -> Tracker``) of the chosen tracker with the chosen weights."""
     return load_tracker(choice.tracker, choice.config_node(), choice.checkpoint, device)

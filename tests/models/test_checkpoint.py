@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from lib.test.tracker.base import TrackingTraits
 from lib.trackers import load_config
 from lib.models.aiatrack import AiATrack, build_aiatrack, load_checkpoint
 from lib.models.aiatrack.checkpoint import read_checkpoint
@@ -381,7 +382,7 @@ def _track(checkpoint: Path, video) -> list[list[float]]:
     """Boxes of the tiny-config tracker with ``checkpoint`` over a short synthetic video."""
     from lib.trackers import load_tracker
 
-    tracker = load_tracker("aiatrack", load_config("tiny"), checkpoint)("default")
+    tracker = load_tracker("aiatrack", load_config("tiny"), checkpoint)(TrackingTraits())
     boxes = [tracker.initialize(video.frames[0], {"init_bbox": video.boxes_xywh[0].tolist()})["target_bbox"]]
     boxes += [tracker.track(frame)["target_bbox"] for frame in video.frames[1:]]
     return [[float(v) for v in box] for box in boxes]

@@ -9,15 +9,22 @@ import pytest
 
 from lib.test.evaluation.results import write_sequence_results
 from lib.test.evaluation.sequence import Sequence
+from lib.test.evaluation import BENCHMARKS
 from lib.test.submission import SubmissionError, got10k_entries, trackingnet_entries, write_zip
 from lib.utils.settings import save_settings, Settings
 from lib.utils.synthetic import render_videos, write_got10k
 from tracking import pack_submission
 
 
+# the benchmark (a key of BENCHMARKS) whose declared traits a hand-made sequence of each dataset tag carries
+BENCHMARK_OF_TAG = {"lasot": "lasot", "otb": "otb", "nfs": "nfs", "uav": "uav", "got10k": "got10k_val",
+                    "trackingnet": "trackingnet"}
+
+
 def make_sequences(dataset: str, names: list[str], lengths: list[int]) -> list[Sequence]:
     return [Sequence(name=n, frames=[f"{i}.jpg" for i in range(k)], ground_truth_xywh=np.array([[1.0, 2, 3, 4]]),
-                     dataset=dataset) for n, k in zip(names, lengths)]
+                     dataset=dataset, traits=BENCHMARKS[BENCHMARK_OF_TAG[dataset]].traits)
+            for n, k in zip(names, lengths)]
 
 
 def write_results(folder: Path, sequences: list[Sequence]) -> None:

@@ -17,6 +17,7 @@ import pytest
 import torch
 import yaml
 
+from lib.test.tracker.base import InitStyle, TrackingTraits
 from lib.trackers import config_from_dict
 from lib.trackers import load_tracker
 from lib.utils.image import read_image
@@ -81,13 +82,14 @@ def clip(tmp_path_factory) -> tuple[Path, list[float]]:
     return folder, [float(v) for v in video.boxes_xywh[0]]
 
 
-def _expected_boxes(checkpoint: Path, tracker: str, clip: tuple[Path, list[float]], dataset: str) -> np.ndarray:
+def _expected_boxes(checkpoint: Path, tracker: str, clip: tuple[Path, list[float]],
+                    traits: TrackingTraits) -> np.ndarray:
     """Boxes of the network built from the config stored in the checkpoint (read here with torch.load)."""
     saved = torch.load(checkpoint, weights_only=True)["config"]
     factory = load_tracker(tracker, config_from_dict(saved, tracker), checkpoint)
     folder, box = clip
     frames = [read_image(path) for path in sorted(folder.iterdir())]
-    runner = factory(dataset)
+    runner = factory(traits)
     runner.initialize(frames[0], {"init_bbox": box})
     return np.array([box] + [runner.track(frame)["target_bbox"] for frame in frames[1:]], dtype=np.float64)
 
@@ -100,7 +102,7 @@ def test_video_demo_runs_a_train_py_checkpoint_with_its_own_config(trained, clip
     assert demo_main([str(clip[0]), "--tracker", tracker, "--checkpoint", str(checkpoint), "--init-bbox", box,
                       "--output", str(output), "--no-progress", "--torch-threads", "1"]) == 0, capsys.readouterr().err
     boxes = np.loadtxt(output.with_suffix(".txt"), delimiter=",")
-    expected = _expected_boxes(checkpoint, tracker, clip, "default")
+    expected = _expected_boxes(checkpoint, tracker, clip, TrackingTraits())
     np.testing.assert_allclose(boxes[1:], expected[1:], atol=0.006)  # written with 2 decimals
 
 
@@ -143,7 +145,7 @@ def _trax_session(argv: list[str], clip: tuple[Path, list[float]]) -> np.ndarray
 def test_vot_trax_serves_a_train_py_checkpoint_with_its_own_config(trained, clip, tracker):
     checkpoint = trained[tracker][1]
     boxes = _trax_session(["--tracker", tracker, "--checkpoint", str(checkpoint)], clip)
-    expected = _expected_boxes(checkpoint, tracker, clip, "vot")
+    expected = _expected_boxes(checkpoint, tracker, clip, TrackingTraits("VOT", InitStyle.VOT_REGION))
     np.testing.assert_allclose(boxes[1:], expected[1:], atol=2e-4)  # TraX sends 4 decimals
 
 

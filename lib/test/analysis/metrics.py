@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from lib.test.evaluation.traits import Absence
+
 # The official thresholds come from torch.arange(0, 1.05, 0.05, float64), whose vectorised fill gives
 # e.g. 0.6500000000000001 and 0.7500000000000001 (neither np.arange nor i * 0.05 reproduce all 21).
 SUCCESS_THRESHOLDS = torch.arange(0.0, 1.05, 0.05, dtype=torch.float64).numpy()
@@ -87,23 +89,27 @@ def repair_zero_size(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     return carry_forward(pred, zero_size & ~gt_has_nan)
 
 
-def sequence_errors(pred_xywh: np.ndarray, gt_xywh: np.ndarray, dataset: str,
+def sequence_errors(pred_xywh: np.ndarray, gt_xywh: np.ndarray, absence: Absence,
                     target_visible: np.ndarray | None = None) -> FrameErrors:
     """Rules 1-7 of docs/benchmarks.md#the-aiatrack-analysis: checks, repairs, first frame, valid frames,
     errors and sentinels.
 
-    ``dataset`` is the sequence's dataset tag (``lasot``, ``uav``, ``otb``, ``nfs``, ...);
-    ``target_visible`` is used whenever given and is required for ``lasot``.
+    ``absence`` is the benchmark's declared way of marking absent targets: ``VISIBILITY_FLAGS`` (LaSOT)
+    requires ``target_visible``, a full-length prediction, and gives invisible frames infinite centre
+    errors; ``NAN_GROUND_TRUTH`` (UAV123) allows NaN ground truth and gives invalid frames the centre
+    error -1; ``NONE`` allows neither. ``target_visible`` is used whenever given.
     """
+    flags = absence is Absence.VISIBILITY_FLAGS
+    nan_truth = absence is Absence.NAN_GROUND_TRUTH
     pred = np.array(pred_xywh, dtype=np.float64).reshape(-1, 4)
     gt = np.array(gt_xywh, dtype=np.float64).reshape(-1, 4)
     if np.isnan(pred).any():
         raise MetricError("prediction contains NaN")
     if (pred[:, 2:] < 0.0).any():
         raise MetricError("prediction has a negative width or height")
-    if np.isnan(gt).any() and dataset != "uav":
-        raise MetricError("ground truth contains NaN (only allowed for the 'uav' dataset tag)")
-    if dataset == "lasot" and target_visible is None:
+    if np.isnan(gt).any() and not nan_truth:
+        raise MetricError("ground truth contains NaN (only allowed where absent targets are NaN rows, as on UAV123)")
+    if flags and target_visible is None:
         raise MetricError("LaSOT evaluation needs the target visibility flags")
 
     if (pred[:, 2:] == 0.0).any():
@@ -112,7 +118,7 @@ def sequence_errors(pred_xywh: np.ndarray, gt_xywh: np.ndarray, dataset: str,
     if len(pred) > n:
         pred = pred[:n]
     elif len(pred) < n:
-        if dataset == "lasot":
+        if flags:
             raise MetricError(f"prediction has {len(pred)} rows but the ground truth has {n}")
         pred = np.concatenate([pred, np.zeros((n - len(pred), 4))])
     pred[0] = gt[0]
@@ -128,10 +134,10 @@ def sequence_errors(pred_xywh: np.ndarray, gt_xywh: np.ndarray, dataset: str,
     center = center_error(pred, gt)
     norm_center = center_error(pred, gt, normalized=True)
     iou = pixel_iou(pred, gt)
-    center[~valid] = -1.0 if dataset == "uav" else np.inf
+    center[~valid] = -1.0 if nan_truth else np.inf
     norm_center[~valid] = -1.0
     iou[~valid] = -1.0
-    if dataset == "lasot":
+    if flags:
         center[~visible] = np.inf
         norm_center[~visible] = np.inf
     if np.isnan(iou).any():

@@ -17,6 +17,7 @@ import numpy as np
 from lib.test.analysis import got10k_toolkit, lasot_toolkit, metrics, trackingnet_devkit
 from lib.test.analysis.metrics import MetricError
 from lib.test.evaluation.sequence import Sequence
+from lib.test.evaluation.traits import Absence
 
 R = TypeVar("R")  # a protocol's per-sequence result
 # dataset scores, per-sequence scores, averaged curves (percent), notes
@@ -123,10 +124,10 @@ class AiATrackProtocol(Protocol[metrics.SequenceCurves]):
 
     def sequence_result(self, item: SequenceInput) -> metrics.SequenceCurves:
         seq = item.sequence
-        # Of the official test-time loaders only LaSOT's provides visibility flags.
-        visible = seq.target_visible if seq.dataset == "lasot" else None
-        return metrics.sequence_curves(metrics.sequence_errors(item.boxes, seq.ground_truth_xywh, seq.dataset,
-                                                               visible))
+        absence = seq.traits.absence
+        # The official test-time loaders provide visibility flags only where the benchmark declares them (LaSOT).
+        visible = seq.target_visible if absence is Absence.VISIBILITY_FLAGS else None
+        return metrics.sequence_curves(metrics.sequence_errors(item.boxes, seq.ground_truth_xywh, absence, visible))
 
     def merge_runs(self, results: list[metrics.SequenceCurves]) -> metrics.SequenceCurves:
         return metrics.average_curves(results)
@@ -221,7 +222,7 @@ class Got10kOtbProtocol(Protocol[OtbResult]):
     def sequence_result(self, item: SequenceInput) -> OtbResult:
         seq = item.sequence
         success, precision = got10k_toolkit.otb_sequence_curves(item.boxes, seq.ground_truth_xywh,
-                                                                drop_nan_gt=seq.dataset == "uav")
+                                                                drop_nan_gt=seq.traits.absence is Absence.NAN_GROUND_TRUTH)
         return OtbResult(success, precision, got10k_toolkit.sequence_speed(item.times))
 
     def merge_runs(self, results: list[OtbResult]) -> OtbResult:

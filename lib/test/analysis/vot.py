@@ -66,7 +66,6 @@ STACKS: dict[str, VotStack] = {
     "vot2021": VotStack("vot2021", "multistart", 115, 755),
     "vot2022": VotStack("vot2022", "multistart", 115, 755),
 }
-DATASET_STACKS = {"vot16": "vot2016", "vot18": "vot2018", "vot20": "vot2020"}
 
 
 def load_stack(name_or_path: str, experiment: str = "baseline") -> VotStack:

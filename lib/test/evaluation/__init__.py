@@ -14,6 +14,7 @@ from lib.test.evaluation.annotations import AnnotationError
 from lib.test.evaluation import got10k, lasot, nfs, otb, trackingnet, uav, vot
 from lib.test.evaluation.layout import DatasetLayoutError
 from lib.test.evaluation.sequence import Sequence
+from lib.test.evaluation.traits import Absence, BenchmarkTraits, InitStyle, TrackingTraits, VotTraits
 from lib.utils.settings import Settings
 
 Loader = Callable[..., list[Sequence]]  # called as loader(root, sequences=...)
@@ -21,12 +22,14 @@ Loader = Callable[..., list[Sequence]]  # called as loader(root, sequences=...)
 
 @dataclass(frozen=True)
 class Benchmark:
-    """A benchmark: the settings entry holding its root, one loader per split (first = default), its layout."""
+    """A benchmark: the settings entry holding its root, one loader per split (first = default), its layout,
+    and its declared :class:`BenchmarkTraits` (stamped on every sequence it loads)."""
 
     settings_key: str
     splits: dict[str, Loader]
     description: str
     layout: str
+    traits: BenchmarkTraits
 
     @property
     def default_split(self) -> str:
@@ -34,28 +37,48 @@ class Benchmark:
         return next(iter(self.splits))
 
 
+def _traits(hyper_key: str, init_style: InitStyle = InitStyle.BOX, **kwargs) -> BenchmarkTraits:
+    return BenchmarkTraits(TrackingTraits(hyper_key, init_style), **kwargs)
+
+
+_LASOT = dict(absence=Absence.VISIBILITY_FLAGS)
+_GOT10K = dict(timed_folder="got10k")
+
 BENCHMARKS: dict[str, Benchmark] = {
     "lasot": Benchmark("lasot_dir", {s: partial(lasot.load_lasot, split=s) for s in ("test", "train")},
-                       "LaSOT test (280 sequences); split 'train' = the 1120 training sequences", lasot.LAYOUT),
+                       "LaSOT test (280 sequences); split 'train' = the 1120 training sequences", lasot.LAYOUT,
+                       _traits("LASOT", **_LASOT)),
     "lasot_ext": Benchmark("lasot_ext_dir", {"extension": partial(lasot.load_lasot, split="extension")},
-                           "LaSOT extension (150 sequences; root defaults to the LaSOT root)", lasot.LAYOUT),
+                           "LaSOT extension (150 sequences; root defaults to the LaSOT root)", lasot.LAYOUT,
+                           _traits("LASOT_EXT", **_LASOT)),
     "got10k_test": Benchmark("got10k_dir", {"test": partial(got10k.load_got10k, split="test")},
-                             "GOT-10k test (180 sequences, first-frame ground truth only)", got10k.LAYOUT),
+                             "GOT-10k test (180 sequences, first-frame ground truth only)", got10k.LAYOUT,
+                             _traits("GOT10K_TEST", **_GOT10K)),
     "got10k_val": Benchmark("got10k_dir", {"val": partial(got10k.load_got10k, split="val")},
-                            "GOT-10k validation (180 sequences)", got10k.LAYOUT),
+                            "GOT-10k validation (180 sequences)", got10k.LAYOUT, _traits("GOT10K_VAL", **_GOT10K)),
     "trackingnet": Benchmark("trackingnet_dir",
                              {s: partial(trackingnet.load_trackingnet, split=s) for s in trackingnet.SPLITS},
                              "TrackingNet TEST (511 sequences, first-frame ground truth only); splits TRAIN_0..11",
-                             trackingnet.LAYOUT),
-    "nfs": Benchmark("nfs_dir", {"test": nfs.load_nfs}, "NfS 30 fps (100 sequences, pytracking layout)", nfs.LAYOUT),
-    "otb": Benchmark("otb_dir", {"test": otb.load_otb}, "OTB-100 (100 sequences)", otb.LAYOUT),
-    "uav": Benchmark("uav_dir", {"test": uav.load_uav}, "UAV123 (123 sequences)", uav.LAYOUT),
+                             trackingnet.LAYOUT, _traits("TRACKINGNET", timed_folder="trackingnet")),
+    "nfs": Benchmark("nfs_dir", {"test": nfs.load_nfs}, "NfS 30 fps (100 sequences, pytracking layout)", nfs.LAYOUT,
+                     _traits("NFS")),
+    "otb": Benchmark("otb_dir", {"test": otb.load_otb}, "OTB-100 (100 sequences)", otb.LAYOUT, _traits("OTB")),
+    "uav": Benchmark("uav_dir", {"test": uav.load_uav}, "UAV123 (123 sequences)", uav.LAYOUT,
+                     _traits("UAV", absence=Absence.NAN_GROUND_TRUTH)),
     "vot16": Benchmark("vot16_dir", {"test": vot.load_vot}, "VOT2016 (60 sequences, polygon ground truth)",
-                       vot.LAYOUT),
+                       vot.LAYOUT, _traits("VOT16", InitStyle.VOT_REGION, vot=VotTraits("vot2016", "supervised"))),
     "vot18": Benchmark("vot18_dir", {"test": vot.load_vot}, "VOT-ST2018 (60 sequences, polygon ground truth)",
-                       vot.LAYOUT),
-    "vot20": Benchmark("vot20_dir", {"test": vot.load_vot}, "VOT2020 short-term (60 sequences)", vot.LAYOUT),
+                       vot.LAYOUT, _traits("VOT18", InitStyle.VOT_REGION, vot=VotTraits("vot2018", "supervised"))),
+    "vot20": Benchmark("vot20_dir", {"test": vot.load_vot}, "VOT2020 short-term (60 sequences)", vot.LAYOUT,
+                       _traits("VOT20", InitStyle.VOT_REGION, vot=VotTraits("vot2020", "multistart"))),
 }
+
+
+def tracking_traits(name: str) -> TrackingTraits:
+    """What a tracker is told for ``name``: the declared traits of the benchmark ``name`` (a key of
+    ``BENCHMARKS``), else the ``cfg.TEST.HYPER`` row ``name`` with a box initialisation."""
+    benchmark = BENCHMARKS.get(name)
+    return benchmark.traits.tracking if benchmark is not None else TrackingTraits(name.upper())
 
 
 def load_benchmark(name: str, settings: Settings, split: str | None = None,
@@ -76,7 +99,11 @@ def load_benchmark(name: str, settings: Settings, split: str | None = None,
         root: Path = settings.require(benchmark.settings_key)
     except FileNotFoundError as err:
         raise DatasetLayoutError(f"{name}: {err}\n  expected layout: {benchmark.layout}") from None
-    return benchmark.splits[split](root, sequences=sequences)
+    loaded = benchmark.splits[split](root, sequences=sequences)
+    for sequence in loaded:
+        sequence.traits = benchmark.traits
+    return loaded
 
 
-__all__ = ["AnnotationError", "BENCHMARKS", "Benchmark", "DatasetLayoutError", "Sequence", "load_benchmark"]
+__all__ = ["Absence", "AnnotationError", "BENCHMARKS", "Benchmark", "BenchmarkTraits", "DatasetLayoutError",
+           "InitStyle", "Sequence", "TrackingTraits", "VotTraits", "load_benchmark", "tracking_traits"]

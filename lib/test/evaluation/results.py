@@ -22,9 +22,6 @@ from lib.test.evaluation.sequence import Sequence
 from lib.utils.io import atomic_write_texts
 from lib.utils.settings import Settings
 
-# Dataset tags whose results go to a sub-folder named after the tag, with a per-frame time file.
-TIMED_DATASETS = ("got10k", "trackingnet")
-
 _SEPARATOR = re.compile(r"[,\s]+")
 _BLANKS = re.compile(r"[ \t]+")
 
@@ -36,16 +33,16 @@ def result_dir(settings: Settings, tracker: str, param: str, run_id: int | None 
 
 
 def sequence_result_path(result_dir: str | Path, sequence: Sequence) -> Path:
-    """Path of the box file of ``sequence`` below ``result_dir``."""
+    """Path of the box file of ``sequence`` below ``result_dir`` (in its benchmark's declared ``timed_folder``)."""
     folder = Path(result_dir)
-    if sequence.dataset in TIMED_DATASETS:
-        folder = folder / sequence.dataset
+    if sequence.traits.timed_folder is not None:
+        folder = folder / sequence.traits.timed_folder
     return folder / f"{sequence.name}.txt"
 
 
 def sequence_time_path(result_dir: str | Path, sequence: Sequence) -> Path | None:
-    """Path of the per-frame time file, or ``None`` for benchmarks that have none."""
-    if sequence.dataset not in TIMED_DATASETS:
+    """Path of the per-frame time file, or ``None`` for benchmarks that declare none (untimed)."""
+    if sequence.traits.timed_folder is None:
         return None
     return sequence_result_path(result_dir, sequence).with_name(f"{sequence.name}_time.txt")
 
@@ -69,7 +66,7 @@ def format_times(times: np.ndarray) -> str:
 
 def write_sequence_results(result_dir: str | Path, sequence: Sequence, boxes_xywh: np.ndarray,
                            times: np.ndarray) -> Path:
-    """Write the boxes (and, for GOT-10k/TrackingNet, the times) of one sequence: both files or neither.
+    """Write the boxes (and, for timed benchmarks such as GOT-10k/TrackingNet, the times) of one sequence: both files or neither.
 
     Both files are written completely before either is renamed into place, the box file last, so an
     existing box file always means complete results (the runner skips sequences whose box file

@@ -105,10 +105,10 @@ class RunInterrupted(Exception):
         self.summary = summary
 
 
-def track_sequence(tracker_factory: TrackerFactory, sequence: Sequence, dataset_name: str,
+def track_sequence(tracker_factory: TrackerFactory, sequence: Sequence,
                    on_frame: FrameCallback | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Track one sequence from its first-frame box; (N, 4) xywh boxes (row 0 = init box), (N,) seconds."""
-    tracker = tracker_factory(dataset_name)
+    tracker = tracker_factory(sequence.traits.tracking)
     boxes = np.zeros((len(sequence), 4), dtype=np.float64)
     times = np.zeros(len(sequence), dtype=np.float64)
     for index, frame_path in enumerate(sequence.frames):
@@ -131,7 +131,7 @@ class SequenceTask(Protocol):
     def done(self, result_dir: str | Path, sequence: Sequence) -> bool:
         """Whether the results of ``sequence`` are complete (the runner then skips it)."""
 
-    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str, result_dir: str | Path,
+    def run(self, factory: TrackerFactory, sequence: Sequence, result_dir: str | Path,
             on_frame: FrameCallback | None = None) -> tuple[int, float]:
         """Track and write the results of ``sequence``; frames tracked and tracker seconds.
 
@@ -146,9 +146,9 @@ class OnePassTask:
     def done(self, result_dir: str | Path, sequence: Sequence) -> bool:
         return sequence_results_exist(result_dir, sequence)
 
-    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str, result_dir: str | Path,
+    def run(self, factory: TrackerFactory, sequence: Sequence, result_dir: str | Path,
             on_frame: FrameCallback | None = None) -> tuple[int, float]:
-        boxes, times = track_sequence(factory, sequence, dataset_name, on_frame)
+        boxes, times = track_sequence(factory, sequence, on_frame)
         write_sequence_results(result_dir, sequence, boxes, times)
         return len(sequence), float(times.sum())
 
@@ -183,10 +183,10 @@ def _build(spec: TrackerSpec, device: str) -> TrackerFactory:
         raise TrackerLoadError(f"could not build tracker {spec.name!r}: {exc}") from exc
 
 
-def _run_and_save(factory: TrackerFactory, sequence: Sequence, dataset_name: str, result_dir: str | Path,
+def _run_and_save(factory: TrackerFactory, sequence: Sequence, result_dir: str | Path,
                   task: SequenceTask, on_frame: FrameCallback | None = None) -> SequenceOutcome:
     try:
-        frames, seconds = task.run(factory, sequence, dataset_name, result_dir, on_frame)
+        frames, seconds = task.run(factory, sequence, result_dir, on_frame)
     except WriteError as exc:  # the results cannot be stored: later sequences would fail the same way
         return SequenceOutcome(sequence.name, error=str(exc), stops_run=True)
     except Exception as exc:  # one broken sequence must not stop the benchmark; reported at the end
@@ -194,7 +194,7 @@ def _run_and_save(factory: TrackerFactory, sequence: Sequence, dataset_name: str
     return SequenceOutcome(sequence.name, frames, seconds)
 
 
-def _worker_main(spec: TrackerSpec, device: str, torch_threads: int, dataset_name: str, result_dir: str,
+def _worker_main(spec: TrackerSpec, device: str, torch_threads: int, result_dir: str,
                  task: SequenceTask, conn: Connection) -> None:
     """Worker process: build the tracker, then track each sequence received until ``None`` arrives.
 
@@ -211,7 +211,7 @@ def _worker_main(spec: TrackerSpec, device: str, torch_threads: int, dataset_nam
     try:
         conn.send(("ready", None))
         while (sequence := conn.recv()) is not None:
-            outcome = _run_and_save(factory, sequence, dataset_name, result_dir, task,
+            outcome = _run_and_save(factory, sequence, result_dir, task,
                                     lambda n: conn.send(("frames", n)))
             conn.send(("done", outcome))
     except (EOFError, BrokenPipeError):  # the parent is gone (killed): nothing left to report to
@@ -237,7 +237,8 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
     Ctrl-C. A sequence that fails (e.g. an unreadable frame) is reported in the summary and the others
     go on; a lost worker or an unwritable result stops the run (``summary.not_run``).
 
-    ``dataset_name`` selects the tracker's hyper-parameters (e.g. 'lasot'). ``torch_threads`` = intra-op
+    ``dataset_name`` labels the progress bar; each sequence's tracker is started with the sequence's declared
+    ``traits.tracking`` (HYPER row, init style; :mod:`lib.test.evaluation.traits`). ``torch_threads`` = intra-op
     threads per worker (default: the policy of :func:`lib.utils.cli.torch_threads`). ``task`` says how a sequence
     is run and stored (default: one pass, official box files; VOT protocols bring their own). The progress
     bar counts frames (with the tracking speed) and sequences.
@@ -255,8 +256,8 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
     check_results_writable(result_dir, pending)
     torch_threads = policy_threads(torch_threads)
     start = time.perf_counter()
-    source = (_InProcess(spec, pending, dataset_name, str(result_dir), torch_threads, task) if num_workers == 0
-              else _WorkerPool(spec, pending, dataset_name, str(result_dir), num_workers, torch_threads, task))
+    source = (_InProcess(spec, pending, str(result_dir), torch_threads, task) if num_workers == 0
+              else _WorkerPool(spec, pending, str(result_dir), num_workers, torch_threads, task))
     total_frames = sum(len(s) for s in pending)
     with tqdm(total=total_frames, desc=f"{spec.name} on {dataset_name}", unit="frame", disable=not progress,
               smoothing=0.05) as bar:
@@ -286,9 +287,9 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
 class _InProcess:
     """Sequences tracked one after another in this process."""
 
-    def __init__(self, spec: TrackerSpec, pending: list[Sequence], dataset_name: str, result_dir: str,
+    def __init__(self, spec: TrackerSpec, pending: list[Sequence], result_dir: str,
                  torch_threads: int, task: SequenceTask) -> None:
-        self.spec, self.pending, self.dataset_name, self.result_dir = spec, pending, dataset_name, result_dir
+        self.spec, self.pending, self.result_dir = spec, pending, result_dir
         self.torch_threads, self.task = torch_threads, task
         self.stopped = False
 
@@ -310,7 +311,7 @@ class _InProcess:
             for sequence in self.pending:
                 if self.stopped:
                     return
-                yield _run_and_save(factory, sequence, self.dataset_name, self.result_dir, self.task, on_frame)
+                yield _run_and_save(factory, sequence, self.result_dir, self.task, on_frame)
         finally:
             torch.set_num_threads(previous_threads)
 
@@ -351,9 +352,9 @@ def _sigint_ignored() -> Iterator[None]:
 class _WorkerPool:
     """Worker processes, each fed one sequence at a time; deaths are seen through process sentinels."""
 
-    def __init__(self, spec: TrackerSpec, pending: list[Sequence], dataset_name: str, result_dir: str,
+    def __init__(self, spec: TrackerSpec, pending: list[Sequence], result_dir: str,
                  num_workers: int, torch_threads: int, task: SequenceTask) -> None:
-        self.spec, self.dataset_name, self.result_dir, self.task = spec, dataset_name, result_dir, task
+        self.spec, self.result_dir, self.task = spec, result_dir, task
         self.queue = list(reversed(pending))
         self.num_workers = min(num_workers, len(pending))
         self.torch_threads = torch_threads
@@ -370,7 +371,7 @@ class _WorkerPool:
             for device in worker_devices(self.spec.device, self.num_workers):
                 parent_end, child_end = context.Pipe()
                 process = context.Process(target=_worker_main, daemon=True, args=(
-                    self.spec, device, self.torch_threads, self.dataset_name, self.result_dir, self.task, child_end))
+                    self.spec, device, self.torch_threads, self.result_dir, self.task, child_end))
                 process.start()
                 child_end.close()
                 self.workers.append(_Worker(process, parent_end))

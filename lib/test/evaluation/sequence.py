@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lib.test.evaluation.traits import BenchmarkTraits
+
 
 @dataclass
 class Sequence:
@@ -12,7 +14,8 @@ class Sequence:
 
     ``ground_truth_xywh`` is (N, 4) float64 for fully annotated benchmarks, or (1, 4) when only the
     first frame is annotated (GOT-10k test, TrackingNet test). ``target_visible`` is (N,) bool or
-    ``None`` when the benchmark has no visibility information.
+    ``None`` when the benchmark has no visibility information. ``traits`` are those of the benchmark the
+    sequence was loaded from (set by ``lib.test.evaluation.load_benchmark``).
     """
 
     name: str
@@ -23,6 +26,7 @@ class Sequence:
     object_class: str | None = None
     extra: dict = field(default_factory=dict)
     init_box_source: str = ""  # where the first-frame box is written: "<file>, line <n>" (for error messages)
+    traits: BenchmarkTraits = BenchmarkTraits()
 
     def __len__(self) -> int:
         return len(self.frames)

@@ -35,10 +35,11 @@ import numpy as np
 from lib.test.analysis.vot_overlap import region_overlap
 from lib.test.evaluation.runner import FrameCallback
 from lib.test.evaluation.sequence import Sequence
+from lib.test.evaluation.traits import VotTraits
 from lib.test.evaluation.vot import PolygonRegion, RectangleRegion, Region, SpecialRegion, region_box
 from lib.test.evaluation.vot_results import (FAILURE, INITIALIZATION, UNKNOWN, as_reported, multistart_name,
                                              supervised_name, toolkit_region, trajectory_exists, write_trajectory)
-from lib.test.tracker.base import Tracker, TrackerFactory
+from lib.test.tracker.base import Tracker, TrackerFactory, TrackingTraits
 from lib.utils.errors import AnnotationError
 from lib.utils.image import read_image
 
@@ -102,16 +103,16 @@ def _timed(call: Callable[..., dict[str, Any]], *args: Any) -> tuple[dict[str, A
     return result, time.perf_counter() - start
 
 
-def _start(factory: TrackerFactory, dataset_name: str, frame: str,
+def _start(factory: TrackerFactory, traits: TrackingTraits, frame: str,
            box: list[float]) -> tuple[Tracker, float, np.ndarray]:
     """A fresh tracker initialised on ``frame`` with ``box`` (x, y, w, h); (tracker, seconds, image (H, W, 3))."""
     image = read_image(frame)
-    tracker = factory(dataset_name)
+    tracker = factory(traits)
     _, seconds = _timed(tracker.initialize, image, {"init_bbox": box})
     return tracker, seconds, image
 
 
-def run_supervised(factory: TrackerFactory, sequence: Sequence, dataset_name: str, skip_initialize: int = 5,
+def run_supervised(factory: TrackerFactory, sequence: Sequence, skip_initialize: int = 5,
                    failure_overlap: float = 0.0, method: str = "area") -> tuple[list[Region], list[float | None]]:
     """One supervised run: per frame the recorded region (codes 0/1/2 or the tracker's) and seconds (None = skipped).
 
@@ -126,7 +127,7 @@ def run_supervised(factory: TrackerFactory, sequence: Sequence, dataset_name: st
     frame, purpose = 0, "the first frame"
     while frame < len(sequence):
         box = start_box(sequence, frame, method, purpose)
-        tracker, times[frame], image = _start(factory, dataset_name, sequence.frames[frame], box)
+        tracker, times[frame], image = _start(factory, sequence.traits.tracking, sequence.frames[frame], box)
         size = (image.shape[1], image.shape[0])
         regions[frame] = SpecialRegion(INITIALIZATION)
         frame += 1
@@ -164,14 +165,14 @@ def check_anchor_regions(sequence: Sequence, method: str = "area") -> None:
         _anchor_box(sequence, anchor, backward, method)
 
 
-def run_from_anchor(factory: TrackerFactory, sequence: Sequence, dataset_name: str, anchor: int, backward: bool,
+def run_from_anchor(factory: TrackerFactory, sequence: Sequence, anchor: int, backward: bool,
                     method: str = "area") -> tuple[list[Region], list[float | None]]:
     """One multistart run: regions and seconds in run order (anchor first; backward runs end at frame 0)."""
     truth = [toolkit_region(r) for r in sequence.extra["regions"]]
     order = list(range(anchor, -1, -1)) if backward else list(range(anchor, len(sequence)))
     polygon = isinstance(truth[0], PolygonRegion)
     box = _anchor_box(sequence, anchor, backward, method)
-    tracker, seconds, _ = _start(factory, dataset_name, sequence.frames[anchor], box)
+    tracker, seconds, _ = _start(factory, sequence.traits.tracking, sequence.frames[anchor], box)
     regions: list[Region] = [SpecialRegion(INITIALIZATION)]
     times: list[float | None] = [seconds]
     for index in order[1:]:
@@ -210,9 +211,9 @@ class SupervisedTask:
         return all(trajectory_exists(result_dir, sequence.name, supervised_name(sequence.name, r))
                    for r in range(1, self.repetitions + 1))
 
-    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str, result_dir: str | Path,
+    def run(self, factory: TrackerFactory, sequence: Sequence, result_dir: str | Path,
             on_frame: FrameCallback | None = None) -> tuple[int, float]:
-        run = functools.partial(run_supervised, factory, sequence, dataset_name, self.skip_initialize,
+        run = functools.partial(run_supervised, factory, sequence, self.skip_initialize,
                                 self.failure_overlap, self.method)
         runs = {supervised_name(sequence.name, r): run for r in range(1, self.repetitions + 1)}
         return _run_missing(runs, result_dir, sequence, on_frame)
@@ -234,22 +235,21 @@ class MultistartTask:
         return all(trajectory_exists(result_dir, sequence.name, multistart_name(sequence.name, anchor))
                    for anchor, _ in anchor_runs(sequence))
 
-    def run(self, factory: TrackerFactory, sequence: Sequence, dataset_name: str, result_dir: str | Path,
+    def run(self, factory: TrackerFactory, sequence: Sequence, result_dir: str | Path,
             on_frame: FrameCallback | None = None) -> tuple[int, float]:
         runs = {multistart_name(sequence.name, anchor): functools.partial(
-                    run_from_anchor, factory, sequence, dataset_name, anchor, backward, self.method)
+                    run_from_anchor, factory, sequence, anchor, backward, self.method)
                 for anchor, backward in anchor_runs(sequence)}
         return _run_missing(runs, result_dir, sequence, on_frame)
 
 
-VOT_PROTOCOLS = {"vot16": "supervised", "vot18": "supervised", "vot20": "multistart"}
-
-
-def vot_task(dataset: str, repetitions: int = 1, method: str = "area") -> SupervisedTask | MultistartTask | None:
-    """The runner task of a VOT benchmark (``VOT_PROTOCOLS``); None for other benchmarks."""
+def vot_task(vot: VotTraits | None, repetitions: int = 1,
+             method: str = "area") -> SupervisedTask | MultistartTask | None:
+    """The runner task of a benchmark's declared VOT experiment (``BenchmarkTraits.vot``); None without one."""
     if repetitions < 1:
         raise ValueError(f"repetitions must be >= 1, got {repetitions}")
-    protocol = VOT_PROTOCOLS.get(dataset)
-    if protocol == "supervised":
+    if vot is None:
+        return None
+    if vot.protocol == "supervised":
         return SupervisedTask(repetitions=repetitions, method=method)
-    return MultistartTask(method=method) if protocol == "multistart" else None
+    return MultistartTask(method=method)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Callable
 
 import numpy as np
@@ -40,5 +42,24 @@ def validate_init_box(box: Any) -> list[float]:
     return values
 
 
-#: ``dataset_name -> Tracker``: a fresh tracker (state, benchmark hyper-parameters) for each sequence
-TrackerFactory = Callable[[str], Tracker]
+class InitStyle(Enum):
+    """How a benchmark hands the first-frame target to a tracker."""
+
+    BOX = "box"  # an axis-aligned ``[x, y, w, h]`` taken as it is
+    VOT_REGION = "vot_region"  # a VOT region (rectangle or 8-value polygon), read the VOT toolkit's way
+
+
+@dataclass(frozen=True)
+class TrackingTraits:
+    """What a tracker is told about the benchmark it runs on.
+
+    ``hyper_key`` names the ``cfg.TEST.HYPER`` row (looked up case-insensitively; trackers fall back to
+    ``DEFAULT`` when the row is absent); ``init_style`` says how the first-frame target is given.
+    """
+
+    hyper_key: str = "DEFAULT"
+    init_style: InitStyle = InitStyle.BOX
+
+
+#: ``TrackingTraits -> Tracker``: a fresh tracker (state, benchmark hyper-parameters) for each sequence
+TrackerFactory = Callable[[TrackingTraits], Tracker]

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from lib.test.analysis import lasot_toolkit
+from lib.test.evaluation.traits import Absence
 from lib.test.analysis.metrics import MetricError, sequence_curves as aiatrack_curves, sequence_errors
 
 EPS = np.finfo(np.float64).eps
@@ -24,7 +25,7 @@ def test_iou_equal_to_065_is_a_success_at_065_unlike_aiatrack() -> None:
     pred = np.array([[1, 1, 20, 10], [1, 1, 13, 10]], dtype=float)  # IoU 0.65
     curves = lasot_toolkit.sequence_curves(pred, gt, None)
     assert curves.success[13] == pytest.approx(1.0)
-    assert aiatrack_curves(sequence_errors(pred, gt, "lasot", np.ones(2, bool))).success[13] == 0.5
+    assert aiatrack_curves(sequence_errors(pred, gt, Absence.VISIBILITY_FLAGS, np.ones(2, bool))).success[13] == 0.5
 
 
 def test_absent_frames_count_in_the_denominator() -> None:
@@ -37,7 +38,7 @@ def test_absent_frames_count_in_the_denominator() -> None:
     assert curves.success[7] == pytest.approx(1 / 4)
     assert curves.precision[20] == pytest.approx(0.5)
     # AiATrack on the same data divides by the 2 visible frames.
-    aia = aiatrack_curves(sequence_errors(pred, gt, "lasot", absent == 0))
+    aia = aiatrack_curves(sequence_errors(pred, gt, Absence.VISIBILITY_FLAGS, absent == 0))
     assert aia.success[0] == 1.0 and aia.success[7] == 0.5
 
 
@@ -48,7 +49,7 @@ def test_gt_touching_the_border_is_invalid_and_a_precision_hit() -> None:
     assert curves.success[0] == pytest.approx(1 / 3)  # only frame 0 overlaps; frame 1 is IoU -1
     assert curves.precision[0] == pytest.approx(2 / 3)  # frame 0 (error 0) and frame 1 (sentinel -1)
     # AiATrack keeps x = 0 boxes valid: frame 1 is an ordinary miss there.
-    assert sequence_errors(pred, gt, "lasot", np.ones(3, bool)).valid.all()
+    assert sequence_errors(pred, gt, Absence.VISIBILITY_FLAGS, np.ones(3, bool)).valid.all()
 
 
 def test_nan_and_non_positive_predictions_take_the_previous_row() -> None:

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from lib.test.analysis import metrics
+from lib.test.evaluation.traits import Absence
 from lib.test.analysis.metrics import MetricError, sequence_curves, sequence_errors
 
 GT4 = np.array([[0, 0, 10, 10]] * 4, dtype=float)
@@ -22,7 +23,7 @@ def test_thresholds_are_the_official_float64_values() -> None:
 
 
 def test_worked_example_per_frame_errors() -> None:
-    err = sequence_errors(PRED4, GT4, "otb")
+    err = sequence_errors(PRED4, GT4, Absence.NONE)
     np.testing.assert_allclose(err.iou, [1.0, 1 / 3, 0.5, 0.0])
     np.testing.assert_allclose(err.center, [0.0, 5.0, 5.0, np.sqrt(800.0)])
     np.testing.assert_allclose(err.norm_center, [0.0, 0.5, 0.5, np.sqrt(8.0)])
@@ -30,7 +31,7 @@ def test_worked_example_per_frame_errors() -> None:
 
 
 def test_worked_example_curves_and_scores() -> None:
-    curves = sequence_curves(sequence_errors(PRED4, GT4, "otb"))
+    curves = sequence_curves(sequence_errors(PRED4, GT4, Absence.NONE))
     # IoUs [1, 1/3, 0.5, 0]: > t for t <= 0.30 -> 3/4, 0.35..0.45 -> 2/4, 0.5..0.95 -> 1/4 (0.5 is not > 0.5), 1.0 -> 0.
     expected = [0.75] * 7 + [0.5] * 3 + [0.25] * 10 + [0.0]
     np.testing.assert_array_equal(curves.success, np.array(expected, dtype=np.float32))
@@ -48,7 +49,7 @@ def test_worked_example_curves_and_scores() -> None:
 
 
 def test_perfect_tracker_tops_out_at_20_of_21() -> None:
-    curves = sequence_curves(sequence_errors(GT4, GT4, "nfs"))
+    curves = sequence_curves(sequence_errors(GT4, GT4, Absence.NONE))
     assert metrics.curve_scores(curves.success, curves.precision, curves.norm_precision)["AUC"] == \
         pytest.approx(100 * 20 / 21, abs=1e-5)
 
@@ -56,7 +57,7 @@ def test_perfect_tracker_tops_out_at_20_of_21() -> None:
 def test_normalised_centre_error_by_hand() -> None:
     gt = np.array([[10, 20, 40, 20]] * 2, dtype=float)
     pred = np.array([[0, 0, 1, 1], [14, 23, 40, 20]], dtype=float)
-    err = sequence_errors(pred, gt, "otb")
+    err = sequence_errors(pred, gt, Absence.NONE)
     assert err.center[1] == pytest.approx(5.0)
     assert err.norm_center[1] == pytest.approx(np.sqrt((4 / 40) ** 2 + (3 / 20) ** 2))  # 0.1803
 
@@ -64,7 +65,7 @@ def test_normalised_centre_error_by_hand() -> None:
 def test_strict_greater_at_an_exact_threshold() -> None:
     gt = np.array([[0, 0, 20, 10]] * 2, dtype=float)
     pred = np.array([[0, 0, 20, 10], [0, 0, 13, 10]], dtype=float)  # IoU 130 / 200 = 0.65 exactly
-    curves = sequence_curves(sequence_errors(pred, gt, "otb"))
+    curves = sequence_curves(sequence_errors(pred, gt, Absence.NONE))
     assert curves.success[12] == 1.0  # 0.65 > 0.60
     assert curves.success[13] == 0.5  # 0.65 is not > 0.65
 
@@ -73,30 +74,30 @@ def test_lasot_absent_frames_leave_the_denominator() -> None:
     gt = np.array([[0, 0, 10, 10]] * 4, dtype=float)  # absent frames repeat the last box, as in LaSOT
     pred = np.array([[0, 0, 10, 10], [5, 0, 10, 10], [90, 90, 5, 5], [90, 90, 5, 5]], dtype=float)
     visible = np.array([1, 1, 0, 0], dtype=bool)
-    err = sequence_errors(pred, gt, "lasot", visible)
+    err = sequence_errors(pred, gt, Absence.VISIBILITY_FLAGS, visible)
     np.testing.assert_array_equal(err.valid, visible)
     assert np.isinf(err.center[2:]).all() and np.isinf(err.norm_center[2:]).all()
     curves = sequence_curves(err)
     assert curves.success[0] == 1.0 and curves.success[10] == 0.5  # n = 2 visible frames
     assert curves.precision[20] == 1.0  # absent frames are neither hits nor counted
     with pytest.raises(MetricError, match="visibility"):
-        sequence_errors(pred, gt, "lasot", None)
+        sequence_errors(pred, gt, Absence.VISIBILITY_FLAGS, None)
 
 
 def test_non_lasot_visibility_is_used_when_given() -> None:
     gt = np.array([[0, 0, 10, 10]] * 2, dtype=float)
-    err = sequence_errors(gt, gt, "got10k", np.array([1, 0]))
+    err = sequence_errors(gt, gt, Absence.NONE, np.array([1, 0]))
     assert err.valid.tolist() == [True, False]
     assert err.center[1] == np.inf and err.norm_center[1] == -1.0
 
 
 def test_zero_size_predictions_inherit_the_repaired_previous_box() -> None:
     pred = np.array([[0, 0, 10, 10], [5, 0, 10, 10], [3, 3, 0, 0], [1, 1, 0, 5]], dtype=float)
-    np.testing.assert_allclose(sequence_errors(pred, GT4, "otb").iou, [1, 1 / 3, 1 / 3, 1 / 3])
+    np.testing.assert_allclose(sequence_errors(pred, GT4, Absence.NONE).iou, [1, 1 / 3, 1 / 3, 1 / 3])
 
 
 def test_all_zero_result_stays_zero_because_row_0_is_never_repaired() -> None:
-    err = sequence_errors(np.zeros((4, 4)), GT4, "otb")
+    err = sequence_errors(np.zeros((4, 4)), GT4, Absence.NONE)
     np.testing.assert_allclose(err.iou, [1, 0, 0, 0])
 
 
@@ -104,25 +105,25 @@ def test_zero_size_repair_is_skipped_where_the_gt_is_nan() -> None:
     gt = np.array([[0, 0, 10, 10], [0, 0, 10, 10], [np.nan] * 4, [0, 0, 10, 10]])
     pred = np.array([[0, 0, 10, 10], [5, 0, 10, 10], [0, 0, 0, 0], [2, 2, 0, 0]], dtype=float)
     # Row 2 keeps its zero box (NaN GT); row 3 copies the (unrepaired) zero row 2 -> IoU 0.
-    err = sequence_errors(pred, gt, "uav")
+    err = sequence_errors(pred, gt, Absence.NAN_GROUND_TRUTH)
     assert err.iou[3] == 0.0 and err.iou[1] == pytest.approx(1 / 3)
 
 
 def test_invalid_inputs_are_rejected() -> None:
     with pytest.raises(MetricError, match="NaN"):
-        sequence_errors(np.array([[0, 0, 10, 10], [np.nan, 0, 1, 1]]), GT4[:2], "otb")
+        sequence_errors(np.array([[0, 0, 10, 10], [np.nan, 0, 1, 1]]), GT4[:2], Absence.NONE)
     with pytest.raises(MetricError, match="negative"):
-        sequence_errors(np.array([[0, 0, 10, 10], [0, 0, -1, 1]]), GT4[:2], "otb")
+        sequence_errors(np.array([[0, 0, 10, 10], [0, 0, -1, 1]]), GT4[:2], Absence.NONE)
     with pytest.raises(MetricError, match="ground truth contains NaN"):
-        sequence_errors(GT4[:2], np.array([[0, 0, 10, 10], [np.nan] * 4]), "otb")
+        sequence_errors(GT4[:2], np.array([[0, 0, 10, 10], [np.nan] * 4]), Absence.NONE)
     with pytest.raises(MetricError, match="no valid frame"):
-        sequence_curves(sequence_errors(np.ones((2, 4)), np.zeros((2, 4)), "otb"))
+        sequence_curves(sequence_errors(np.ones((2, 4)), np.zeros((2, 4)), Absence.NONE))
 
 
 def test_uav_nan_frames_are_precision_hits_and_can_exceed_100_percent() -> None:
     gt = np.array([[0, 0, 10, 10], [0, 0, 10, 10], [np.nan] * 4, [np.nan] * 4])
     pred = np.array([[0, 0, 10, 10]] * 4, dtype=float)
-    err = sequence_errors(pred, gt, "uav")
+    err = sequence_errors(pred, gt, Absence.NAN_GROUND_TRUTH)
     assert err.valid.tolist() == [True, True, False, False]
     assert err.center[2:].tolist() == [-1.0, -1.0]
     curves = sequence_curves(err)
@@ -133,7 +134,7 @@ def test_uav_nan_frames_are_precision_hits_and_can_exceed_100_percent() -> None:
 def test_zero_size_gt_is_invalid_but_a_normalised_precision_hit() -> None:
     gt = np.array([[0, 0, 10, 10], [0, 0, 10, 10], [5, 5, 0, 7]], dtype=float)
     pred = np.array([[0, 0, 10, 10], [0, 0, 10, 10], [50, 50, 10, 10]], dtype=float)
-    err = sequence_errors(pred, gt, "otb")
+    err = sequence_errors(pred, gt, Absence.NONE)
     assert err.valid.tolist() == [True, True, False]
     assert err.iou[2] == -1 and err.center[2] == np.inf and err.norm_center[2] == -1
     curves = sequence_curves(err)
@@ -142,29 +143,29 @@ def test_zero_size_gt_is_invalid_but_a_normalised_precision_hit() -> None:
 
 def test_gt_x_or_y_zero_stays_valid() -> None:
     gt = np.array([[0, 0, 10, 10], [0, 5, 10, 10]], dtype=float)
-    assert sequence_errors(gt, gt, "otb").valid.all()
+    assert sequence_errors(gt, gt, Absence.NONE).valid.all()
 
 
 def test_length_mismatch_rules() -> None:
     # Shorter: padded with zero rows (not repaired) on non-LaSOT datasets, an error on LaSOT.
-    err = sequence_errors(np.array([[0, 0, 10, 10], [5, 0, 10, 10]], dtype=float), GT4, "otb")
+    err = sequence_errors(np.array([[0, 0, 10, 10], [5, 0, 10, 10]], dtype=float), GT4, Absence.NONE)
     np.testing.assert_allclose(err.iou, [1, 1 / 3, 0, 0])
     with pytest.raises(MetricError, match="2 rows but the ground truth has 4"):
-        sequence_errors(GT4[:2], GT4, "lasot", np.ones(4, bool))
+        sequence_errors(GT4[:2], GT4, Absence.VISIBILITY_FLAGS, np.ones(4, bool))
     # Longer: truncated everywhere.
     longer = np.concatenate([PRED4, [[1, 1, 1, 1]]])
-    np.testing.assert_allclose(sequence_errors(longer, GT4, "lasot", np.ones(4, bool)).iou, [1, 1 / 3, 0.5, 0])
+    np.testing.assert_allclose(sequence_errors(longer, GT4, Absence.VISIBILITY_FLAGS, np.ones(4, bool)).iou, [1, 1 / 3, 0.5, 0])
 
 
 def test_first_frame_is_always_the_ground_truth() -> None:
     pred = np.array([[500, 500, 1, 1], [0, 0, 10, 10]], dtype=float)
-    err = sequence_errors(pred, GT4[:2], "otb")
+    err = sequence_errors(pred, GT4[:2], Absence.NONE)
     assert err.iou[0] == 1.0 and err.center[0] == 0.0
 
 
 def test_dataset_average_is_unweighted_over_sequences() -> None:
-    long_seq = sequence_curves(sequence_errors(np.tile(GT4[:1], (10, 1)), np.tile(GT4[:1], (10, 1)), "otb"))
-    short_seq = sequence_curves(sequence_errors(PRED4, GT4, "otb"))
+    long_seq = sequence_curves(sequence_errors(np.tile(GT4[:1], (10, 1)), np.tile(GT4[:1], (10, 1)), Absence.NONE))
+    short_seq = sequence_curves(sequence_errors(PRED4, GT4, Absence.NONE))
     mean = metrics.average_curves([long_seq, short_seq])
     auc = metrics.curve_scores(mean.success, mean.precision, mean.norm_precision)["AUC"]
     assert auc == pytest.approx((20 / 21 + 9.25 / 21) / 2 * 100, abs=1e-5)

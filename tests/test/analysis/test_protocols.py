@@ -13,16 +13,23 @@ from lib.test.analysis.plots import plot_all
 from lib.test.analysis.protocols import PROTOCOLS, SequenceInput, get_protocol
 from lib.test.analysis.report import per_sequence_report, summary_report
 from lib.test.evaluation.results import write_sequence_results
+from lib.test.evaluation import BENCHMARKS
 from lib.test.evaluation.sequence import Sequence
+from lib.test.evaluation.traits import Absence, BenchmarkTraits
 
 BOX = [1.0, 1.0, 10.0, 10.0]
+
+
+# the benchmark (a key of BENCHMARKS) whose declared traits a hand-made sequence of each dataset tag carries
+BENCHMARK_OF_TAG = {"lasot": "lasot", "otb": "otb", "nfs": "nfs", "uav": "uav", "got10k": "got10k_val",
+                    "trackingnet": "trackingnet"}
 
 
 def sequence(name: str, dataset: str, gt: list[list[float]], visible: list[int] | None = None,
              extra: dict | None = None) -> Sequence:
     return Sequence(name=name, frames=[f"{i}.jpg" for i in range(len(gt))], ground_truth_xywh=np.array(gt, float),
                     dataset=dataset, target_visible=None if visible is None else np.array(visible, bool),
-                    extra=extra or {})
+                    extra=extra or {}, traits=BENCHMARKS[BENCHMARK_OF_TAG[dataset]].traits)
 
 
 def lasot_example() -> SequenceInput:
@@ -137,7 +144,8 @@ def test_bad_results_name_folder_and_sequence(tmp_path: Path) -> None:
 
 
 def test_withheld_ground_truth_is_refused(tmp_path: Path) -> None:
-    seq = Sequence("GOT-10k_Test_000001", ["0.jpg", "1.jpg"], np.array([BOX]), "got10k")
+    seq = Sequence("GOT-10k_Test_000001", ["0.jpg", "1.jpg"], np.array([BOX]), "got10k",
+                   traits=BENCHMARKS["got10k_test"].traits)
     with pytest.raises(MetricError, match="first frame only"):
         evaluate_sources([seq], [ResultSource("x", (tmp_path,))], get_protocol("got10k"), progress=False)
 
@@ -202,3 +210,20 @@ def test_precision_above_100_is_explained_in_the_table() -> None:
     assert "note (tracker): P or P_norm above 100% (uav_x)" in report and "--protocol got10k-otb" in report
     normal = protocol.evaluate([SequenceInput(sequence("otb_A", "otb", [BOX] * 3), np.array([BOX] * 3))], "t")
     assert evaluation.notes and not normal.notes
+
+
+def test_absence_rule_comes_from_the_declared_traits_not_the_dataset_tag() -> None:
+    """A sequence tagged 'lasot' but declaring no absence information is scored over all 4 frames, and one
+    with another tag declaring visibility flags over the 2 visible ones (lasot_example's hand computation)."""
+    item = lasot_example()
+    plain = Sequence("cat-1", item.sequence.frames, item.sequence.ground_truth_xywh, "lasot",
+                     target_visible=item.sequence.target_visible, traits=BenchmarkTraits())
+    flagged = Sequence("cat-1", item.sequence.frames, item.sequence.ground_truth_xywh, "my_benchmark",
+                       target_visible=item.sequence.target_visible,
+                       traits=BenchmarkTraits(absence=Absence.VISIBILITY_FLAGS))
+    protocol = get_protocol("aiatrack")
+    # all 4 frames valid, IoUs [1, 1/3, 0, 0]: S = 0.5 for t <= 0.30 (7), 0.25 for 0.35..0.95 (13), 0 at 1.0
+    assert protocol.evaluate([SequenceInput(plain, item.boxes)], "t").scores["AUC"] == pytest.approx(
+        (7 * 0.5 + 13 * 0.25) / 21 * 100, abs=1e-4)
+    assert protocol.evaluate([SequenceInput(flagged, item.boxes)], "t").scores["AUC"] == pytest.approx(
+        (7 + 6.5) / 21 * 100, abs=1e-4)

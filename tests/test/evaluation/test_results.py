@@ -9,8 +9,14 @@ import pytest
 from lib.test.evaluation.results import (read_sequence_results, read_sequence_times, result_dir,
                                          sequence_result_path, sequence_results_exist,
                                          write_sequence_results)
+from lib.test.evaluation import BENCHMARKS
 from lib.test.evaluation.sequence import Sequence
+from lib.test.evaluation.traits import BenchmarkTraits
 from lib.utils.settings import Settings
+
+# the benchmark (a key of BENCHMARKS) whose declared traits a hand-made sequence of each dataset tag carries
+BENCHMARK_OF_TAG = {"lasot": "lasot", "otb": "otb", "nfs": "nfs", "uav": "uav", "got10k": "got10k_val",
+                    "trackingnet": "trackingnet"}
 
 # (dataset tag, sequence name, expected relative box path, expected relative time path or None)
 LAYOUTS = [
@@ -25,7 +31,8 @@ LAYOUTS = [
 
 def make_sequence(name: str, dataset: str, n: int) -> Sequence:
     return Sequence(name=name, frames=[f"{i}.jpg" for i in range(n)],
-                    ground_truth_xywh=np.array([[10.6, 20.2, 30.9, 40.1]]), dataset=dataset)
+                    ground_truth_xywh=np.array([[10.6, 20.2, 30.9, 40.1]]), dataset=dataset,
+                    traits=BENCHMARKS[BENCHMARK_OF_TAG[dataset]].traits)
 
 
 def test_result_dir_naming() -> None:
@@ -97,3 +104,16 @@ def test_write_rejects_bad_input(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="frame 1 is not finite"):
         write_sequence_results(tmp_path, seq, np.array([[1, 2, 3, 4], [np.nan, 1, 1, 1]]), np.ones(2))
     assert not any(tmp_path.rglob("*.txt")), "nothing is written when the input is invalid"
+
+
+def test_result_layout_follows_the_declared_timed_folder(tmp_path: Path) -> None:
+    """Where results go is declared by the benchmark's traits, whatever its sequences' dataset tag."""
+    timed = Sequence("s1", ["0.jpg", "1.jpg"], np.array([[1.0, 2, 3, 4]]), "got10k",
+                     traits=BenchmarkTraits(timed_folder="my_bench"))
+    untimed = Sequence("s2", ["0.jpg", "1.jpg"], np.array([[1.0, 2, 3, 4]]), "got10k", traits=BenchmarkTraits())
+    for seq in (timed, untimed):
+        write_sequence_results(tmp_path, seq, np.array([[1.0, 2, 3, 4], [5, 6, 7, 8]]), np.array([0.5, 0.25]))
+    assert (tmp_path / "my_bench" / "s1.txt").read_text() == "1,2,3,4\n5,6,7,8\n"
+    assert (tmp_path / "my_bench" / "s1_time.txt").read_text() == "0.500000\n0.250000\n"
+    assert (tmp_path / "s2.txt").read_text() == "1,2,3,4\n5,6,7,8\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my_bench", "s2.txt"]

@@ -63,7 +63,7 @@ def test_supervised_run_fails_and_reinitialises_five_frames_later(vot_sequence):
     sequence, frames, boxes = vot_sequence
     inits: list[int] = []
     factory = lambda _: ScriptedTracker(frames, boxes, lost={4, 12}, inits=inits)  # noqa: E731
-    regions, times = run_supervised(factory, sequence, "vot")
+    regions, times = run_supervised(factory, sequence)
     codes = [r.code if isinstance(r, SpecialRegion) else -1 for r in regions]
     # init 0, failure 4, skip 5..8, init 9, failure 12, frames 13..15 skipped (no frame left to re-init)
     assert codes == [1, -1, -1, -1, 2, 0, 0, 0, 0, 1, -1, -1, 2, 0, 0, 0]
@@ -77,7 +77,7 @@ def test_multistart_runs_forward_and_backward(vot_sequence):
     assert anchor_runs(sequence) == [(0, False), (8, True), (15, True)]
     inits: list[int] = []
     factory = lambda _: ScriptedTracker(frames, boxes, lost=set(), inits=inits)  # noqa: E731
-    regions, _ = run_from_anchor(factory, sequence, "vot", 8, backward=True)
+    regions, _ = run_from_anchor(factory, sequence, 8, backward=True)
     assert inits == [8] and len(regions) == 9 and regions[0] == SpecialRegion(1)
     assert regions[1] == RectangleRegion(*boxes[7]) and regions[-1] == RectangleRegion(*boxes[0])
     sequence.extra["anchors"][:] = 0
@@ -124,7 +124,7 @@ def test_reinitialisation_on_a_region_without_area_names_the_file_and_line(tmp_p
     inits: list[int] = []
     factory = lambda _: ScriptedTracker(frames, boxes, lost={4}, inits=inits)  # noqa: E731
     with pytest.raises(AnnotationError, match="failure at frame 4") as err:
-        run_supervised(factory, sequence, "vot")
+        run_supervised(factory, sequence)
     assert str(err.value).startswith(f"{gt}: line 10 (frame 9, 0-based): ")
     assert inits == [0]
 

@@ -11,13 +11,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lib.test.evaluation import tracking_traits
 from lib.trackers.weights import choose_weights, load_tracker_from_weights
 from lib.utils.synthetic import render_video
 from tests.layout import NonContiguousOutputs
 
 
 def _track(factory, video, frames: int) -> tuple[np.ndarray, list]:
-    tracker = factory("lasot")
+    tracker = factory(tracking_traits("lasot"))
     tracker.initialize(video.frames[0], {"init_bbox": video.boxes_xywh[0].tolist()})
     boxes, decisions = [], []
     for frame in video.frames[1:frames]:

@@ -4,6 +4,7 @@ import torch
 from lib.trackers import load_config
 from lib.models.aiatrack import build_aiatrack
 from lib.utils.safe_pickle import CHECKPOINT_FORMAT
+from lib.test.evaluation import tracking_traits
 from lib.test.tracker.aiatrack import AiATracker
 from lib.trackers import load_tracker
 from lib.trackers.weights import choose_weights, describe_weights, resolve_config
@@ -17,7 +18,7 @@ def test_unknown_tracker_names_the_registered_ones():
 def test_factory_gives_a_fresh_tracker_per_benchmark():
     with pytest.warns(UserWarning, match="RANDOMLY INITIALISED"):
         factory = load_tracker("aiatrack", load_config("tiny"), None)
-    lasot, nfs = factory("lasot"), factory("nfs")
+    lasot, nfs = factory(tracking_traits("lasot")), factory(tracking_traits("nfs"))
     assert isinstance(lasot, AiATracker) and lasot is not nfs and lasot.model is nfs.model
     assert (lasot.cache_size, lasot.num_short, lasot.threshold) == (100, 4, 0.8)
     assert (nfs.cache_size, nfs.num_short, nfs.threshold) == (80, 3, 0.6)
@@ -46,7 +47,7 @@ def test_siamattn_defaults_to_its_shipped_checkpoint(monkeypatch, tmp_path):
     assert choice.tracker == "siamattn"  # with the config stored in the shipped checkpoint: the tiny experiment
     assert resolve_config(choice.config, "siamattn").to_dict() == load_config("tiny", tracker="siamattn").to_dict()
     assert choice.checkpoint == str(weights.embedded_checkpoint("siamattn")) and "synthetic" in choice.description
-    tracker = weights.load_tracker_from_weights(choice)("otb")
+    tracker = weights.load_tracker_from_weights(choice)(tracking_traits("otb"))
     image = torch.zeros(120, 160, 3, dtype=torch.uint8).numpy()
     tracker.initialize(image, {"init_bbox": [60, 40, 30, 20]})
     assert len(tracker.track(image)["target_bbox"]) == 4

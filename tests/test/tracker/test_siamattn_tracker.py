@@ -12,6 +12,8 @@ import pytest
 from lib.trackers import load_config
 from lib.test.tracker.siamattn import SiamAttnTracker
 from lib.trackers import load_tracker
+from lib.test.evaluation import BENCHMARKS, tracking_traits
+from lib.test.tracker.base import InitStyle, TrackingTraits
 from lib.test.tracker.siamattn import hyper_for
 
 GAP = 1e-3  # best_idx is compared where the official pscore top-2 gap exceeds this
@@ -37,7 +39,7 @@ def test_benchmark_hyper_parameters():
 def tracker(siamattn_dir, test_device) -> SiamAttnTracker:
     cfg = load_config("vot2018", tracker="siamattn")
     factory = load_tracker("siamattn", cfg, siamattn_dir / "siamattn_synthetic.pth", test_device)
-    tracker = factory("vot2018")
+    tracker = factory(tracking_traits("vot18"))
     assert isinstance(tracker, SiamAttnTracker) and tracker.hyper.lr == 0.45 and tracker.vot_style_init
     return tracker
 
@@ -101,7 +103,7 @@ SMALL = {"MODEL": {"BACKBONE": {"TYPE": "resnet18"}, "CHANNELS": 16, "DEFORM_FC_
 def test_without_mask_branch_and_with_a_broken_box_head():
     cfg = load_config(overrides=SMALL, tracker="siamattn")
     with pytest.warns(UserWarning, match="RANDOMLY INITIALISED"):
-        tracker = load_tracker("siamattn", cfg, None)("otb")
+        tracker = load_tracker("siamattn", cfg, None)(tracking_traits("otb"))
     assert (tracker.hyper.penalty_k, tracker.hyper.window_influence, tracker.hyper.lr) == (0.20, 0.35, 0.50)
     frame = np.random.default_rng(0).integers(0, 256, (90, 120, 3), dtype=np.uint8)
     assert tracker.initialize(frame, {"init_bbox": [40, 30, 20, 16]})["target_bbox"] == [40.5, 30.5, 20.0, 16.0]
@@ -113,3 +115,18 @@ def test_without_mask_branch_and_with_a_broken_box_head():
     assert tracker.center_pos.tolist() == state[0].tolist() and tracker.size.tolist() == state[1].tolist()
     with pytest.raises(ValueError, match="init_bbox"):
         tracker.initialize(frame, {"init_bbox": [1, 2, 0, 4]})
+
+
+def test_initialisation_follows_the_declared_init_style_not_the_hyper_row_name():
+    """A VOT-named HYPER row with a box init starts the box way (+0.5 px centre), any row with the VOT-region
+    init the VOT way (the rectangle given back as it is); every benchmark's tracker gets its declared style."""
+    cfg = load_config(overrides=SMALL, tracker="siamattn")
+    with pytest.warns(UserWarning, match="RANDOMLY INITIALISED"):
+        factory = load_tracker("siamattn", cfg, None)
+    frame = np.zeros((90, 120, 3), dtype=np.uint8)
+    box = {"init_bbox": [40, 30, 20, 16]}
+    assert factory(TrackingTraits("VOT18", InitStyle.BOX)).initialize(frame, box)["target_bbox"] == [40.5, 30.5, 20, 16]
+    assert factory(TrackingTraits("OTB", InitStyle.VOT_REGION)).initialize(frame, box)["target_bbox"] == [40, 30, 20, 16]
+    vot_started = {name for name, benchmark in BENCHMARKS.items()
+                   if factory(benchmark.traits.tracking).initialize(frame, box)["target_bbox"] == [40, 30, 20, 16]}
+    assert vot_started == {"vot16", "vot18", "vot20"}

@@ -46,7 +46,7 @@ class AiATracker(Tracker):
     """AiATrack with per-benchmark hyper-parameters from ``cfg.TEST.HYPER``.
 
     ``cache_size``, ``num_short`` and ``threshold`` are plain attributes (set from the HYPER row of
-    ``dataset_name``, DEFAULT when the benchmark has none) and may be changed before tracking. The
+    ``hyper_key``, DEFAULT when the config has no such row) and may be changed before tracking. The
     network runs in its inference form with ``cfg.TEST.PRECISION`` (see
     :func:`lib.models.prepare_for_tracking`; a model already prepared is used as it is); the process-wide
     TF32 flags are set for that precision (:func:`lib.utils.device.apply_precision`: off unless ``tf32``).
@@ -54,7 +54,7 @@ class AiATracker(Tracker):
 
     name = "aiatrack"
 
-    def __init__(self, model: torch.nn.Module, cfg: ConfigNode, dataset_name: str = "default") -> None:
+    def __init__(self, model: torch.nn.Module, cfg: ConfigNode, hyper_key: str = "DEFAULT") -> None:
         apply_precision(cfg.TEST.PRECISION)
         self.model = prepare_for_tracking(model, cfg.TEST.PRECISION)
         self.dtype = tracking_dtype(self.model)
@@ -62,7 +62,7 @@ class AiATracker(Tracker):
         self.search_size = int(cfg.TEST.SEARCH_SIZE)
         self.mean = tuple(cfg.DATA.MEAN)
         self.std = tuple(cfg.DATA.STD)
-        self.cache_size, self.num_short, self.threshold = hyper_for_dataset(cfg, dataset_name)
+        self.cache_size, self.num_short, self.threshold = hyper_for_dataset(cfg, hyper_key)
         self.state: list[float] | None = None
         self.memory: ReferenceMemory | None = None
         self.frame_index = 0

@@ -19,7 +19,7 @@ from lib.config import ConfigNode
 from lib.models.siamattn import crop_anchors
 from lib.models.siamattn.inference import prepare_siamattn_for_tracking
 import lib.test.tracker.siamattn.post as post
-from lib.test.tracker.base import Tracker
+from lib.test.tracker.base import InitStyle, Tracker
 from lib.utils.crop import crop_pysot_subwindow
 from lib.utils.device import apply_precision
 
@@ -33,9 +33,9 @@ class SiamAttnHyper:
     lr: float
 
 
-def hyper_for(cfg: ConfigNode, dataset_name: str) -> SiamAttnHyper:
-    """``cfg.TEST.HYPER`` row [PENALTY_K, WINDOW_INFLUENCE, LR] of a benchmark (case-insensitive), else DEFAULT."""
-    row = cfg.TEST.HYPER.get(dataset_name.upper(), cfg.TEST.HYPER.DEFAULT)
+def hyper_for(cfg: ConfigNode, hyper_key: str) -> SiamAttnHyper:
+    """``cfg.TEST.HYPER`` row [PENALTY_K, WINDOW_INFLUENCE, LR] named ``hyper_key`` (case-insensitive), else DEFAULT."""
+    row = cfg.TEST.HYPER.get(hyper_key.upper(), cfg.TEST.HYPER.DEFAULT)
     return SiamAttnHyper(float(row[0]), float(row[1]), float(row[2]))
 
 
@@ -47,7 +47,8 @@ class SiamAttnTracker(Tracker):
     anchor) and, with the mask branch, ``target_polygon`` (8 floats), ``mask_prob`` (the (M, M) float32
     mask probabilities of the state box) and ``mask_area_px`` (image pixels above the threshold).
     ``center_pos`` and ``size`` (float64) are the state and may be set between frames (teacher forcing).
-    Benchmarks named VOT* initialise the VOT way (quirk C1 via ``siamattn_post.initial_state``).
+    ``hyper_key`` names the ``cfg.TEST.HYPER`` row; ``init_style`` VOT_REGION initialises the VOT way
+    (quirk C1 via ``post.official_init_box``), BOX the way of the other benchmarks.
     The network runs in its inference form (:func:`lib.models.siamattn.inference.prepare_siamattn_for_tracking`;
     a model already prepared is used as it is), in float32 with TF32 off unless ``cfg.TEST.PRECISION`` is
     ``tf32`` (:func:`lib.utils.device.apply_precision`).
@@ -55,12 +56,13 @@ class SiamAttnTracker(Tracker):
 
     name = "siamattn"
 
-    def __init__(self, model: torch.nn.Module, cfg: ConfigNode, dataset_name: str = "default") -> None:
+    def __init__(self, model: torch.nn.Module, cfg: ConfigNode, hyper_key: str = "DEFAULT",
+                 init_style: InitStyle = InitStyle.BOX) -> None:
         test = cfg.TEST
         apply_precision(test.PRECISION)
         self.model = prepare_siamattn_for_tracking(model, int(test.INSTANCE_SIZE))
-        self.hyper = hyper_for(cfg, dataset_name)
-        self.vot_style_init = dataset_name.upper().startswith("VOT")
+        self.hyper = hyper_for(cfg, hyper_key)
+        self.vot_style_init = init_style is InitStyle.VOT_REGION
         self.exemplar_size = int(test.EXEMPLAR_SIZE)
         self.instance_size = int(test.INSTANCE_SIZE)
         self.context_amount = float(test.CONTEXT_AMOUNT)
