@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from lib.config import ConfigNode
-from lib.test.tracker.base import Tracker, validate_init_box
+from lib.test.tracker.base import Tracker, TrackingTraits, validate_init_box
 from lib.trackers import TrackerPlugin
 
 
@@ -30,9 +30,9 @@ class Displacement(nn.Module):
 class ConstantVelocityTracker(Tracker):
     name = "drift"
 
-    def __init__(self, model: Displacement, cfg: ConfigNode, dataset_name: str) -> None:
-        self.step = model.step.detach().cpu().double().numpy() * float(cfg.TEST.HYPER.get(dataset_name.upper(),
-                                                                                         cfg.TEST.HYPER.DEFAULT)[0])
+    def __init__(self, model: Displacement, cfg: ConfigNode, traits: TrackingTraits) -> None:
+        scale = cfg.TEST.HYPER.get(traits.hyper_key.upper(), cfg.TEST.HYPER.DEFAULT)[0]
+        self.step = model.step.detach().cpu().double().numpy() * float(scale)
         self.box: np.ndarray | None = None
 
     def initialize(self, image: np.ndarray, info: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import numpy as np
 
 from lib.test.evaluation.sequence import Sequence
 from lib.utils.io import atomic_write_texts
+from lib.utils.paths import results_run_dir
 from lib.utils.settings import Settings
 
 _SEPARATOR = re.compile(r"[,\s]+")
@@ -27,9 +28,8 @@ _BLANKS = re.compile(r"[ \t]+")
 
 
 def result_dir(settings: Settings, tracker: str, param: str, run_id: int | None = None) -> Path:
-    """``<results_dir>/<tracker>/<param>`` (``<param>_%03d`` when ``run_id`` is given)."""
-    name = param if run_id is None else f"{param}_{run_id:03d}"
-    return Path(settings.results_dir) / tracker / name
+    """``<results_dir>/<tracker>/<param>`` (``<param>_%03d`` when ``run_id`` is given; ``lib/utils/paths.py``)."""
+    return results_run_dir(settings.results_dir, tracker, param, run_id)
 
 
 def sequence_result_path(result_dir: str | Path, sequence: Sequence) -> Path:

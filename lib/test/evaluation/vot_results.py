@@ -24,6 +24,7 @@ import numpy as np
 from lib.test.evaluation.vot import (MaskRegion, PolygonRegion, RectangleRegion, Region, SpecialRegion,
                                      parse_region)
 from lib.utils.io import atomic_write_texts
+from lib.utils.paths import vot_run_dir
 
 INITIALIZATION, FAILURE, UNKNOWN = 1, 2, 0
 
@@ -49,7 +50,7 @@ def trajectory_root(folder: str | Path, dataset: str) -> Path:
     ``tracking/test.py`` writes VOT runs to ``<results_dir>/<tracker>/<param>/<dataset>/``, the toolkit to
     ``results/<tracker>/<experiment>/``: ``<folder>/<dataset>`` when that is a folder, else ``folder``.
     """
-    below = Path(folder) / dataset
+    below = vot_run_dir(folder, dataset)
     return below if below.is_dir() else Path(folder)
 
 

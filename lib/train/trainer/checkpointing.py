@@ -13,6 +13,7 @@ import torch
 from lib.config import config_differences, list_differences
 from lib.utils.safe_pickle import CheckpointError
 from lib.utils.io import atomic_torch_save
+from lib.utils.paths import checkpoint_file
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class CheckpointManager:
 
     def path(self, epoch: int) -> Path:
         """File name of the checkpoint of ``epoch``."""
-        return self.directory / f"{self.prefix}_ep{epoch:04d}.pth.tar"
+        return checkpoint_file(self.directory, self.prefix, epoch)
 
     def epochs(self) -> list[int]:
         """Epochs with a checkpoint on disk, ascending."""
