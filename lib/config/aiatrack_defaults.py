@@ -1,12 +1,18 @@
 """Default configuration: the AiATrack paper's values (official config merged with baseline.yaml).
 
-Every key an experiment file may set must exist here; anything else is rejected when merging.
+Every key an experiment file may set must exist here; anything else is rejected when merging. The
+:data:`LEGACY_KEYS` are the exception: accepted with any value, then dropped by :func:`validate`.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from lib.config.node import ConfigError
+
+# Official keys that nothing here reads. Experiment files copied from the official release and training
+# configs stored in checkpoints by earlier versions still hold them, so they are accepted (any value) and
+# dropped before the config is used: no ConfigNode has them.
+LEGACY_KEYS: dict[str, tuple[str, ...]] = {"TRAIN": ("VAL_EPOCH_INTERVAL",)}
 
 # Rows of TEST.HYPER: [cache size, number of short-term references, IoU threshold].
 # Benchmarks without a row use DEFAULT.
@@ -23,8 +29,8 @@ DEFAULT_HYPER: dict[str, list[Any]] = {
 
 
 def default_config_dict() -> dict[str, Any]:
-    """A fresh nested ``dict`` holding every known key with its default value."""
-    return {
+    """A fresh nested ``dict`` holding every known key with its default value (``None`` for the legacy keys)."""
+    config = {
         "MODEL": {
             "HEAD_TYPE": "CORNER",
             "HIDDEN_DIM": 256,
@@ -82,7 +88,6 @@ def default_config_dict() -> dict[str, Any]:
             "FREEZE_BACKBONE_BN": True,
             "FREEZE_LAYERS": ["conv1", "layer1"],
             "PRINT_INTERVAL": 50,
-            "VAL_EPOCH_INTERVAL": 10,
             "GRAD_CLIP_NORM": 0.1,
             "SCHEDULER": {"TYPE": "step", "DECAY_RATE": 0.1},
             "SEED": 42,
@@ -113,10 +118,20 @@ def default_config_dict() -> dict[str, Any]:
             "PRECISION": "fp32",  # tracking network precision: fp32 (reference numerics), tf32, bf16 or fp16
         },
     }
+    for section, keys in LEGACY_KEYS.items():
+        config[section].update(dict.fromkeys(keys))
+    return config
 
 
 def validate(cfg: dict[str, Any]) -> None:
-    """Checks beyond the keys and types: TEST.HYPER rows, dataset ratios (ConfigError)."""
+    """Checks beyond the keys and types: TEST.HYPER rows, dataset ratios (ConfigError).
+
+    Also drops the :data:`LEGACY_KEYS` from the merged ``cfg`` (in place), so the config built from it
+    has none of them.
+    """
+    for section, keys in LEGACY_KEYS.items():
+        for key in keys:
+            cfg[section].pop(key, None)
     for name, row in cfg["TEST"]["HYPER"].items():
         ok = (len(row) == 3 and isinstance(row[0], int) and isinstance(row[1], int)
               and isinstance(row[2], (int, float)) and row[0] >= 2 and row[1] >= 1)

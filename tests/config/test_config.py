@@ -1,9 +1,13 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 
 from lib.config import ConfigError, hyper_for_dataset
-from lib.trackers import load_config
+from lib.models.aiatrack import build_aiatrack
+from lib.trackers import config_from_dict, config_tracker, load_config, load_tracker
+from lib.trackers.weights import choose_weights
 
 
 def test_baseline_has_paper_values():
@@ -62,3 +66,34 @@ def test_trackingnet_chunks_default_to_all_twelve_and_are_selectable(tmp_path: P
     custom = tmp_path / "tn.yaml"
     custom.write_text("DATA:\n  TRAIN:\n    TRACKINGNET_CHUNKS: [0, 3]\n")
     assert list(load_config(custom).DATA.TRAIN.TRACKINGNET_CHUNKS) == [0, 3]
+
+
+def test_legacy_val_epoch_interval_in_an_experiment_file_is_accepted_and_dropped(tmp_path: Path):
+    """The official experiment files set TRAIN.VAL_EPOCH_INTERVAL, which nothing reads: it loads, is not kept."""
+    path = tmp_path / "official_copy.yaml"
+    path.write_text("TRAIN:\n  VAL_EPOCH_INTERVAL: 10\n  LR: 0.0002\n")
+    cfg = load_config(path)
+    assert cfg.TRAIN.LR == 2e-4
+    assert "VAL_EPOCH_INTERVAL" not in cfg.TRAIN and "VAL_EPOCH_INTERVAL" not in cfg.to_dict()["TRAIN"]
+    assert config_from_dict(cfg.to_dict()) == cfg                     # what new checkpoints store round-trips
+
+
+def test_checkpoint_storing_the_legacy_key_still_loads_and_tracks(tmp_path: Path):
+    """A training checkpoint of an earlier version (its stored config has TRAIN.VAL_EPOCH_INTERVAL) is
+    recognised as AiATrack's, its config is used without the key, and its weights load strictly."""
+    tiny = load_config("tiny")
+    stored = tiny.to_dict()
+    stored["TRAIN"]["VAL_EPOCH_INTERVAL"] = 10
+    torch.manual_seed(0)
+    model = build_aiatrack(tiny)
+    path = tmp_path / "AIATRACK_ep0020.pth.tar"
+    torch.save({"epoch": 20, "net": model.state_dict(), "config": stored}, path)
+    assert config_tracker(stored) == "aiatrack"
+    choice = choose_weights(checkpoint=path)
+    cfg = choice.config_node()
+    assert cfg == tiny
+    factory = load_tracker("aiatrack", cfg, choice.checkpoint)
+    image = np.full((96, 96, 3), 40, dtype=np.uint8)
+    tracker = factory("otb")
+    tracker.initialize(image, {"init_bbox": [30.0, 30.0, 20.0, 20.0]})
+    assert np.isfinite(tracker.track(image)["target_bbox"]).all()

@@ -8,10 +8,13 @@ import torch
 from torch import nn
 
 from lib.config import ConfigNode
-from lib.models.aiatrack import build_aiatrack
+from lib.models.aiatrack import AiATrack, build_aiatrack
 from lib.models.aiatrack.aia import AiAAttention, InnerAttention
+from lib.models.aiatrack.backbone import build_resnet_trunk
 from lib.models.aiatrack.reference_variants import group_references, region_value_offset
-from lib.models.aiatrack.refinement import CascadeAttention, ConvRefinement, NarrowAttention, cascade_width
+from lib.models.aiatrack.refinement import (CascadeAttention, ConvRefinedAttention, ConvRefinement, NarrowAttention,
+                                            cascade_width, inner_attention_parameters)
+from lib.models.aiatrack.transformer import AiATransformer
 from lib.test.tracker.aiatrack import AiATracker
 from tests.models.test_aiatrack import SIZE, random_batch, tiny_config
 
@@ -119,7 +122,7 @@ def test_unknown_variant_names_the_key(key, value):
         build_aiatrack(variant_config({section: {name: value}}))
 
 
-def test_variants_remove_unused_modules():
+def test_variants_build_only_the_modules_they_use():
     conv = build_aiatrack(variant_config(VARIANTS["refinement-conv"]))
     assert not any(isinstance(m, InnerAttention) for m in conv.modules())
     assert sum(isinstance(m, ConvRefinement) for m in conv.modules()) == 3   # encoder self + 2 decoder cross
@@ -132,6 +135,56 @@ def test_variants_remove_unused_modules():
     assert short.transformer.decoder.layers[0].long_term_attn is None
     mask = build_aiatrack(variant_config(VARIANTS["embedding-mask"]))
     assert not any("_embed" in name for name, _ in mask.named_parameters())
+
+
+def _tiny_transformer(**variant: str) -> AiATransformer:
+    return AiATransformer(dim=64, num_heads=4, num_encoder_layers=1, num_decoder_layers=2, ffn_dim=128, dropout=0.0,
+                          match_dim=16, feat_size=16, **variant)
+
+
+def test_variants_are_constructor_arguments():
+    """Transformer and model constructors build each variant directly; the parameters are those of
+    the official modules the variant keeps plus its own (counted by hand from the layer sizes)."""
+    torch.manual_seed(0)
+    official = _tiny_transformer()
+    count = {name: sum(p.numel() for p in module.parameters()) for name, module in official.named_children()}
+    inner = 16 * 16 + 16 + 2 * 16 + 2 * 16 + 2 * (16 * 16 + 16) + 16 * 16 + 16   # InnerAttention(16, 16)
+    assert inner_attention_parameters(16, 16) == inner
+
+    conv = _tiny_transformer(refinement="conv", reference_mode="short")
+    conv_block = (8 * 9 + 8) + (8 * 9 + 1)
+    assert all(type(layer.short_term_attn) is ConvRefinedAttention and layer.long_term_attn is None
+               for layer in conv.decoder.layers)
+    assert conv.reference_mode == "short"
+    attention = 3 * 64 * 64 + 3 * 64 + 64 * 64 + 64            # the outer attention's projections
+    assert sum(p.numel() for p in conv.decoder.parameters()) == count["decoder"] - 2 * (attention + 2 * inner) \
+        + 2 * conv_block
+    assert sum(p.numel() for p in conv.encoder.parameters()) == count["encoder"] - inner + conv_block
+
+    cascade = _tiny_transformer(refinement="cascade", reference_mode="mixed")
+    width = cascade_width(64, 4, inner)
+    narrow = 4 * 64 * width + 3 * width + 64
+    assert all(isinstance(layer.long_term_attn, CascadeAttention) and layer.short_term_attn is None
+               for layer in cascade.decoder.layers)
+    assert sum(p.numel() for p in cascade.parameters()) == sum(count.values()) - 5 * inner - 2 * attention \
+        + 3 * narrow
+
+    model = AiATrack(build_resnet_trunk("resnet18", frozen_bn=True), conv, 64, 16, 4, reference_embedding="none")
+    assert (model.reference_embedding, model.reference_mode) == ("none", "short")
+    assert not hasattr(model, "foreground_embed") and not hasattr(model, "background_embed")
+    with pytest.raises(ValueError, match="MODEL.REFERENCE.EMBEDDING"):
+        AiATrack(build_resnet_trunk("resnet18", frozen_bn=True), conv, 64, 16, 4, reference_embedding="learned")
+
+
+def test_variant_modules_keep_their_own_initialization():
+    """The transformer's xavier pass (bound sqrt(6 / (fan_in + fan_out))) skips the conv block, which keeps
+    PyTorch's default conv init (bound 1 / sqrt(fan_in)); all official weights stay within xavier's bound."""
+    torch.manual_seed(0)
+    transformer = _tiny_transformer(refinement="conv")
+    first = transformer.encoder.layers[0].self_attn.inner_attn.block[0].weight     # (8, 1, 3, 3)
+    assert first.abs().max() > (6 / (9 + 72)) ** 0.5 and first.abs().max() <= 1 / 3
+    in_proj = transformer.encoder.layers[0].self_attn.in_proj_weight               # (192, 64)
+    assert in_proj.abs().max() <= (6 / (64 + 192)) ** 0.5
 
 
 def _moving_square_video(frames: int = 4, size: int = 96) -> tuple[list[np.ndarray], list[float]]:

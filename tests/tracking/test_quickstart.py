@@ -1,4 +1,5 @@
 """tracking/quickstart.py: synthetic benchmark -> tracking -> analysis table and plots, weights stated."""
+import numpy as np
 import pytest
 
 from tracking.quickstart import main
@@ -32,3 +33,9 @@ def test_random_weights_are_announced(tmp_path, capsys, monkeypatch):
         assert main(["--workspace", str(tmp_path / "qs"), "--videos", "1", "--frames", "3", "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "RANDOMLY INITIALISED" in out and "!!!!" in out
+    # the run is filed as random weights of the tiny config: one box per frame, the first the given one
+    sequence = "GOT-10k_Val_000001"
+    boxes = np.loadtxt(tmp_path / "qs" / "tracking_results" / "aiatrack" / "random_tiny" / "got10k" / f"{sequence}.txt",
+                       delimiter=",", ndmin=2)
+    ground_truth = np.loadtxt(tmp_path / "qs" / "got10k" / "val" / sequence / "groundtruth.txt", delimiter=",", ndmin=2)
+    assert boxes.shape == (3, 4) and np.array_equal(boxes[0], ground_truth[0])

@@ -20,8 +20,9 @@ from lib.models.aiatrack.backbone import ResNetTrunk, build_resnet_trunk, load_i
 from lib.models.aiatrack.heads import CornerHead, IoUHead
 from lib.models.aiatrack.aia import AiAAttention
 from lib.models.ops.position_encoding import SinePositionEncoding
-from lib.models.aiatrack.reference_variants import apply_reference_variants, group_references, region_value_offset
-from lib.models.aiatrack.refinement import apply_refinement
+from lib.models.aiatrack.reference_variants import (check_embedding, decoder_attentions, group_references,
+                                                    region_value_offset)
+from lib.models.aiatrack.refinement import check_refinement
 from lib.models.aiatrack.transformer import AiATransformer, ReferenceTokens
 from lib.utils.box_ops import box_xyxy_to_cxcywh
 
@@ -70,11 +71,18 @@ class ReferenceFrame:
 
 
 class AiATrack(nn.Module):
-    """Backbone + bottleneck + AiA transformer + corner head + IoU head (Fig. 2 of the paper)."""
+    """Backbone + bottleneck + AiA transformer + corner head + IoU head (Fig. 2 of the paper).
+
+    ``reference_embedding`` (``MODEL.REFERENCE.EMBEDDING``, see lib.models.aiatrack.reference_variants)
+    says how the target is marked in the reference values; only ``embed`` (official) has the learned
+    ``foreground_embed`` / ``background_embed``. The reference mode is the transformer's. Raises
+    ``ValueError`` naming the config key for an unknown embedding.
+    """
 
     def __init__(self, backbone: ResNetTrunk, transformer: AiATransformer, hidden_dim: int, match_dim: int,
-                 feat_side: int):
+                 feat_side: int, reference_embedding: str = "embed"):
         super().__init__()
+        check_embedding(reference_embedding)
         self.feat_side = feat_side
         self.backbone = backbone
         self.bottleneck = nn.Conv2d(backbone.num_channels, hidden_dim, kernel_size=1)
@@ -83,10 +91,15 @@ class AiATrack(nn.Module):
         self.transformer = transformer
         self.corner_head = CornerHead(hidden_dim, feat_side, stride=backbone.stride)
         self.iou_head = IoUHead(hidden_dim, feat_side)
-        self.foreground_embed = nn.Embedding(1, hidden_dim)
-        self.background_embed = nn.Embedding(1, hidden_dim)
-        self.reference_embedding = "embed"  # ablation switches, see lib.models.aiatrack.reference_variants
-        self.reference_mode = "separate"
+        if reference_embedding == "embed":
+            self.foreground_embed = nn.Embedding(1, hidden_dim)
+            self.background_embed = nn.Embedding(1, hidden_dim)
+        self.reference_embedding = reference_embedding
+
+    @property
+    def reference_mode(self) -> str:
+        """``MODEL.REFERENCE.MODE`` the transformer was built for (see lib.models.aiatrack.reference_variants)."""
+        return self.transformer.reference_mode
 
     # ----------------------------------------------------------------------------------- stages
     def backbone_features(self, images: Tensor, masks: Tensor) -> BackboneOutput:
@@ -223,7 +236,8 @@ def _feature_side(cfg: ConfigNode) -> int:
 
 
 def _check_supported(cfg: ConfigNode) -> None:
-    """Reject configuration values this implementation does not provide (rather than ignoring them)."""
+    """Reject configuration values this implementation does not provide (rather than ignoring them),
+    before any part of the model is built."""
     model = cfg.MODEL
     required = {
         "MODEL.HEAD_TYPE": (model.HEAD_TYPE, "CORNER"),
@@ -239,6 +253,9 @@ def _check_supported(cfg: ConfigNode) -> None:
     for key, (value, supported) in required.items():
         if value != supported:
             raise ValueError(f"{key} = {value!r} is not supported (only {supported!r})")
+    check_refinement(model.AIA.REFINEMENT)
+    check_embedding(model.REFERENCE.EMBEDDING)
+    decoder_attentions(model.REFERENCE.MODE)
 
 
 def build_aiatrack(cfg: ConfigNode, backbone_weights: str | Path | None = None,
@@ -267,10 +284,10 @@ def build_aiatrack(cfg: ConfigNode, backbone_weights: str | Path | None = None,
         num_encoder_layers=transformer_cfg.ENC_LAYERS, num_decoder_layers=transformer_cfg.DEC_LAYERS,
         ffn_dim=transformer_cfg.DIM_FEEDFORWARD, dropout=transformer_cfg.DROPOUT,
         match_dim=aia_cfg.MATCH_DIM, feat_size=aia_cfg.FEAT_SIZE,
-        aia_encoder=aia_cfg.USE_AIA and aia_cfg.ENCODER, aia_decoder=aia_cfg.USE_AIA and aia_cfg.DECODER)
-    apply_refinement(transformer, aia_cfg.REFINEMENT)
-    model = AiATrack(backbone, transformer, model_cfg.HIDDEN_DIM, aia_cfg.MATCH_DIM, side)
-    apply_reference_variants(model, model_cfg.REFERENCE.EMBEDDING, model_cfg.REFERENCE.MODE)
+        aia_encoder=aia_cfg.USE_AIA and aia_cfg.ENCODER, aia_decoder=aia_cfg.USE_AIA and aia_cfg.DECODER,
+        refinement=aia_cfg.REFINEMENT, reference_mode=model_cfg.REFERENCE.MODE)
+    model = AiATrack(backbone, transformer, model_cfg.HIDDEN_DIM, aia_cfg.MATCH_DIM, side,
+                     reference_embedding=model_cfg.REFERENCE.EMBEDDING)
     freeze_all = cfg.TRAIN.BACKBONE_MULTIPLIER <= 0
     for name, parameter in model.backbone.named_parameters():
         if freeze_all or name.split(".")[0] in cfg.TRAIN.FREEZE_LAYERS:

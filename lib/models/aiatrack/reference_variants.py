@@ -15,21 +15,44 @@ always the plain encoder memory):
 - ``long``: the long-term reference only (``long_term_attn``);
 - ``short``: the short-term references only (``short_term_attn``).
 
-Unused modules (the embeddings, the unused cross-attention) are removed from the model, so parameter
-counts and checkpoints match the variant. These are our reading of the paper's ablation.
+Each variant is built as such (:class:`lib.models.aiatrack.AiATrack` and
+:class:`lib.models.aiatrack.transformer.AiATransformer` take these values as constructor arguments):
+modules a variant does not use (the embeddings, an unused cross-attention) are never created, so
+parameter counts and checkpoints match the variant. These are our reading of the paper's ablation.
 """
 from __future__ import annotations
 
 from typing import Sequence, TypeVar
 
-from torch import Tensor, nn
+from torch import Tensor
 
-__all__ = ["EMBEDDINGS", "MODES", "apply_reference_variants", "group_references", "region_value_offset"]
+__all__ = ["EMBEDDINGS", "MODES", "check_embedding", "decoder_attentions", "group_references",
+           "region_value_offset"]
 
 EMBEDDINGS = ("embed", "mask", "none")
 MODES = ("separate", "mixed", "long", "short")
 
 Reference = TypeVar("Reference")
+
+# mode -> (long-term cross-attention, short-term cross-attention) present in each decoder layer
+_ATTENTIONS = {"separate": (True, True), "mixed": (True, False), "long": (True, False), "short": (False, True)}
+
+
+def check_embedding(embedding: str) -> None:
+    """Raise ``ValueError`` naming ``MODEL.REFERENCE.EMBEDDING`` unless ``embedding`` is one of :data:`EMBEDDINGS`."""
+    if embedding not in EMBEDDINGS:
+        raise ValueError(f"MODEL.REFERENCE.EMBEDDING = {embedding!r} is not one of {EMBEDDINGS}")
+
+
+def decoder_attentions(mode: str) -> tuple[bool, bool]:
+    """Whether a decoder layer has its (long-term, short-term) cross-attention under ``mode``.
+
+    ``mixed`` reads all references through the long-term attention. Raises ``ValueError`` naming
+    ``MODEL.REFERENCE.MODE`` for an unknown mode.
+    """
+    if mode not in _ATTENTIONS:
+        raise ValueError(f"MODEL.REFERENCE.MODE = {mode!r} is not one of {MODES}")
+    return _ATTENTIONS[mode]
 
 
 def region_value_offset(kind: str, region: Tensor, memory: Tensor) -> Tensor:
@@ -63,23 +86,3 @@ def group_references(mode: str, long_term: Sequence[Reference],
     if mode == "mixed":
         return list(long_term) + list(short_term), []
     return (list(long_term) if need_long else []), (list(short_term) if need_short else [])
-
-
-def apply_reference_variants(model: nn.Module, embedding: str, mode: str) -> None:
-    """Set ``model.reference_embedding`` / ``reference_mode`` and remove the modules the variants do not use.
-
-    ``model`` is an :class:`lib.models.aiatrack.AiATrack`. Raises ``ValueError`` for unknown values.
-    """
-    if embedding not in EMBEDDINGS:
-        raise ValueError(f"MODEL.REFERENCE.EMBEDDING = {embedding!r} is not one of {EMBEDDINGS}")
-    if mode not in MODES:
-        raise ValueError(f"MODEL.REFERENCE.MODE = {mode!r} is not one of {MODES}")
-    model.reference_embedding = embedding
-    model.reference_mode = mode
-    if embedding != "embed":
-        del model.foreground_embed, model.background_embed
-    for layer in model.transformer.decoder.layers:
-        if mode in ("mixed", "long"):
-            layer.short_term_attn = None
-        elif mode == "short":
-            layer.long_term_attn = None

@@ -1,17 +1,19 @@
-"""Correlation-refinement variants of the paper's Table 4, swapped into a built transformer.
+"""Correlation-refinement variants of the paper's Table 4, chosen when the transformer is built.
 
 Where AiA is enabled (``MODEL.AIA.ENCODER`` / ``DECODER``) the attention refines its correlations
-with one of (``MODEL.AIA.REFINEMENT``):
+with one of (``MODEL.AIA.REFINEMENT``), built by :func:`build_attention`:
 
 - ``aia``: the AiA inner attention (:class:`lib.models.aiatrack.aia.InnerAttention`), the official model;
 - ``conv``: :class:`ConvRefinement`, a small convolution block run over each key's correlation map
   (its logits against all search queries, laid out on the search grid) with a fixed 5x5 receptive
-  field, added to the logits as AiA's correction is;
+  field, added to the logits as AiA's correction is (:class:`ConvRefinedAttention`);
 - ``cascade``: :class:`CascadeAttention`, plain attention followed by a second, narrower plain
   attention whose queries are refined by the first one's output; the second attention's width is
   chosen so its parameter count is as close as possible to the AiA inner attention it replaces.
 
-These are our reading of the paper's ablation (its variants were not released).
+The variants' own modules keep their own initialization (:data:`OWN_INITIALIZATION`); the official
+xavier pass of the transformer covers the rest. These are our reading of the paper's ablation (its
+variants were not released).
 """
 from __future__ import annotations
 
@@ -23,8 +25,9 @@ from torch import Tensor, nn
 
 from lib.models.aiatrack.aia import AiAAttention, InnerAttention
 
-__all__ = ["REFINEMENTS", "CascadeAttention", "ConvRefinement", "NarrowAttention", "apply_refinement",
-           "cascade_width", "describe_refinement"]
+__all__ = ["OWN_INITIALIZATION", "REFINEMENTS", "CascadeAttention", "ConvRefinedAttention", "ConvRefinement",
+           "NarrowAttention", "build_attention", "cascade_width", "check_refinement", "describe_refinement",
+           "inner_attention_parameters"]
 
 REFINEMENTS = ("aia", "cascade", "conv")
 
@@ -93,6 +96,10 @@ class NarrowAttention(nn.Module):
         return x.view(x.shape[0], x.shape[1], self.num_heads, self.head_dim).permute(1, 2, 0, 3)
 
 
+# Ablation modules initialized by their own constructors: the transformer's official xavier pass skips them.
+OWN_INITIALIZATION = (ConvRefinement, NarrowAttention)
+
+
 class CascadeAttention(nn.Module):
     """Plain attention, then a narrower plain attention with the refined query ``query + out``.
 
@@ -132,26 +139,44 @@ def cascade_width(dim: int, num_heads: int, target_params: int) -> int:
     return min(widths, key=lambda width: abs(4 * dim * width + 3 * width + dim - target_params))
 
 
-def apply_refinement(transformer: nn.Module, kind: str) -> None:
-    """Replace the AiA refinement of every AiA-enabled attention in ``transformer`` by ``kind``.
+class ConvRefinedAttention(AiAAttention):
+    """:class:`AiAAttention` whose ``inner_attn`` is a :class:`ConvRefinement` over its ``feat_size`` queries.
 
-    ``aia`` leaves the module untouched. Raises ``ValueError`` for an unknown ``kind``.
+    Same call signature, parameters and state-dict keys as the AiA attention, with the conv block's
+    parameters under ``inner_attn.block``.
     """
-    if kind not in REFINEMENTS:
-        raise ValueError(f"MODEL.AIA.REFINEMENT = {kind!r} is not one of {REFINEMENTS}")
-    if kind == "aia":
-        return
-    for parent in list(transformer.modules()):
-        for name, child in list(parent.named_children()):
-            if not isinstance(child, AiAAttention) or not isinstance(child.inner_attn, InnerAttention):
-                continue
-            inner = child.inner_attn
-            if kind == "conv":
-                child.inner_attn = ConvRefinement(inner.feat_size)
-            else:
-                child.inner_attn = None
-                setattr(parent, name, CascadeAttention(child, cascade_width(child.embed_dim, child.num_heads,
-                                                                            _count(inner))))
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float, feat_size: int):
+        super().__init__(embed_dim, num_heads, dropout, use_inner=False)
+        self.inner_attn = ConvRefinement(feat_size)
+
+
+def check_refinement(refinement: str) -> None:
+    """Raise ``ValueError`` naming ``MODEL.AIA.REFINEMENT`` unless ``refinement`` is one of :data:`REFINEMENTS`."""
+    if refinement not in REFINEMENTS:
+        raise ValueError(f"MODEL.AIA.REFINEMENT = {refinement!r} is not one of {REFINEMENTS}")
+
+
+def inner_attention_parameters(feat_size: int, match_dim: int) -> int:
+    """Parameter count of one AiA inner attention of ``feat_size`` / ``match_dim`` (no weights are drawn)."""
+    with torch.device("meta"):
+        return _count(InnerAttention(feat_size, match_dim))
+
+
+def build_attention(dim: int, num_heads: int, dropout: float, refine: bool, refinement: str, match_dim: int,
+                    feat_size: int) -> AiAAttention | CascadeAttention:
+    """One transformer attention: plain when not ``refine``, else refined as ``refinement`` says.
+
+    ``aia`` gives exactly the official :class:`AiAAttention` (same modules, same draws from the
+    random generator). Raises ``ValueError`` naming ``MODEL.AIA.REFINEMENT`` for an unknown ``refinement``.
+    """
+    check_refinement(refinement)
+    if not refine or refinement == "aia":
+        return AiAAttention(dim, num_heads, dropout, refine, match_dim, feat_size)
+    if refinement == "conv":
+        return ConvRefinedAttention(dim, num_heads, dropout, feat_size)
+    width = cascade_width(dim, num_heads, inner_attention_parameters(feat_size, match_dim))
+    return CascadeAttention(AiAAttention(dim, num_heads, dropout, use_inner=False), width)
 
 
 def describe_refinement(transformer: nn.Module, feat_size: int, match_dim: int) -> str:
@@ -163,10 +188,11 @@ def describe_refinement(transformer: nn.Module, feat_size: int, match_dim: int) 
         return "correlation refinement: none (AiA off)"
     kinds = sorted({type(m).__name__ for m in modules})
     used = sum(_count(m) for m in modules)
-    aia = _count(InnerAttention(feat_size, match_dim)) * len(modules)
+    aia = inner_attention_parameters(feat_size, match_dim) * len(modules)
     return (f"correlation refinement ({', '.join(kinds)}) in {len(modules)} attention(s): {used:,} parameters "
             f"(AiA inner attention: {aia:,}, {(used - aia) / aia:+.1%})")
 
 
 def _count(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
+

@@ -6,6 +6,10 @@ term); it attends separately to the long-term reference and to the concatenated 
 references, whose keys are their memories and values their memories plus target/background
 embeddings; tgt = LN1(tgt + long + short), then FFN and LN2. The decoder ends with a LayerNorm.
 All tensors are sequence-first (N, B, C).
+
+The ablations of the paper's Tables 3 and 4 are constructor arguments: which attentions AiA refines
+and how (``lib.models.aiatrack.refinement``), and which cross-attentions the decoder has
+(``lib.models.aiatrack.reference_variants``). The defaults build the official model.
 """
 from __future__ import annotations
 
@@ -13,19 +17,20 @@ from typing import NamedTuple
 
 from torch import Tensor, nn
 
-from lib.models.aiatrack.aia import AiAAttention
+from lib.models.aiatrack.reference_variants import decoder_attentions
+from lib.models.aiatrack.refinement import OWN_INITIALIZATION, build_attention
 
 __all__ = ["AiATransformer", "DecoderLayer", "EncoderLayer", "ReferenceTokens", "TransformerDecoder",
            "TransformerEncoder"]
 
 
 class EncoderLayer(nn.Module):
-    """Post-norm self-attention layer with AiA attention."""
+    """Post-norm self-attention layer with AiA attention (refined as ``refinement`` says when ``use_aia``)."""
 
     def __init__(self, dim: int, num_heads: int, ffn_dim: int, dropout: float, use_aia: bool,
-                 match_dim: int, feat_size: int):
+                 match_dim: int, feat_size: int, refinement: str = "aia"):
         super().__init__()
-        self.self_attn = AiAAttention(dim, num_heads, dropout, use_aia, match_dim, feat_size)
+        self.self_attn = build_attention(dim, num_heads, dropout, use_aia, refinement, match_dim, feat_size)
         self.linear1 = nn.Linear(dim, ffn_dim)
         self.linear2 = nn.Linear(ffn_dim, dim)
         self.dropout = nn.Dropout(dropout)
@@ -73,13 +78,19 @@ class ReferenceTokens(NamedTuple):
 
 
 class DecoderLayer(nn.Module):
-    """Search memory attends to long-term and short-term references, then FFN (post-norm)."""
+    """Search memory attends to long-term and short-term references, then FFN (post-norm).
+
+    ``long_term`` / ``short_term`` False leaves that cross-attention out (``None``), for the
+    reference-mode ablations; ``refinement`` as in :class:`EncoderLayer`.
+    """
 
     def __init__(self, dim: int, num_heads: int, ffn_dim: int, dropout: float, use_aia: bool,
-                 match_dim: int, feat_size: int):
+                 match_dim: int, feat_size: int, refinement: str = "aia", long_term: bool = True,
+                 short_term: bool = True):
         super().__init__()
-        self.long_term_attn = AiAAttention(dim, num_heads, dropout, use_aia, match_dim, feat_size)
-        self.short_term_attn = AiAAttention(dim, num_heads, dropout, use_aia, match_dim, feat_size)
+        attention = (dim, num_heads, dropout, use_aia, refinement, match_dim, feat_size)
+        self.long_term_attn = build_attention(*attention) if long_term else None
+        self.short_term_attn = build_attention(*attention) if short_term else None
         self.linear1 = nn.Linear(dim, ffn_dim)
         self.linear2 = nn.Linear(ffn_dim, dim)
         self.dropout = nn.Dropout(dropout)
@@ -93,7 +104,7 @@ class DecoderLayer(nn.Module):
                 index: int = 0) -> Tensor:
         """Layer ``index`` of the decoder (selects the references' projections, if any).
 
-        A reference group may be ``None`` when its attention was removed (reference-mode ablations).
+        A reference group may be ``None`` when its attention is absent (reference-mode ablations).
         """
         attended = tgt
         if self.long_term_attn is not None:
@@ -123,20 +134,31 @@ class TransformerDecoder(nn.Module):
 
 
 class AiATransformer(nn.Module):
-    """Encoder + decoder; the AiA inner attention can be switched off per side for ablations."""
+    """Encoder + decoder, built as the official model or as one of the paper's ablations.
+
+    ``aia_encoder`` / ``aia_decoder`` switch the AiA refinement off per side, ``refinement`` picks
+    it (``MODEL.AIA.REFINEMENT``) and ``reference_mode`` (``MODEL.REFERENCE.MODE``, kept as an
+    attribute) the decoder's cross-attentions. Raises ``ValueError`` naming the config key for an
+    unknown variant or fewer than one layer per side.
+    """
 
     def __init__(self, dim: int, num_heads: int, num_encoder_layers: int, num_decoder_layers: int,
                  ffn_dim: int, dropout: float, match_dim: int, feat_size: int,
-                 aia_encoder: bool = True, aia_decoder: bool = True):
+                 aia_encoder: bool = True, aia_decoder: bool = True, refinement: str = "aia",
+                 reference_mode: str = "separate"):
         super().__init__()
         if num_encoder_layers < 1 or num_decoder_layers < 1:
             raise ValueError("ENC_LAYERS and DEC_LAYERS must be at least 1")
+        long_term, short_term = decoder_attentions(reference_mode)
+        self.reference_mode = reference_mode
         self.encoder = TransformerEncoder([
-            EncoderLayer(dim, num_heads, ffn_dim, dropout, aia_encoder, match_dim, feat_size)
+            EncoderLayer(dim, num_heads, ffn_dim, dropout, aia_encoder, match_dim, feat_size, refinement)
             for _ in range(num_encoder_layers)])
         self.decoder = TransformerDecoder([
-            DecoderLayer(dim, num_heads, ffn_dim, dropout, aia_decoder, match_dim, feat_size)
+            DecoderLayer(dim, num_heads, ffn_dim, dropout, aia_decoder, match_dim, feat_size, refinement,
+                         long_term, short_term)
             for _ in range(num_decoder_layers)], dim)
+        own = {id(p) for m in self.modules() if isinstance(m, OWN_INITIALIZATION) for p in m.parameters()}
         for parameter in self.parameters():  # the official initialization of the whole transformer
-            if parameter.dim() > 1:
+            if parameter.dim() > 1 and id(parameter) not in own:
                 nn.init.xavier_uniform_(parameter)

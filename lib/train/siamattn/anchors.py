@@ -47,10 +47,6 @@ class AnchorGrid:
         return cls(center, corner)
 
     @property
-    def num_anchors(self) -> int:
-        return self.center.shape[1]
-
-    @property
     def output_size(self) -> int:
         return self.center.shape[2]
 
