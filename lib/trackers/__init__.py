@@ -51,7 +51,7 @@ class TrackerPlugin:
     """Everything the shared machinery needs to know about one tracker.
 
     ``defaults()`` returns every config key with its default; ``validate(cfg_dict)`` raises ConfigError for
-    values the keys' types allow but the tracker does not. ``build_model(cfg, training)`` builds the
+    values the keys' types allow but the tracker does not (and may drop legacy keys it still accepts). ``build_model(cfg, training)`` builds the
     network (``training``: the training form, e.g. with ImageNet weights); ``load_weights(model, path)``
     loads a checkpoint strictly (CheckpointError naming the file); ``prepare(model, cfg, device)`` returns
     the inference form for ``device`` (in place); ``make_tracker(prepared, cfg, traits)`` starts a
