@@ -36,7 +36,7 @@ from lib.trackers import load_config
 from lib.train.aiatrack import build_train_sampler
 from lib.train.seeding import worker_init_fn
 from lib.train.dataset import Got10k
-from lib.train.dataset.storage import DirectorySource
+from lib.datasets.storage import DirectorySource
 from lib.utils.cli import entry_parser
 from lib.utils.synthetic import render_videos, write_got10k
 

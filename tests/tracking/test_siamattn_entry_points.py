@@ -13,7 +13,7 @@ import yaml
 
 from lib.trackers import load_config
 from lib.models.siamattn import build_siamattn
-from lib.test.evaluation.layout import read_info_table
+from lib.datasets.layout import read_info_table
 from lib.utils.settings import Settings, save_settings
 from lib.utils.synthetic import render_video
 

@@ -127,7 +127,7 @@ def test_bad_arguments_rejected(tmp_path: Path):
 
 def test_training_loaders_read_the_written_sets(tmp_path: Path):
     from lib.train.dataset import Got10k, Lasot
-    from lib.train.dataset.storage import DirectorySource
+    from lib.datasets.storage import DirectorySource
 
     videos = list(render_videos(7, 3, num_frames=FRAMES))
     assert all(video.absent.any() for video in videos)  # seed 7: every video has hidden frames

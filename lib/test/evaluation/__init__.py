@@ -10,9 +10,9 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
 
-from lib.test.evaluation.annotations import AnnotationError
+from lib.datasets.annotations import AnnotationError
 from lib.test.evaluation import got10k, lasot, nfs, otb, trackingnet, uav, vot
-from lib.test.evaluation.layout import DatasetLayoutError
+from lib.datasets.layout import DatasetLayoutError
 from lib.test.evaluation.sequence import Sequence
 from lib.test.evaluation.traits import Absence, BenchmarkTraits, InitStyle, TrackingTraits, VotTraits
 from lib.utils.settings import Settings

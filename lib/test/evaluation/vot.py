@@ -23,8 +23,8 @@ from typing import Iterable, Union
 import numpy as np
 
 from lib.lists import read_name_list
-from lib.test.evaluation.annotations import AnnotationError, read_label_column, read_lines, read_rows
-from lib.test.evaluation.layout import (DatasetLayoutError, check_frame_ends, require_file, require_sequence_dirs,
+from lib.datasets.annotations import AnnotationError, read_label_column, read_lines, read_rows
+from lib.datasets.layout import (DatasetLayoutError, check_frame_ends, require_file, require_sequence_dirs,
                                         select_names)
 from lib.test.evaluation.sequence import Sequence
 

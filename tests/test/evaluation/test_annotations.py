@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lib.test.evaluation.annotations import AnnotationError, read_flag_line, read_label_column, read_rows
-from lib.test.evaluation.layout import DatasetLayoutError
+from lib.datasets.annotations import AnnotationError, read_flag_line, read_label_column, read_rows
+from lib.datasets.layout import DatasetLayoutError
 
 
 def _file(tmp_path: Path, text: str, name: str = "groundtruth.txt") -> Path:

@@ -7,7 +7,7 @@ import pytest
 
 from lib.lists import list_path, read_name_list
 from lib.test.evaluation import BENCHMARKS, DatasetLayoutError, load_benchmark
-from lib.test.evaluation.layout import read_info_table, select_names
+from lib.datasets.layout import read_info_table, select_names
 from lib.utils.settings import Settings, load_settings, setting_names
 
 

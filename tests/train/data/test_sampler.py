@@ -161,7 +161,7 @@ def test_samples_from_a_synthetic_got10k_folder(tmp_path):
     from lib.trackers import load_config
     from lib.train.aiatrack import build_train_sampler
     from lib.train.dataset import Got10k
-    from lib.train.dataset.storage import DirectorySource
+    from lib.datasets.storage import DirectorySource
     from lib.utils.synthetic import render_videos, write_got10k
 
     write_got10k(tmp_path, render_videos(4, 2, num_frames=24), "train")

@@ -3,7 +3,7 @@ import pytest
 
 from lib.train.dataset import Coco, IncompleteDatasetError, TrackingNet, build_training_datasets
 from lib.train.dataset.lmdb_store import convert_to_lmdb
-from lib.train.dataset.storage import DirectorySource
+from lib.datasets.storage import DirectorySource
 from lib.utils.settings import Settings
 
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from lib.train.dataset import Coco, IncompleteDatasetError
-from lib.train.dataset.parsing import AnnotationError
-from lib.train.dataset.storage import DirectorySource
+from lib.datasets.annotations import AnnotationError
+from lib.datasets.storage import DirectorySource
 
 
 def test_non_crowd_annotations_are_sequences(coco_root):

@@ -7,7 +7,7 @@ import pytest
 from lib.lists import read_packaged_list
 from lib.train.dataset import Got10k, IncompleteDatasetError
 from lib.train.dataset.got10k import split_indices
-from lib.train.dataset.storage import DirectorySource
+from lib.datasets.storage import DirectorySource
 
 
 def test_split_indices_select_lines_of_list_txt(got10k_root, layouts):

@@ -7,8 +7,8 @@ import torch
 
 from lib.lists import read_packaged_list
 from lib.train.dataset import IncompleteDatasetError, Lasot
-from lib.train.dataset.parsing import AnnotationError
-from lib.train.dataset.storage import DirectorySource
+from lib.datasets.annotations import AnnotationError
+from lib.datasets.storage import DirectorySource
 
 NAMES = ["airplane-1", "rubicCube-7"]
 

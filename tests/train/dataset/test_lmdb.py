@@ -8,7 +8,7 @@ import torch
 
 from lib.train.dataset import Coco, Got10k, IncompleteDatasetError, Lasot, TrackingNet
 from lib.train.dataset.lmdb_store import MANIFEST_KEY, LmdbSource, convert_to_lmdb
-from lib.train.dataset.storage import DirectorySource
+from lib.datasets.storage import DirectorySource
 from tracking.create_lmdb import main as create_lmdb
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lib.train.dataset.parsing import AnnotationError, parse_boxes, parse_integers
+from lib.datasets.annotations import AnnotationError, parse_boxes, parse_integers
 
 
 def test_separators_blank_lines_and_crlf():

@@ -2,7 +2,7 @@
 import numpy as np
 
 from lib.train.dataset import Got10k, Lasot
-from lib.train.dataset.storage import DirectorySource
+from lib.datasets.storage import DirectorySource
 from lib.utils.synthetic import render_videos, write_got10k, write_lasot
 
 

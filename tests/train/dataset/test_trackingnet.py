@@ -4,7 +4,7 @@ import shutil
 import pytest
 
 from lib.train.dataset import IncompleteDatasetError, TrackingNet
-from lib.train.dataset.storage import DirectorySource
+from lib.datasets.storage import DirectorySource
 
 
 def test_chunks_select_sequences(trackingnet_root):

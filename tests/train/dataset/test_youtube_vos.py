@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from lib.train.dataset import YoutubeVos, build_training_datasets
-from lib.train.dataset.parsing import AnnotationError
-from lib.train.dataset.storage import DirectorySource, IncompleteDatasetError
+from lib.datasets.annotations import AnnotationError
+from lib.datasets.storage import DirectorySource, IncompleteDatasetError
 from lib.utils.settings import Settings
 
 FRAMES = {"a1b2": ["00000", "00005"], "c3d4": ["00010"]}
