@@ -29,16 +29,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from lib.test.analysis.evaluate import ResultSource, evaluate_sources
+from lib.test.analysis.evaluate import ResultSource
 from lib.test.analysis.metrics import MetricError
-from lib.test.analysis.plots import plot_all
 from lib.test.analysis.protocols import PROTOCOLS, get_protocol
-from lib.test.analysis.report import per_sequence_report, summary_report, write_json
-from lib.test.analysis.vot import evaluate as evaluate_vot, load_stack
-from lib.test.analysis.vot_report import plot_eao_curve, vot_per_sequence, vot_summary, write_vot_json
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
-from lib.test.evaluation.vot_results import trajectory_root
 from lib.utils.cli import add_settings_options, entry_parser, settings_from_args
 from lib.utils.settings import Settings
 
@@ -60,7 +55,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="benchmark whose ground truth is used (vot16/vot18/vot20 with --protocol vot)")
     parser.add_argument("--split", default=None, help="benchmark split where it has several")
     parser.add_argument("--sequence", nargs="+", default=None, help="evaluate only these sequences")
-    parser.add_argument("--protocol", default="aiatrack", choices=sorted([*PROTOCOLS, "vot"]),
+    parser.add_argument("--protocol", default="aiatrack", choices=sorted(PROTOCOLS),
                         help="evaluation rules (default: aiatrack, the official AiATrack analysis)")
     parser.add_argument("--stack", default=None,
                         help="VOT stack name (vot2016, vot2018, vot2020, ...) or toolkit stack YAML "
@@ -84,40 +79,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--tracker needs --param")
     if args.results and (args.run_id or args.merge_runs):
         parser.error("--run-id and --merge-runs go with --tracker/--param")
-    vot_benchmarks = [name for name, benchmark in BENCHMARKS.items() if benchmark.traits.vot is not None]
-    if (args.protocol == "vot") != (args.dataset in vot_benchmarks):
-        parser.error(f"--protocol vot goes with the VOT datasets ({', '.join(vot_benchmarks)}) and they with it")
-    if args.protocol == "vot" and args.merge_runs:
-        parser.error("--merge-runs does not apply to VOT (repetitions are read from each result folder)")
+    protocol = get_protocol(args.protocol)
+    if not protocol.applies_to(BENCHMARKS[args.dataset].traits):
+        fitting = [name for name, p in sorted(PROTOCOLS.items()) if p.applies_to(BENCHMARKS[args.dataset].traits)]
+        parser.error(f"--protocol {args.protocol} does not score {args.dataset}; its protocols: {', '.join(fitting)}")
+    if args.merge_runs and not protocol.merges_runs:
+        parser.error(f"--merge-runs does not apply to --protocol {args.protocol} (it scores each result folder "
+                     "on its own)")
     return args
-
-
-def vot_main(args: argparse.Namespace, settings: Settings) -> int:
-    """``--protocol vot``: A/R/EAO of every result folder, table, optional per-sequence rows, JSON, EAO plot."""
-    try:
-        stack = load_stack(args.stack or BENCHMARKS[args.dataset].traits.vot.stack)
-        sequences = load_benchmark(args.dataset, settings, args.split, args.sequence)
-        evaluations = []
-        for source in result_sources(args, settings):
-            folder = source.directories[0]
-            # tracking/test.py writes VOT runs below <param>/<dataset>; --results may also name the toolkit's folder
-            folder = folder / args.dataset if args.tracker else trajectory_root(folder, args.dataset)
-            if not folder.is_dir():
-                raise FileNotFoundError(f"result folder {folder} does not exist")
-            evaluations.append(evaluate_vot(sequences, folder, stack, source.label))
-    except (FileNotFoundError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    print(vot_summary(evaluations, args.dataset))
-    if args.per_sequence:
-        print()
-        print(vot_per_sequence(evaluations))
-    if args.json:
-        print(f"json: {write_vot_json(evaluations, args.dataset, args.json)}")
-    if not args.no_plots:
-        plot_dir = args.plot_dir or Path(settings.result_plots_dir) / args.dataset
-        print(f"plot: {plot_eao_curve(evaluations, args.dataset, plot_dir / f'{args.dataset}_vot_eao.png')}")
-    return 0
 
 
 def result_sources(args: argparse.Namespace, settings: Settings) -> list[ResultSource]:
@@ -143,37 +112,30 @@ def result_sources(args: argparse.Namespace, settings: Settings) -> list[ResultS
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.protocol == "vot":
-        try:
-            settings = settings_from_args(args, results_dir=args.results_dir)
-        except (FileNotFoundError, ValueError) as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 1
-        return vot_main(args, settings)
-    protocol = get_protocol(args.protocol)
     try:
+        protocol = get_protocol(args.protocol).for_benchmark(args.dataset, BENCHMARKS[args.dataset].traits, args.stack)
         settings = settings_from_args(args, results_dir=args.results_dir)
         sources = result_sources(args, settings)
         for folder in (d for source in sources for d in source.directories):
             if not folder.is_dir():
                 raise FileNotFoundError(f"result folder {folder} does not exist")
         sequences = load_benchmark(args.dataset, settings, args.split, args.sequence)
-        evaluations, skipped = evaluate_sources(sequences, sources, protocol, args.skip_missing,
-                                                progress=not args.no_progress,
-                                                allow_row_mismatch=args.allow_row_mismatch)
+        evaluations, skipped = protocol.evaluate_sources(sequences, sources, skip_missing=args.skip_missing,
+                                                         progress=not args.no_progress,
+                                                         allow_row_mismatch=args.allow_row_mismatch)
     except (MetricError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     n_evaluated = len(sequences) - len(skipped)
-    print(summary_report(evaluations, protocol, args.dataset, n_evaluated, skipped))
+    print(protocol.summary_report(evaluations, args.dataset, n_evaluated, skipped))
     if args.per_sequence:
         print()
-        print(per_sequence_report(evaluations, protocol))
+        print(protocol.per_sequence_report(evaluations))
     if args.json:
-        print(f"json: {write_json(evaluations, protocol, args.dataset, args.json)}")
+        print(f"json: {protocol.write_json(evaluations, args.dataset, args.json)}")
     if not args.no_plots:
         plot_dir = args.plot_dir or Path(settings.result_plots_dir) / args.dataset
-        for path in plot_all(evaluations, protocol, args.dataset, plot_dir):
+        for path in protocol.plot(evaluations, args.dataset, plot_dir):
             print(f"plot: {path}")
     return 0
 

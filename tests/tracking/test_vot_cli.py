@@ -46,9 +46,14 @@ def test_vot_run_and_analysis(vot_settings, tiny_checkpoint, capsys, dataset, st
 
 
 def test_vot_protocol_and_dataset_go_together(vot_settings, capsys):
-    with pytest.raises(SystemExit):
-        analysis_main(["--results", "x", "--dataset", "vot18", "--settings", str(vot_settings)])
-    assert "--protocol vot goes with" in capsys.readouterr().err
+    # The parser refuses (exit 2) what the table's protocols say they do not score or merge.
+    for argv, named in ((["--results", "x", "--dataset", "vot18"], "its protocols: vot"),
+                        (["--results", "x", "--dataset", "lasot", "--protocol", "vot"], "does not score lasot"),
+                        (["--tracker", "aiatrack", "--param", "x", "--run-id", "1", "2", "--merge-runs", "--dataset",
+                          "vot18", "--protocol", "vot"], "--merge-runs does not apply to --protocol vot")):
+        with pytest.raises(SystemExit) as info:
+            analysis_main([*argv, "--settings", str(vot_settings)])
+        assert info.value.code == 2 and named in capsys.readouterr().err, argv
     assert analysis_main(["--results", str(vot_settings.parent / "none"), "--dataset", "vot18", "--protocol", "vot",
                           "--settings", str(vot_settings)]) == 1
     assert "does not exist" in capsys.readouterr().err

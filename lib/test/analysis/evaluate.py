@@ -3,15 +3,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
 
 from lib.test.analysis.metrics import MetricError
-from lib.test.analysis.protocols import Evaluation, Protocol, SequenceInput
+from lib.test.analysis.records import Evaluation, SequenceInput
 from lib.test.evaluation.results import (read_sequence_results, read_sequence_times, sequence_result_path,
                                          sequence_results_exist)
 from lib.test.evaluation.sequence import Sequence
+
+if TYPE_CHECKING:  # protocols.py builds on this module
+    from lib.test.analysis.protocols import BoxProtocol
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ def load_inputs(sequences: list[Sequence], directory: Path, desc: str, progress:
     return inputs
 
 
-def evaluate_sources(sequences: list[Sequence], sources: list[ResultSource], protocol: Protocol,
+def evaluate_sources(sequences: list[Sequence], sources: list[ResultSource], protocol: BoxProtocol,
                      skip_missing: bool = False, progress: bool = True,
                      allow_row_mismatch: bool = False) -> tuple[list[Evaluation], list[str]]:
     """Evaluate every source on the same sequences; returns the evaluations and the skipped sequence names.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -9,10 +10,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
 
-from lib.test.analysis.protocols import CurveSpec, Evaluation, Protocol  # noqa: E402
+from lib.test.analysis.records import CurveSpec, Evaluation  # noqa: E402
+
+if TYPE_CHECKING:  # protocols.py builds on this module
+    from lib.test.analysis.protocols import BoxProtocol
 
 
-def plot_curve(spec: CurveSpec, evaluations: list[Evaluation], protocol: Protocol, dataset: str,
+def plot_curve(spec: CurveSpec, evaluations: list[Evaluation], protocol: BoxProtocol, dataset: str,
                path: Path) -> Path:
     """Draw one curve of every tracker (best score first in the legend) into ``path``."""
     fig, ax = plt.subplots(figsize=(7.5, 6.0), dpi=110)
@@ -39,7 +43,7 @@ def plot_curve(spec: CurveSpec, evaluations: list[Evaluation], protocol: Protoco
     return path
 
 
-def plot_all(evaluations: list[Evaluation], protocol: Protocol, dataset: str, plot_dir: str | Path) -> list[Path]:
+def plot_all(evaluations: list[Evaluation], protocol: BoxProtocol, dataset: str, plot_dir: str | Path) -> list[Path]:
     """Every curve of ``protocol`` as ``<plot_dir>/<dataset>_<protocol>_<curve>.png``; returns the paths."""
     plot_dir = Path(plot_dir)
     return [plot_curve(spec, evaluations, protocol, dataset, plot_dir / f"{dataset}_{protocol.name}_{spec.key}.png")

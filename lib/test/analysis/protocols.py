@@ -1,70 +1,119 @@
-"""Selectable evaluation protocols: the official AiATrack analysis and the benchmark owners' tools.
+"""Selectable evaluation protocols: the official AiATrack analysis, the benchmark owners' tools and VOT.
 
-Every protocol turns a list of :class:`SequenceInput` (ground truth + one tracker's results) into an
-:class:`Evaluation` with dataset scores, per-sequence scores and the averaged curves for plotting.
-Several runs of one tracker can be merged: per-sequence curves are averaged over the runs (the
-official ``merge_results``), the GOT-10k protocol pools the runs' frames like the toolkit's repetitions.
-``PROTOCOLS`` maps the names accepted by ``tracking/analysis_results.py --protocol``.
+Every protocol offers the same interface (:class:`Protocol`), which ``tracking/analysis_results.py`` runs
+without knowing which protocol it holds: set it up for a benchmark, score result folders, then print the
+table and per-sequence rows, write the JSON and draw the plots. ``PROTOCOLS`` maps the names accepted by
+``--protocol``.
+
+The box protocols (:class:`BoxProtocol`) turn a list of :class:`SequenceInput` (ground truth + one
+tracker's boxes) into an :class:`Evaluation` with dataset scores, per-sequence scores and the averaged
+curves for plotting. Several runs of one tracker can be merged: per-sequence curves are averaged over the
+runs (the official ``merge_results``), the GOT-10k protocol pools the runs' frames like the toolkit's
+repetitions. :class:`VotProtocol` scores VOT trajectories (A, R, EAO) under the benchmark's stack.
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Generic, TypeVar
 
 import numpy as np
 
-from lib.test.analysis import got10k_toolkit, lasot_toolkit, metrics, trackingnet_devkit
+from lib.test.analysis import got10k_toolkit, lasot_toolkit, metrics, trackingnet_devkit, vot, vot_report
+from lib.test.analysis.evaluate import ResultSource, evaluate_sources
 from lib.test.analysis.metrics import MetricError
+from lib.test.analysis.plots import plot_all
+from lib.test.analysis.records import CurveSpec, Evaluation, SequenceInput
+from lib.test.analysis.report import per_sequence_report, summary_report, write_json
 from lib.test.evaluation.sequence import Sequence
-from lib.test.evaluation.traits import Absence
+from lib.test.evaluation.traits import Absence, BenchmarkTraits
+from lib.test.evaluation.vot_results import trajectory_root
 
-R = TypeVar("R")  # a protocol's per-sequence result
+__all__ = ["PROTOCOLS", "BoxProtocol", "CurveSpec", "Evaluation", "Protocol", "SequenceInput", "VotProtocol",
+           "get_protocol"]
+
+E = TypeVar("E")  # a protocol's evaluation of one tracker
+R = TypeVar("R")  # a box protocol's per-sequence result
 # dataset scores, per-sequence scores, averaged curves (percent), notes
 Summary = tuple[dict[str, float], dict[str, dict[str, float]], dict[str, np.ndarray], list[str]]
 
 
-@dataclass(frozen=True)
-class SequenceInput:
-    """One sequence with one tracker's boxes (``None``: no result file) and per-frame times."""
+class Protocol(ABC, Generic[E]):
+    """An evaluation protocol as ``tracking/analysis_results.py`` runs it.
 
-    sequence: Sequence
-    boxes: np.ndarray | None
-    times: np.ndarray | None = None
-
-
-@dataclass(frozen=True)
-class CurveSpec:
-    """How to draw one averaged curve: thresholds on x, which score labels the legend."""
-
-    key: str
-    title: str
-    xlabel: str
-    thresholds: np.ndarray
-    score: str
-    legend_loc: str
-
-
-@dataclass
-class Evaluation:
-    """Scores of one tracker (result folder) under one protocol. Scores and curves are in percent."""
-
-    label: str
-    protocol: str
-    scores: dict[str, float]
-    per_sequence: dict[str, dict[str, float]]
-    curves: dict[str, np.ndarray]
-    notes: list[str] = field(default_factory=list)
-
-
-class Protocol(ABC, Generic[R]):
-    """An evaluation protocol. ``missing_as_zero``: a sequence without results scores as all-zero boxes."""
+    ``merges_runs``: whether several runs of one tracker (``--merge-runs``) can be scored as one.
+    """
 
     name: str
     description: str
+    merges_runs: bool = True
+
+    def applies_to(self, traits: BenchmarkTraits) -> bool:
+        """Whether this protocol scores the benchmark declaring ``traits`` (default: one-pass benchmarks)."""
+        return traits.vot is None
+
+    def for_benchmark(self, dataset: str, traits: BenchmarkTraits, stack: str | None = None) -> Protocol[E]:
+        """This protocol set up for the benchmark ``dataset`` (a key of ``BENCHMARKS``) declaring ``traits``.
+
+        ``stack``: a VOT stack name or stack YAML replacing the benchmark's own, for protocols that have
+        stacks (the others ignore it). Raises ``ValueError`` for a stack that cannot be loaded.
+        """
+        return self
+
+    @abstractmethod
+    def evaluate_sources(self, sequences: list[Sequence], sources: list[ResultSource], *, skip_missing: bool = False,
+                         progress: bool = True, allow_row_mismatch: bool = False) -> tuple[list[E], list[str]]:
+        """Score every source's result folders on ``sequences``: the evaluations (one per source, in order)
+        and the names of the sequences skipped for missing results (``skip_missing``).
+
+        Raises ``FileNotFoundError`` for missing results and ``ValueError`` (``MetricError``) for results
+        that cannot be scored, each naming the file or folder.
+        """
+
+    @abstractmethod
+    def summary_report(self, evaluations: list[E], dataset: str, n_sequences: int, skipped: list[str]) -> str:
+        """The table of dataset scores, headed by what produced them (``n_sequences`` scored)."""
+
+    @abstractmethod
+    def per_sequence_report(self, evaluations: list[E]) -> str:
+        """One row per sequence with every tracker's per-sequence scores."""
+
+    @abstractmethod
+    def write_json(self, evaluations: list[E], dataset: str, path: str | Path) -> Path:
+        """Scores, per-sequence scores and curves of every tracker written (atomically) to ``path``."""
+
+    @abstractmethod
+    def plot(self, evaluations: list[E], dataset: str, plot_dir: str | Path) -> list[Path]:
+        """Every plot of this protocol as ``<plot_dir>/<dataset>_<protocol>_<curve>.png``; returns the paths."""
+
+
+class BoxProtocol(Protocol[Evaluation], Generic[R]):
+    """A protocol scoring box result files (``lib/test/evaluation/results.py``) curve by curve.
+
+    ``missing_as_zero``: a sequence without results scores as all-zero boxes.
+    """
+
     score_names: tuple[str, ...]
     curve_specs: tuple[CurveSpec, ...]
     missing_as_zero: bool = False
+
+    def evaluate_sources(self, sequences: list[Sequence], sources: list[ResultSource], *, skip_missing: bool = False,
+                         progress: bool = True, allow_row_mismatch: bool = False) -> tuple[list[Evaluation], list[str]]:
+        return evaluate_sources(sequences, sources, self, skip_missing, progress, allow_row_mismatch)
+
+    def summary_report(self, evaluations: list[Evaluation], dataset: str, n_sequences: int,
+                       skipped: list[str]) -> str:
+        return summary_report(evaluations, self, dataset, n_sequences, skipped)
+
+    def per_sequence_report(self, evaluations: list[Evaluation]) -> str:
+        return per_sequence_report(evaluations, self)
+
+    def write_json(self, evaluations: list[Evaluation], dataset: str, path: str | Path) -> Path:
+        return write_json(evaluations, self, dataset, path)
+
+    def plot(self, evaluations: list[Evaluation], dataset: str, plot_dir: str | Path) -> list[Path]:
+        return plot_all(evaluations, self, dataset, plot_dir)
 
     @abstractmethod
     def sequence_result(self, item: SequenceInput) -> R:
@@ -107,7 +156,7 @@ def _mean_speed(speeds: list[float | None]) -> float | None:
     return float(np.mean(known)) if known else None
 
 
-class AiATrackProtocol(Protocol[metrics.SequenceCurves]):
+class AiATrackProtocol(BoxProtocol[metrics.SequenceCurves]):
     """docs/benchmarks.md#the-aiatrack-analysis: ``extract_results`` + ``plot_results`` of the official code."""
 
     name = "aiatrack"
@@ -154,7 +203,7 @@ class AiATrackProtocol(Protocol[metrics.SequenceCurves]):
                 "with it. Use --protocol got10k-otb for precisions bounded by 100%"]
 
 
-class LasotToolkitProtocol(Protocol[lasot_toolkit.LasotCurves]):
+class LasotToolkitProtocol(BoxProtocol[lasot_toolkit.LasotCurves]):
     """docs/benchmarks.md#lasot-matlab-toolkit: the LaSOT MATLAB toolkit (absent frames count as misses)."""
 
     name = "lasot-toolkit"
@@ -205,7 +254,7 @@ class OtbResult:
     speed: float | None
 
 
-class Got10kOtbProtocol(Protocol[OtbResult]):
+class Got10kOtbProtocol(BoxProtocol[OtbResult]):
     """docs/benchmarks.md#got10k-toolkit-otb-style-experiments: ExperimentOTB / ExperimentNfS / ExperimentUAV123."""
 
     name = "got10k-otb"
@@ -257,7 +306,7 @@ class Got10kResult:
     times: np.ndarray | None
 
 
-class Got10kProtocol(Protocol[Got10kResult]):
+class Got10kProtocol(BoxProtocol[Got10kResult]):
     """docs/benchmarks.md#got-10k-ao-and-sr: got10k toolkit ExperimentGOT10k (AO / SR / speed)."""
 
     name = "got10k"
@@ -310,7 +359,7 @@ class TrackingNetResult:
     coverage: float
 
 
-class TrackingNetProtocol(Protocol[TrackingNetResult]):
+class TrackingNetProtocol(BoxProtocol[TrackingNetResult]):
     """docs/benchmarks.md#trackingnet-devkit: the TrackingNet devkit (EvalAI server) evaluation."""
 
     name = "trackingnet"
@@ -352,9 +401,66 @@ class TrackingNetProtocol(Protocol[TrackingNetResult]):
         return self._scores(mean), per_sequence, curves, notes
 
 
-PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (AiATrackProtocol(), LasotToolkitProtocol(),
-                                                       Got10kOtbProtocol(), Got10kProtocol(), TrackingNetProtocol())}
+class VotProtocol(Protocol[vot.VotEvaluation]):
+    """docs/benchmarks.md#vot-accuracy-robustness-and-eao: the VOT toolkit's A, R and EAO (``vot.py`` here).
 
+    Built for a benchmark from its declared VOT stack (or a ``--stack`` given instead); the stack decides
+    between the supervised (reset-based) and the multistart (anchor-based) experiment. Each result folder
+    holds ``<seq>/`` trajectory folders, directly or in its ``<dataset>/`` sub-folder (as
+    ``tracking/test.py`` writes them); every repetition or anchor run found there is scored, so runs are
+    not merged across folders.
+    """
+
+    name = "vot"
+    description = ("VOT toolkit 0.7.x A, R and EAO: supervised (reset-based, vot16/vot18) or multistart "
+                   "(anchor-based, vot20) experiment of the benchmark's stack or --stack")
+    merges_runs = False
+
+    def __init__(self, stack: vot.VotStack | None = None, dataset: str = "") -> None:
+        self.stack = stack
+        self.dataset = dataset
+
+    def applies_to(self, traits: BenchmarkTraits) -> bool:
+        return traits.vot is not None
+
+    def for_benchmark(self, dataset: str, traits: BenchmarkTraits, stack: str | None = None) -> VotProtocol:
+        if traits.vot is None:
+            raise ValueError(f"{dataset} declares no VOT experiment: --protocol {self.name} does not apply to it")
+        return VotProtocol(vot.load_stack(stack or traits.vot.stack), dataset)
+
+    def evaluate_sources(self, sequences: list[Sequence], sources: list[ResultSource], *, skip_missing: bool = False,
+                         progress: bool = True, allow_row_mismatch: bool = False
+                         ) -> tuple[list[vot.VotEvaluation], list[str]]:
+        """Score the trajectories of every source; ``skip_missing``, ``progress`` and ``allow_row_mismatch``
+        do not apply (a missing or short trajectory is an error)."""
+        if self.stack is None:
+            raise ValueError(f"protocol {self.name} has no stack: set it up with for_benchmark() first")
+        evaluations = []
+        for source in sources:
+            if len(source.directories) != 1:
+                raise ValueError(f"{source.label}: protocol {self.name} scores one result folder per tracker, "
+                                 f"got {len(source.directories)}")
+            folder = trajectory_root(source.directories[0], self.dataset)
+            evaluations.append(vot.evaluate(sequences, folder, self.stack, source.label))
+        return evaluations, []
+
+    def summary_report(self, evaluations: list[vot.VotEvaluation], dataset: str, n_sequences: int,
+                       skipped: list[str]) -> str:
+        return vot_report.vot_summary(evaluations, dataset)
+
+    def per_sequence_report(self, evaluations: list[vot.VotEvaluation]) -> str:
+        return vot_report.vot_per_sequence(evaluations)
+
+    def write_json(self, evaluations: list[vot.VotEvaluation], dataset: str, path: str | Path) -> Path:
+        return vot_report.write_vot_json(evaluations, dataset, path)
+
+    def plot(self, evaluations: list[vot.VotEvaluation], dataset: str, plot_dir: str | Path) -> list[Path]:
+        return [vot_report.plot_eao_curve(evaluations, dataset, Path(plot_dir) / f"{dataset}_{self.name}_eao.png")]
+
+
+PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (AiATrackProtocol(), LasotToolkitProtocol(),
+                                                       Got10kOtbProtocol(), Got10kProtocol(), TrackingNetProtocol(),
+                                                       VotProtocol())}
 
 def get_protocol(name: str) -> Protocol:
     """The protocol called ``name``; a clear error listing the known ones otherwise."""

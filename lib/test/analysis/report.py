@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lib.test.analysis.protocols import Evaluation, Protocol
+from lib.test.analysis.records import Evaluation
 from lib.utils.io import atomic_write_text
+
+if TYPE_CHECKING:  # protocols.py builds on this module
+    from lib.test.analysis.protocols import BoxProtocol
 
 
 def format_table(header: list[str], rows: list[list[str]]) -> str:
@@ -25,7 +29,7 @@ def _value(scores: dict[str, float], name: str) -> str:
     return f"{scores[name]:.2f}" if name in scores else "-"
 
 
-def summary_report(evaluations: list[Evaluation], protocol: Protocol, dataset: str, n_sequences: int,
+def summary_report(evaluations: list[Evaluation], protocol: BoxProtocol, dataset: str, n_sequences: int,
                    skipped: list[str] | None = None) -> str:
     """Dataset scores of every tracker, headed by the protocol name and description."""
     lines = [f"Protocol: {protocol.name} - {protocol.description}",
@@ -40,7 +44,7 @@ def summary_report(evaluations: list[Evaluation], protocol: Protocol, dataset: s
     return "\n".join(lines)
 
 
-def per_sequence_report(evaluations: list[Evaluation], protocol: Protocol) -> str:
+def per_sequence_report(evaluations: list[Evaluation], protocol: BoxProtocol) -> str:
     """One row per sequence, one column per (tracker, score)."""
     multi = len(evaluations) > 1
     present = {k for e in evaluations for scores in e.per_sequence.values() for k in scores}
@@ -53,7 +57,7 @@ def per_sequence_report(evaluations: list[Evaluation], protocol: Protocol) -> st
     return f"Per-sequence scores (protocol: {protocol.name})\n" + format_table(header, rows)
 
 
-def write_json(evaluations: list[Evaluation], protocol: Protocol, dataset: str, path: str | Path) -> Path:
+def write_json(evaluations: list[Evaluation], protocol: BoxProtocol, dataset: str, path: str | Path) -> Path:
     """Scores, per-sequence scores and curves (percent) of every tracker as JSON, written atomically."""
     data = {
         "protocol": protocol.name,

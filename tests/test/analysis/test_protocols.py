@@ -1,7 +1,10 @@
 """Protocols end to end on Sequence objects and result files: per-protocol differences, missing
-results, withheld ground truth, reports naming the protocol, and readable plots."""
+results, withheld ground truth, reports naming the protocol, readable plots, and every protocol of the
+table (VOT included) run through the one interface ``tracking/analysis_results.py`` uses."""
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -10,14 +13,21 @@ import pytest
 from lib.test.analysis.evaluate import ResultSource, evaluate_sources
 from lib.test.analysis.metrics import MetricError
 from lib.test.analysis.plots import plot_all
-from lib.test.analysis.protocols import PROTOCOLS, SequenceInput, get_protocol
+from lib.test.analysis.protocols import PROTOCOLS, BoxProtocol, SequenceInput, get_protocol
 from lib.test.analysis.report import per_sequence_report, summary_report
-from lib.test.evaluation.results import write_sequence_results
-from lib.test.evaluation import BENCHMARKS
+from lib.test.evaluation.results import result_dir, write_sequence_results
+from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.sequence import Sequence
 from lib.test.evaluation.traits import Absence, BenchmarkTraits
+from lib.test.evaluation.vot import SpecialRegion
+from lib.test.evaluation.vot_results import multistart_name, supervised_name, write_trajectory
+from lib.test.evaluation.vot_runner import anchor_runs
+from lib.utils.paths import vot_run_dir
+from lib.utils.settings import Settings
+from lib.utils.synthetic import render_videos, write_got10k, write_vot
 
 BOX = [1.0, 1.0, 10.0, 10.0]
+BOX_PROTOCOLS = sorted(name for name, protocol in PROTOCOLS.items() if isinstance(protocol, BoxProtocol))
 
 
 # the benchmark (a key of BENCHMARKS) whose declared traits a hand-made sequence of each dataset tag carries
@@ -90,8 +100,8 @@ def test_uav_under_got10k_otb_drops_nan_frames() -> None:
 
 
 def test_unknown_protocol() -> None:
-    with pytest.raises(ValueError, match="unknown protocol 'vot'"):
-        get_protocol("vot")
+    with pytest.raises(ValueError, match="unknown protocol 'eao'.*'vot'"):
+        get_protocol("eao")
 
 
 def write(folder: Path, seq: Sequence, boxes) -> None:
@@ -150,7 +160,7 @@ def test_withheld_ground_truth_is_refused(tmp_path: Path) -> None:
         evaluate_sources([seq], [ResultSource("x", (tmp_path,))], get_protocol("got10k"), progress=False)
 
 
-@pytest.mark.parametrize("name", sorted(PROTOCOLS))
+@pytest.mark.parametrize("name", BOX_PROTOCOLS)
 def test_plots_are_png_files_for_every_curve(tmp_path: Path, name: str) -> None:
     protocol = get_protocol(name)
     seq = sequence("uav_x", "uav", [BOX, BOX, [np.nan] * 4])  # uav: precision above 100 % under aiatrack
@@ -181,7 +191,7 @@ def test_runs_are_merged_per_sequence() -> None:
     assert pooled.scores["FPS"] == pytest.approx((1 + 2 + 2 + 2) / 4)  # mean of 1/t over all frames
 
 
-@pytest.mark.parametrize("name", sorted(PROTOCOLS))
+@pytest.mark.parametrize("name", BOX_PROTOCOLS)
 @pytest.mark.parametrize("rows", [2, 4])
 def test_every_protocol_refuses_a_row_count_mismatch(tmp_path: Path, name: str, rows: int) -> None:
     # A result file cut at a line boundary (2 of 3 rows) or with an extra row is an error naming the file.
@@ -227,3 +237,75 @@ def test_absence_rule_comes_from_the_declared_traits_not_the_dataset_tag() -> No
         (7 * 0.5 + 13 * 0.25) / 21 * 100, abs=1e-4)
     assert protocol.evaluate([SequenceInput(flagged, item.boxes)], "t").scores["AUC"] == pytest.approx(
         (7 + 6.5) / 21 * 100, abs=1e-4)
+
+
+def test_every_benchmark_is_scored_by_a_protocol_of_the_table() -> None:
+    """The VOT benchmarks by the table's ``vot`` only, every one-pass benchmark by every box protocol."""
+    for name, benchmark in BENCHMARKS.items():
+        fitting = {p.name for p in PROTOCOLS.values() if p.applies_to(benchmark.traits)}
+        assert fitting == ({"vot"} if benchmark.traits.vot is not None else set(BOX_PROTOCOLS)), name
+
+
+def perfect_results(dataset: str, tmp_path: Path) -> tuple[list[Sequence], Path]:
+    """Two synthetic sequences of ``dataset`` on disk and a result folder of a perfect tracker in the layout
+    ``tracking/test.py`` writes: box and time files, or VOT trajectories in its ``<dataset>/`` sub-folder."""
+    videos = list(render_videos(13, 2, num_frames=7, height=64, width=80, min_size=12, max_size=30))
+    settings = Settings(got10k_dir=str(tmp_path / "GOT10k"), vot18_dir=str(tmp_path / "vot18"),
+                        vot20_dir=str(tmp_path / "vot20"), results_dir=str(tmp_path / "results"))
+    if dataset == "got10k_val":
+        write_got10k(tmp_path / "GOT10k", videos, split="val")
+    else:
+        write_vot(tmp_path / dataset, videos, "polygon", anchor_spacing=3 if dataset == "vot20" else 0)
+    sequences = load_benchmark(dataset, settings)
+    folder = result_dir(settings, "mine", "perfect")
+    for seq in sequences:
+        if BENCHMARKS[dataset].traits.vot is None:
+            write_sequence_results(folder, seq, seq.ground_truth_xywh, np.full(len(seq), 0.02))
+            continue
+        truth = seq.extra["regions"]
+        if dataset == "vot18":
+            runs = {supervised_name(seq.name, 1): list(range(len(truth)))}
+        else:
+            runs = {multistart_name(seq.name, anchor): list(range(anchor, -1, -1) if backward else
+                                                            range(anchor, len(truth)))
+                    for anchor, backward in anchor_runs(seq)}
+        for run, order in runs.items():
+            regions = [SpecialRegion(1)] + [truth[i] for i in order[1:]]
+            write_trajectory(vot_run_dir(folder, dataset), seq.name, run, regions, [0.02] * len(order))
+    return sequences, folder
+
+
+@pytest.mark.parametrize("name,dataset", [(name, dataset) for name in sorted(PROTOCOLS)
+                                          for dataset in ("got10k_val", "vot18", "vot20")
+                                          if PROTOCOLS[name].applies_to(BENCHMARKS[dataset].traits)])
+def test_every_protocol_runs_through_the_one_interface(tmp_path: Path, name: str, dataset: str) -> None:
+    """Set up, score, report, write JSON and plot a perfect tracker's folder with the hooks alone."""
+    sequences, folder = perfect_results(dataset, tmp_path)
+    protocol = get_protocol(name).for_benchmark(dataset, BENCHMARKS[dataset].traits)
+    evaluations, skipped = protocol.evaluate_sources(sequences, [ResultSource("perfect", (folder,))], progress=False)
+    assert skipped == [] and [e.label for e in evaluations] == ["perfect"]
+    (evaluation,) = evaluations
+    assert set(evaluation.per_sequence) == {seq.name for seq in sequences}
+    if name == "vot":  # never lost: no failure (supervised), tracked to the end of every run (multistart)
+        assert evaluation.scores["R"] == (0.0 if dataset == "vot18" else 1.0)
+    summary = protocol.summary_report(evaluations, dataset, len(sequences), skipped)
+    assert summary.splitlines()[0].startswith("Stack: " if name == "vot" else f"Protocol: {name} - ")
+    assert "perfect" in summary and all(seq.name in protocol.per_sequence_report(evaluations) for seq in sequences)
+    written = json.loads(protocol.write_json(evaluations, dataset, tmp_path / "scores.json").read_text())
+    assert written["dataset"] == dataset
+    scores = written["trackers"][0]["scores"]
+    assert scores == pytest.approx({k: None if math.isnan(v) else v for k, v in evaluation.scores.items()})
+    paths = protocol.plot(evaluations, dataset, tmp_path / "plots")
+    assert paths and all(p.name.startswith(f"{dataset}_{name}_") for p in paths)
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)
+
+
+def test_vot_is_set_up_from_the_declared_stack_or_the_given_one() -> None:
+    vot = get_protocol("vot")
+    assert vot.for_benchmark("vot18", BENCHMARKS["vot18"].traits).stack.name == BENCHMARKS["vot18"].traits.vot.stack
+    assert vot.for_benchmark("vot20", BENCHMARKS["vot20"].traits).stack.protocol == "multistart"
+    assert vot.for_benchmark("vot18", BENCHMARKS["vot18"].traits, "vot2016").stack.low == 108
+    with pytest.raises(ValueError, match="unknown stack 'vot1999'"):
+        vot.for_benchmark("vot18", BENCHMARKS["vot18"].traits, "vot1999")
+    with pytest.raises(ValueError, match="lasot declares no VOT experiment"):
+        vot.for_benchmark("lasot", BENCHMARKS["lasot"].traits)
