@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import torch.utils.data
 from torch.utils.data import DataLoader
 
 from lib.config import ConfigNode
@@ -12,7 +13,16 @@ from lib.train.seeding import worker_init_fn
 from lib.train.trainer.distributed import DistributedContext
 from lib.utils.settings import Settings
 
-__all__ = ["build_loader_factory"]
+__all__ = ["build_loader_factory", "build_training_sampler"]
+
+
+def build_training_sampler(cfg: ConfigNode, settings: Settings, recipe: TrainingRecipe,
+                           rank: int = 0) -> torch.utils.data.Dataset:
+    """``recipe``'s epoch-seeded sampler over the datasets of ``DATA.TRAIN.DATASETS_NAME`` (roots from
+    ``settings``) for process ``rank``; the errors of :func:`build_loader_factory`."""
+    datasets = build_training_datasets(cfg.DATA.TRAIN.DATASETS_NAME, settings,
+                                       trackingnet_chunks=cfg.DATA.TRAIN.TRACKINGNET_CHUNKS)
+    return recipe.build_sampler(cfg, datasets, rank)
 
 
 def build_loader_factory(cfg: ConfigNode, settings: Settings, ctx: DistributedContext,
@@ -23,9 +33,7 @@ def build_loader_factory(cfg: ConfigNode, settings: Settings, ctx: DistributedCo
     Raises ``ValueError`` (unknown dataset, unusable sequences, fewer samples per process than a batch) and
     ``FileNotFoundError`` (a dataset root unset, missing or incomplete), naming the dataset or key.
     """
-    datasets = build_training_datasets(cfg.DATA.TRAIN.DATASETS_NAME, settings,
-                                       trackingnet_chunks=cfg.DATA.TRAIN.TRACKINGNET_CHUNKS)
-    sampler = recipe.build_sampler(cfg, datasets, ctx.rank)
+    sampler = build_training_sampler(cfg, settings, recipe, ctx.rank)
     per_rank = cfg.DATA.TRAIN.SAMPLE_PER_EPOCH // ctx.world_size
     if per_rank < cfg.TRAIN.BATCH_SIZE:
         raise ValueError(f"DATA.TRAIN.SAMPLE_PER_EPOCH ({cfg.DATA.TRAIN.SAMPLE_PER_EPOCH}) gives {per_rank} samples "

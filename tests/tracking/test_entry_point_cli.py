@@ -72,7 +72,7 @@ def test_setting_flags_in_test_and_analysis(synthetic_videos, tiny_checkpoint, t
 
 def test_setting_flag_in_visualize_attention(synthetic_videos, tmp_path):
     write_got10k(tmp_path / "got10k", synthetic_videos, split="val")
-    from tracking.visualize_attention import main
+    from tracking.dev.visualize_attention import main
 
     out = tmp_path / "attention"
     assert main(["--dataset", "got10k_val", "--sequence", NAMES[0], "--setting", f"got10k_dir={tmp_path / 'got10k'}",
@@ -84,9 +84,9 @@ def test_setting_flag_in_visualize_attention(synthetic_videos, tmp_path):
                                             ("tracking.train", []),
                                             ("tracking.analysis_results", ["--tracker", "a", "--param", "b",
                                                                            "--dataset", "otb"]),
-                                            ("tracking.visualize_attention", ["--dataset", "otb", "--sequence", "x"]),
+                                            ("tracking.dev.visualize_attention", ["--dataset", "otb", "--sequence", "x"]),
                                             ("tracking.create_lmdb", ["got10k"]),
-                                            ("tracking.loader_speed", []),
+                                            ("tracking.dev.loader_speed", []),
                                             ("tracking.pack_submission", ["got10k", "--tracker", "a", "--param", "b"])])
 def test_every_settings_reader_takes_setting(module, before, capsys):
     with pytest.raises(SystemExit) as info:
@@ -118,7 +118,7 @@ def test_query_outside_the_crop_is_refused_before_tracking(synthetic_videos, tmp
         (folder / f"{index:05d}.png").write_bytes(b"not a png")
     box = ",".join(str(int(v)) for v in video.boxes_xywh[0])
     size = resolve_config(choose_weights().config).TEST.SEARCH_SIZE
-    result = _run("tracking/visualize_attention.py", "--video", str(folder), "--init-bbox", box, "--frame", "5",
+    result = _run("tracking/dev/visualize_attention.py", "--video", str(folder), "--init-bbox", box, "--frame", "5",
                   "--query", f"{size + 10},20", "--output", str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 2
     (line,) = _error_lines(result)
@@ -133,9 +133,9 @@ def _readme_commands(script: str) -> list[list[str]]:
 
 
 def test_readme_attention_examples_query_inside_the_crop():
-    from tracking.visualize_attention import parse_args
+    from tracking.dev.visualize_attention import parse_args
 
-    commands = _readme_commands("visualize_attention.py")
+    commands = _readme_commands("dev/visualize_attention.py")
     assert any("--query" in command for command in commands)
     for command in commands:
         args = parse_args(command)
@@ -182,7 +182,7 @@ def test_thread_policy_test_py(two_threads, synthetic_settings, tiny_checkpoint)
 
 
 def test_thread_policy_visualize_attention(two_threads, synthetic_settings, tmp_path):
-    from tracking.visualize_attention import main
+    from tracking.dev.visualize_attention import main
 
     assert main(["--dataset", "got10k_val", "--sequence", NAMES[0], "--settings", str(synthetic_settings),
                  "--frame", "1", "--output", str(tmp_path / "a")]) == 0

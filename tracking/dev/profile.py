@@ -1,234 +1,40 @@
-"""Profile the AiATrack network: parameters per component, FLOPs and latency of one tracked frame.
+"""Profile a tracker's network: its own profiler (``TrackerPlugin.profile``), picked by ``--tracker``.
 
-A tracked frame runs the backbone (ResNet trunk, 1x1 bottleneck, sine embeddings) and the encoder on the
-search crop, the decoder against the long-term reference and the short-term references of the chosen
-benchmark's HYPER row, the corner head and the IoU head on the predicted box. References are encoded once
-beforehand, as in tracking. Inputs are random crops (timings do not depend on the image content).
+AiATrack's (lib/models/aiatrack/profile.py) prints parameters per component, FLOPs and the latency of one
+tracked frame per stage; SiamAttn's (lib/models/siamattn/profile.py) parameters and FLOPs per stage. Every
+option after ``--tracker`` goes to that profiler: ``--tracker NAME --help`` lists them.
 
 Examples::
 
-    python tracking/profile_model.py                       # baseline, CPU (and CUDA if available)
-    python tracking/profile_model.py --config tiny --runs 5 --device cpu
-    python tracking/profile_model.py --checkpoint AIATRACK_ep0500.pth.tar --device cuda --runs 200
-    python tracking/profile_model.py --tracker siamattn    # SiamAttn: parameters and FLOPs only
-
-FLOPs are counted by ``torch.utils.flop_counter.FlopCounterMode`` (one multiply-add = 2 FLOPs; matrix
-products and convolutions only, element-wise work is not counted). Latencies are medians over ``--runs``
-runs after ``--warmup`` runs; on CUDA every stage is bracketed by ``torch.cuda.synchronize``.
+    python tracking/dev/profile.py                                   # AiATrack baseline, CPU (and CUDA)
+    python tracking/dev/profile.py --config tiny --runs 5 --device cpu
+    python tracking/dev/profile.py --tracker siamattn                # parameters and FLOPs per module
 """
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
-import torch
-from torch import Tensor
-from torch.utils.flop_counter import FlopCounterMode
-from tqdm import tqdm
+# Run as a script, this file's folder comes first on sys.path, where this file would stand in for the
+# standard library's ``profile`` module (which torchvision imports through cProfile).
+if __name__ == "__main__":
+    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 
-from lib.config import ConfigError, hyper_for_dataset
-from lib.trackers import load_config
-from lib.models.aiatrack import (AiATrack, BackboneOutput, CheckpointError, EncodedFrame, ReferenceFrame, build_aiatrack,
-                        load_checkpoint)
-from lib.models.aiatrack.refinement import describe_refinement
-from lib.utils.box_ops import box_xyxy_to_xywh
-from lib.utils.cli import add_torch_threads_option, apply_torch_threads, entry_parser
-from tracking.profile_siamattn import profile as profile_siamattn
-
-STAGES = ("backbone", "encoder", "decoder", "heads")
-
-
-def parameter_table(model: AiATrack) -> list[tuple[str, int, int]]:
-    """(component, parameters, trainable parameters) per component, in pipeline order."""
-    components = {
-        "backbone": [model.backbone],
-        "bottleneck": [model.bottleneck],
-        "transformer encoder": [model.transformer.encoder],
-        "transformer decoder": [model.transformer.decoder],
-        "corner head": [model.corner_head],
-        "IoU head": [model.iou_head],
-        "embeddings (fg/bg)": [module for name, module in model.named_children() if name.endswith("_embed")],
-    }
-    rows, covered = [], set()
-    for name, modules in components.items():
-        params = [p for module in modules for p in module.parameters()]
-        covered.update(id(p) for p in params)
-        rows.append((name, sum(p.numel() for p in params), sum(p.numel() for p in params if p.requires_grad)))
-    others = [p for p in model.parameters() if id(p) not in covered]
-    if others:
-        rows.append(("other", sum(p.numel() for p in others), sum(p.numel() for p in others if p.requires_grad)))
-    return rows
-
-
-@dataclass
-class TrackStep:
-    """The four stages of one tracked frame as closures over fixed inputs."""
-
-    model: AiATrack
-    image: Tensor
-    mask: Tensor
-    long_term: list[ReferenceFrame]
-    short_term: list[ReferenceFrame]
-
-    def stages(self) -> list[tuple[str, Callable[[Any], Any]]]:
-        """Stage name and a function taking the previous stage's output."""
-        model = self.model
-
-        def backbone(_: object) -> BackboneOutput:
-            return model.backbone_features(self.image, self.mask)
-
-        def encoder(tokens: BackboneOutput) -> EncodedFrame:
-            memory = model.transformer.encoder(tokens.feat, tokens.pos, tokens.inr)
-            return EncodedFrame(memory=memory, inr=tokens.inr, mask=tokens.mask)
-
-        def decoder(encoded: EncodedFrame) -> Tensor:
-            return model.decode(encoded, self.long_term, self.short_term)
-
-        def heads(decoded: Tensor) -> Tensor:
-            corners = model.predict_corners(decoded)
-            return model.predict_iou(decoded, box_xyxy_to_xywh(corners)[:, None])
-
-        return list(zip(STAGES, (backbone, encoder, decoder, heads)))
-
-    def run(self) -> object:
-        """One full tracked frame."""
-        value: object = None
-        for _, stage in self.stages():
-            value = stage(value)
-        return value
-
-
-def make_step(model: AiATrack, crop_size: int, num_short: int, device: torch.device) -> TrackStep:
-    """A search crop and ``1 + num_short`` references encoded from random crops (no padding)."""
-    generator = torch.Generator().manual_seed(0)
-    image = torch.randn(1, 3, crop_size, crop_size, generator=generator).to(device)
-    mask = torch.zeros(1, crop_size, crop_size, dtype=torch.bool, device=device)
-    with torch.inference_mode():
-        encoded = model.encode(image, mask)
-        side = model.feat_side
-        region = torch.zeros(1, side, side, device=device)
-        region[:, side // 3: 2 * side // 3, side // 3: 2 * side // 3] = 1
-        embedding = model.target_embedding(region, encoded.memory)
-        reference = ReferenceFrame(encoded.memory, embedding, encoded.inr, encoded.mask)
-    return TrackStep(model, image, mask, [reference], [reference] * num_short)
-
-
-def count_flops(step: TrackStep) -> dict[str, int]:
-    """FLOPs per stage and in total for one tracked frame."""
-    flops, value = {}, None
-    with torch.inference_mode():
-        for name, stage in step.stages():
-            with FlopCounterMode(display=False) as counter:
-                value = stage(value)
-            flops[name] = counter.get_total_flops()
-    flops["total"] = sum(flops[name] for name in STAGES)
-    return flops
-
-
-def time_stages(step: TrackStep, device: torch.device, runs: int, warmup: int,
-                progress: bool = True) -> dict[str, float]:
-    """Median seconds per stage and for the whole frame over ``runs`` runs after ``warmup`` runs."""
-    cuda = device.type == "cuda"
-
-    def sync() -> None:
-        if cuda:
-            torch.cuda.synchronize(device)
-
-    samples: dict[str, list[float]] = {name: [] for name in (*STAGES, "total")}
-    with torch.inference_mode():
-        for _ in range(warmup):
-            step.run()
-        sync()
-        for _ in tqdm(range(runs), desc=f"timing on {device}", leave=False, disable=not progress):
-            value, total = None, 0.0
-            for name, stage in step.stages():
-                start = time.perf_counter()
-                value = stage(value)
-                sync()
-                elapsed = time.perf_counter() - start
-                samples[name].append(elapsed)
-                total += elapsed
-            samples["total"].append(total)
-    return {name: statistics.median(values) for name, values in samples.items()}
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = entry_parser(__doc__)
-    parser.add_argument("--tracker", default="aiatrack", choices=("aiatrack", "siamattn"),
-                        help="network to profile (default: aiatrack; siamattn reports parameters and FLOPs)")
-    parser.add_argument("--config", default=None,
-                        help="experiment name in experiments/<tracker>/ (baseline, tiny, ...) or a YAML path "
-                             "(default: aiatrack baseline, siamattn official defaults)")
-    parser.add_argument("--checkpoint", default=None,
-                        help="weights to load (official or ours); default: random weights, same timings")
-    parser.add_argument("--device", nargs="+", default=None, choices=("cpu", "cuda"),
-                        help="devices to time (default: cpu, plus cuda when available)")
-    parser.add_argument("--runs", type=int, default=20, help="timed runs per device (default: 20)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed runs first (default: 3)")
-    parser.add_argument("--dataset", default="default",
-                        help="benchmark whose TEST.HYPER row sets the number of short-term references "
-                             "(default: default)")
-    add_torch_threads_option(parser)
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    if args.runs < 1 or args.warmup < 0:
-        parser.error("--runs must be >= 1 and --warmup >= 0")
-    return args
+from lib.trackers import DEFAULT_TRACKER, get_plugin, tracker_names  # noqa: E402
+from lib.utils.cli import entry_parser  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    if args.tracker == "siamattn":
-        return profile_siamattn(args)
-    args.config = args.config or "baseline"
-    devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
-    if "cuda" in devices and not torch.cuda.is_available():
-        print("error: --device cuda requested but no CUDA device is available", file=sys.stderr)
-        return 2
-    apply_torch_threads(args.torch_threads)
-    try:
-        cfg = load_config(args.config)
-        model = build_aiatrack(cfg)
-        if args.checkpoint:
-            load_checkpoint(model, args.checkpoint)
-    except (ConfigError, CheckpointError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    model.eval()
-    _, num_short, _ = hyper_for_dataset(cfg, args.dataset)
-    crop = int(cfg.TEST.SEARCH_SIZE)
-
-    print(f"AiATrack '{args.config}': search crop {crop}x{crop}, {model.feat_side}x{model.feat_side} tokens, "
-          f"1 long-term + {num_short} short-term references ({args.dataset})")
-    print(f"ablation switches: AiA encoder {cfg.MODEL.AIA.USE_AIA and cfg.MODEL.AIA.ENCODER}, decoder "
-          f"{cfg.MODEL.AIA.USE_AIA and cfg.MODEL.AIA.DECODER}, refinement {cfg.MODEL.AIA.REFINEMENT}, reference "
-          f"embedding {model.reference_embedding}, reference mode {model.reference_mode}")
-    print(describe_refinement(model.transformer, cfg.MODEL.AIA.FEAT_SIZE, cfg.MODEL.AIA.MATCH_DIM))
-    print(f"\n{'component':<22}{'parameters':>14}{'trainable':>14}")
-    rows = parameter_table(model)
-    for name, count, trainable in rows:
-        print(f"{name:<22}{count:>14,}{trainable:>14,}")
-    print(f"{'total':<22}{sum(r[1] for r in rows):>14,}{sum(r[2] for r in rows):>14,}")
-
-    flops = count_flops(make_step(model, crop, num_short, torch.device("cpu")))
-    print(f"\nFLOPs per tracked frame (FlopCounterMode, multiply-add = 2): {flops['total'] / 1e9:.3f} G")
-    print("  " + ", ".join(f"{name} {flops[name] / 1e9:.3f} G" for name in STAGES))
-
-    for device_name in devices:
-        device = torch.device(device_name)
-        step = make_step(model.to(device), crop, num_short, device)
-        medians = time_stages(step, device, args.runs, args.warmup, progress=not args.no_progress)
-        where = (torch.cuda.get_device_name(device) if device.type == "cuda"
-                 else f"CPU, {torch.get_num_threads()} thread(s)")
-        print(f"\nlatency per tracked frame on {where} (median of {args.runs} runs after {args.warmup} warm-up): "
-              f"{medians['total'] * 1e3:.1f} ms ({1 / medians['total']:.1f} fps)")
-        print("  " + ", ".join(f"{name} {medians[name] * 1e3:.2f} ms" for name in STAGES))
-    return 0
+    """Run the profiler of ``--tracker`` on the other options; 2 on bad input (one line)."""
+    chooser = entry_parser(__doc__, add_help=False)
+    chooser.add_argument("--tracker", choices=tracker_names(), default=DEFAULT_TRACKER,
+                         help=f"tracker to profile (default: {DEFAULT_TRACKER})")
+    args, rest = chooser.parse_known_args(argv)
+    plugin = get_plugin(args.tracker)
+    if plugin.profile is None:
+        with_profiler = [name for name in tracker_names() if get_plugin(name).profile is not None]
+        chooser.error(f"{plugin.label} declares no profiler; trackers with one: {', '.join(with_profiler)}")
+    return plugin.profile(rest)
 
 
 if __name__ == "__main__":
