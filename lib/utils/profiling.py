@@ -62,7 +62,7 @@ def format_flops(flops: Mapping[str, int], stages: Sequence[str]) -> str:
 
 
 def profile_parser(description: str | None, tracker: str, default_config: str) -> argparse.ArgumentParser:
-    """The parser of a tracker's profiler (``TrackerPlugin.profile``, run by ``tracking/dev/profile.py``) with
+    """The parser of a tracker's profiler (``TrackerPlugin.profile``, run by ``tracking/dev/profile_model.py``) with
     the options every profiler takes: ``--config`` (its default described by ``default_config``) and
     ``--checkpoint``."""
     parser = entry_parser(description)

@@ -25,8 +25,8 @@ from lib.utils.synthetic import write_got10k
 from tests.conftest import REPO_ROOT
 
 # Every entry point with a command line (module, arguments placed before the probe option).
-ENTRY_POINTS = [(f"tracking.{path.stem}", []) for path in sorted((REPO_ROOT / "tracking").glob("*.py"))
-                if "def main(" in path.read_text()]
+ENTRY_POINTS = [(".".join(path.relative_to(REPO_ROOT).with_suffix("").parts), [])
+                for path in sorted((REPO_ROOT / "tracking").rglob("*.py")) if "def main(" in path.read_text()]
 ENTRY_POINTS += [("tracking.pack_submission", ["got10k"]), ("scripts.gpu_check", []), ("lib.test.vot_trax", [])]
 NAMES = ["GOT-10k_Val_000001", "GOT-10k_Val_000002"]
 
@@ -51,6 +51,15 @@ def test_a_prefix_of_an_option_is_refused_in_one_line(module, before, capsys):
         importlib.import_module(module).main([*before, "--hel"])
     assert info.value.code == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+# The experiment is --config in every command that takes it by option (--param stays accepted).
+
+@pytest.mark.parametrize("module, argv", [("tracking.analysis_results", ["--tracker", "a", "--dataset", "otb"]),
+                                          ("tracking.pack_submission", ["got10k", "--tracker", "a"])])
+def test_config_names_the_experiment_as_param_does(module, argv):
+    parse_args = importlib.import_module(module).parse_args
+    assert parse_args([*argv, "--config", "b"]).param == parse_args([*argv, "--param", "b"]).param
 
 
 # Item 11: --setting NAME=PATH in the scripts, not read as --settings.

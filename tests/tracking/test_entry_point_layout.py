@@ -1,4 +1,6 @@
-"""The entry points are thin: no script imports another, and none branches on a tracker's name.
+"""The entry points are thin: no script imports another, none branches on a tracker's name, and none is named
+like a standard-library module (run as a file, its folder comes first on ``sys.path``: ``tracking/dev/profile.py``
+would stand in for ``profile``, which torchvision imports through cProfile, in every script of that folder).
 
 Both properties are read from the source with ``ast`` (imports and string constants, docstrings left out),
 so a cross-import inside a function or a name hidden in a ``choices=`` tuple is found too.
@@ -6,6 +8,7 @@ so a cross-import inside a function or a name hidden in a ``choices=`` tuple is 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,3 +55,8 @@ def test_no_script_spells_a_tracker_name(path: Path) -> None:
     if str(path.relative_to(REPO_ROOT)) in PROTOCOL_NAMES_ALLOWED:
         pytest.skip("protocol names only")
     assert not _string_constants(ast.parse(path.read_text(encoding="utf-8"))) & set(tracker_names())
+
+
+@pytest.mark.parametrize("folder", ["tracking", "tracking/dev", "scripts"])
+def test_no_script_shadows_a_standard_library_module(folder: str) -> None:
+    assert not {path.stem for path in (REPO_ROOT / folder).glob("*.py")} & set(sys.stdlib_module_names)

@@ -8,7 +8,7 @@ import pytest
 from lib.trackers import load_config
 from lib.models.aiatrack import build_aiatrack
 from lib.models.aiatrack.profile import parameter_table
-from tracking.dev.profile import main
+from tracking.dev.profile_model import main
 
 
 def test_parameter_table_matches_official_counts() -> None:

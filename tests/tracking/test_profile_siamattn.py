@@ -1,11 +1,8 @@
-"""``tracking/dev/profile.py --tracker siamattn``: parameter table, deformable-convolution FLOPs, a smoke run."""
+"""``tracking/dev/profile_model.py --tracker siamattn``: parameter table, deformable-convolution FLOPs, a smoke run."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,9 +13,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from lib.trackers import TRACKER_MODULES, get_plugin, load_config, tracker_names
 from lib.models.siamattn import build_siamattn
 from lib.models.siamattn.dsa import DeformConvPack
-from tests.conftest import REPO_ROOT
-from tracking.dev.profile import main
 from lib.models.siamattn.profile import _deform_conv_flops
+from tracking.dev.profile_model import main
 
 LIGHT = "MODEL:\n  BACKBONE: {TYPE: resnet18}\n  CHANNELS: 16\n  DEFORM_FC_CHANNELS: 8\n  FC_CHANNELS: 8\n"
 
@@ -56,20 +52,6 @@ def test_bad_checkpoint_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureF
     config.write_text(LIGHT)
     assert main(["--tracker", "siamattn", "--config", str(config), "--checkpoint", str(tmp_path / "none.pth")]) == 2
     assert "no such checkpoint file" in capsys.readouterr().err
-
-
-def test_the_script_runs_as_a_file_despite_its_standard_library_name(tmp_path: Path) -> None:
-    """``python tracking/dev/profile.py``: the folder put first on sys.path must not make this file stand in
-    for the standard library's ``profile`` (torchvision imports it through cProfile)."""
-    config = tmp_path / "light.yaml"
-    config.write_text(LIGHT)
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}
-    result = subprocess.run([sys.executable, str(REPO_ROOT / "tracking" / "dev" / "profile.py"), "--tracker", "siamattn",
-                             "--config", str(config)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                            timeout=300)
-    assert result.returncode == 0, result.stderr
-    model = build_siamattn(load_config(config, tracker="siamattn"))
-    assert re.search(rf"^total\s+{sum(p.numel() for p in model.parameters()):,}\s", result.stdout, re.MULTILINE)
 
 
 def test_each_plugin_declares_its_profiler() -> None:

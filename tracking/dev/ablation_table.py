@@ -6,7 +6,7 @@ the tiny config (``experiments/aiatrack/tiny.yaml``), written as ``<workdir>/con
 trained with ``tracking/train.py`` on the synthetic GOT-10k training videos of
 ``tracking/dev/train_tiny_synthetic.py``, tracked with ``tracking/test.py`` on the held-out synthetic videos
 and scored with ``tracking/analysis_results.py``. The table gives AO (GOT-10k protocol), AUC (AiATrack
-protocol), parameters and FLOPs per tracked frame (``tracking/dev/profile.py``'s counter).
+protocol), parameters and FLOPs per tracked frame (``tracking/dev/profile_model.py``'s counter).
 
 THIS IS NOT THE PAPER'S EXPERIMENT: a ResNet-18 model with a random frozen trunk, 128 px crops, a few
 hundred CPU steps on synthetic shapes, six held-out synthetic videos. Differences between rows are

@@ -2,11 +2,11 @@
 
 Two measurements, both printed as a table:
 
-* the official tracker fixture (``tracker_fixture_A.pt`` in ``--reference-dir``, 30 frames, three
-  hyper-parameter runs; see lib/test/tracker/aiatrack/fixture_run.py) run free with the official-format
-  weights ``aiatrack_synthetic.pth.tar``:
-  largest box difference to the recorded official boxes (px) and to our float32 boxes, and the
-  number of frames whose cache-update decision differs from the official one;
+* the official tracker fixture (``tracker_fixture_A.pt`` in ``--reference-dir``, default ``../shared/reference``
+  beside the checkout; 30 frames, three hyper-parameter runs; see lib/test/tracker/aiatrack/fixture_run.py)
+  run free with the official-format weights ``aiatrack_synthetic.pth.tar``: largest box difference to the
+  recorded official boxes (px) and to our float32 boxes, and the number of frames whose cache-update
+  decision differs from the official one;
 * success AUC (OTB protocol, 21 IoU thresholds) on synthetic videos (``lib.utils.synthetic``) for each
   precision, with the same weights.
 

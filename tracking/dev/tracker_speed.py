@@ -52,7 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tracker", choices=tracker_names(), default=DEFAULT_TRACKER,
                         help=f"tracker to time (default: {DEFAULT_TRACKER})")
     parser.add_argument("--config", default=None,
-                        help="experiment name or YAML (default: baseline for AiATrack, vot2018 for SiamAttn)")
+                        help="experiment name or YAML (default: the tracker's main experiment)")
     parser.add_argument("--checkpoint", default=None, help="weights (default: random, see above)")
     parser.add_argument("--dataset", default="lasot", help="HYPER row, i.e. number of references (default: lasot)")
     parser.add_argument("--frames", type=int, default=40, help="frames to track (default: 40)")

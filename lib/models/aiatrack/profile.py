@@ -1,4 +1,4 @@
-"""AiATrack's profiler (``python tracking/dev/profile.py``): parameters per component, FLOPs and latency of one
+"""AiATrack's profiler (``python tracking/dev/profile_model.py``): parameters per component, FLOPs and latency of one
 tracked frame.
 
 A tracked frame runs the backbone (ResNet trunk, 1x1 bottleneck, sine embeddings) and the encoder on the
@@ -8,9 +8,9 @@ beforehand, as in tracking. Inputs are random crops (timings do not depend on th
 
 Examples::
 
-    python tracking/dev/profile.py                       # baseline, CPU (and CUDA if available)
-    python tracking/dev/profile.py --config tiny --runs 5 --device cpu
-    python tracking/dev/profile.py --checkpoint AIATRACK_ep0500.pth.tar --device cuda --runs 200
+    python tracking/dev/profile_model.py                       # baseline, CPU (and CUDA if available)
+    python tracking/dev/profile_model.py --config tiny --runs 5 --device cpu
+    python tracking/dev/profile_model.py --checkpoint AIATRACK_ep0500.pth.tar --device cuda --runs 200
 
 FLOPs are counted by ``torch.utils.flop_counter.FlopCounterMode`` (one multiply-add = 2 FLOPs; matrix
 products and convolutions only, element-wise work is not counted). Latencies are medians over ``--runs``

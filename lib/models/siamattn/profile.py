@@ -1,4 +1,4 @@
-"""SiamAttn's profiler (``python tracking/dev/profile.py --tracker siamattn``): parameters and FLOPs of one
+"""SiamAttn's profiler (``python tracking/dev/profile_model.py --tracker siamattn``): parameters and FLOPs of one
 tracked frame.
 
 A tracked frame runs, on one 255×255 search crop against cached template features: backbone and neck,
