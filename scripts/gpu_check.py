@@ -13,7 +13,7 @@ not run. Rows:
 * ``fixture ...`` (only where the optional test data ``../shared/reference``, not part of the repository,
   exists): AiATrack's official 30-frame fixture free running on CUDA, and the SiamAttn fixture-A tests run
   on CUDA with their CPU tolerances;
-* ``fps <tracker> <precision>``: per-frame latency at batch 1 from ``tracking/tracker_speed.py`` (crop
+* ``fps <tracker> <precision>``: per-frame latency at batch 1 from ``tracking/dev/tracker_speed.py`` (crop
   included, synchronised, warm-up excluded);
 * ``test.py threads N``: ``tracking/test.py --device cuda`` end to end on 8 synthetic 120-frame sequences
   (shipped tiny AiATrack), frames/s and sequences/hour;
@@ -101,7 +101,7 @@ def consistency_row(tracker_name: str, precision: str, device: str, frames: int 
 
 
 def aiatrack_fixture_row(precision: str, device: str) -> str:
-    from tracking.precision_check import free_run_fixture, load_model
+    from lib.test.tracker.aiatrack.fixture_run import free_run_fixture, load_model
 
     fixture_path, checkpoint = REFERENCE_DIR / "tracker_fixture_A.pt", REFERENCE_DIR / "aiatrack_synthetic.pth.tar"
     if not fixture_path.is_file() or not checkpoint.is_file():
@@ -124,7 +124,7 @@ def siamattn_fixture_row(device: str) -> str:
 
 
 def speed_row(tracker_name: str, precision: str, device: str, frames: int) -> str:
-    code, out = run([sys.executable, "tracking/tracker_speed.py", "--tracker", tracker_name, "--device", device,
+    code, out = run([sys.executable, "tracking/dev/tracker_speed.py", "--tracker", tracker_name, "--device", device,
                      "--frames", str(frames), "--warmup", "20", "--torch-threads", "1", "--precision", precision],
                     timeout=300)
     match = re.search(r"median ([\d.]+) ms/frame \(([\d.]+) fps\)", out)
@@ -161,7 +161,7 @@ def train_row(tracker_name: str, amp: str, device: str, steps: int, experiment: 
     from lib.train.trainer import CheckpointManager, Trainer, init_distributed
     from lib.utils.settings import Settings
     from lib.utils.synthetic import render_videos, write_got10k
-    from tracking.train import build_loader_factory
+    from lib.train.loader import build_loader_factory
 
     plugin = get_plugin(tracker_name)
     cfg = load_config(experiment or plugin.main_experiment, {"TRAIN": {"AMP": amp, "NUM_WORKER": 0}}, tracker_name)

@@ -44,7 +44,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     source.add_argument("--tracker", help="tracker name; results are read from <results_dir>/<tracker>/<param>")
     source.add_argument("--results", nargs="+", metavar="[LABEL=]DIR",
                         help="result folders to compare side by side (label defaults to the folder name)")
-    parser.add_argument("--param", nargs="+",
+    parser.add_argument("--param", "--config", dest="param", nargs="+",
                         help="one or several experiment names (or YAML paths) as given to tracking/test.py")
     parser.add_argument("--run-id", type=int, nargs="+", default=None,
                         help="the --run-id(s) used with tracking/test.py (each run is one row unless --merge-runs)")

@@ -46,7 +46,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         source.add_argument("--tracker", help="tracker name (with --param)")
         source.add_argument("--results", type=Path, nargs=runs,
                             help=f"result folder{'(s)' if runs else ''} written by tracking/test.py{run_help}")
-        p.add_argument("--param", help="experiment name (or YAML path) as given to tracking/test.py")
+        p.add_argument("--param", "--config", dest="param",
+                       help="experiment name (or YAML path) as given to tracking/test.py")
         p.add_argument("--run-id", type=int, nargs=runs, default=None,
                        help=f"the --run-id used with tracking/test.py{run_help}")
         p.add_argument("--output", type=Path, default=None,

@@ -2,7 +2,8 @@
 
 1. renders a few synthetic videos and writes them as a GOT-10k validation set (the real layout),
 2. tracks every sequence with the benchmark runner of ``tracking/test.py`` (results in the official format),
-3. scores them with ``tracking/analysis_results.py`` and prints the table and the plot paths.
+3. scores them as ``tracking/analysis_results.py`` does by default (the official AiATrack analysis) and
+   prints the table and the plot paths.
 
 No dataset and no download is needed. The weights are stated plainly: by default the small checkpoint
 shipped in ``checkpoints/`` (trained on synthetic videos only), else RANDOM weights of the tiny config,
@@ -20,16 +21,22 @@ import sys
 import time
 from pathlib import Path
 
-from lib.test.evaluation import load_benchmark
+from lib.test.analysis.evaluate import ResultSource, evaluate_sources
+from lib.test.analysis.metrics import MetricError
+from lib.test.analysis.plots import plot_all
+from lib.test.analysis.protocols import AiATrackProtocol, get_protocol
+from lib.test.analysis.report import summary_report
+from lib.test.evaluation import Sequence, load_benchmark
 from lib.test.evaluation.runner import RunInterrupted, TrackerLoadError, TrackerSpec, run_benchmark
 from lib.trackers import DEFAULT_TRACKER, tracker_names
 from lib.trackers.weights import choose_weights, describe_weights
-from lib.utils.cli import (add_device_option, add_precision_option, add_torch_threads_option, apply_torch_threads,
-                           entry_parser)
+from lib.utils.cli import (INTERRUPTED, add_device_option, add_precision_option, add_torch_threads_option,
+                           apply_torch_threads, entry_parser, print_run_summary)
 from lib.utils.settings import Settings, save_settings
 from lib.utils.synthetic import render_videos, write_got10k
-from tracking.analysis_results import main as analysis_main
-from tracking.test import INTERRUPTED, print_summary
+
+DATASET = "got10k_val"
+PROTOCOL = AiATrackProtocol.name  # the official AiATrack analysis: tracking/analysis_results.py's default
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -62,6 +69,18 @@ def write_benchmark(root: Path, videos: int, frames: int, seed: int) -> None:
     write_got10k(root, render_videos(seed, videos, num_frames=frames), split="val")
 
 
+def analyse(sequences: list[Sequence], label: str, results: Path, plot_dir: Path, progress: bool) -> None:
+    """Print the score table of the results in ``results`` and write the plots to ``plot_dir``.
+
+    Raises ``MetricError``/``ValueError``/``FileNotFoundError`` for missing or malformed result files.
+    """
+    protocol = get_protocol(PROTOCOL)
+    evaluations, skipped = evaluate_sources(sequences, [ResultSource(label, (results,))], protocol, progress=progress)
+    print(summary_report(evaluations, protocol, DATASET, len(sequences) - len(skipped), skipped))
+    for path in plot_all(evaluations, protocol, DATASET, plot_dir):
+        print(f"plot: {path}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     threads = apply_torch_threads(args.torch_threads)
@@ -83,12 +102,12 @@ def main(argv: list[str] | None = None) -> int:
 
     label = f"random_{Path(weights.config).stem}" if weights.random else Path(weights.checkpoint).name.split(".")[0]
     out_dir = Path(settings.results_dir) / args.tracker / label
-    sequences = load_benchmark("got10k_val", settings)
+    sequences = load_benchmark(DATASET, settings)
     print(f"[2/3] tracking {len(sequences)} sequences -> {out_dir} (existing results are kept; "
-          f"same as: python tracking/test.py {args.tracker} <config> --dataset got10k_val --settings {settings_file})")
+          f"same as: python tracking/test.py {args.tracker} <config> --dataset {DATASET} --settings {settings_file})")
     spec = TrackerSpec(args.tracker, weights.config_node().to_dict(), weights.checkpoint, args.device)
     try:
-        summary = run_benchmark(spec, sequences, "got10k_val", out_dir, num_workers=args.threads,
+        summary = run_benchmark(spec, sequences, DATASET, out_dir, num_workers=args.threads,
                                 torch_threads=threads, progress=not args.no_progress)
     except (TrackerLoadError, OSError, ValueError) as exc:  # tracker, results folder, first-frame boxes
         print(f"error: {exc}", file=sys.stderr)
@@ -97,18 +116,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"interrupted: {len(exc.summary.done)} sequence(s) done, results in {out_dir}; re-run to resume",
               file=sys.stderr)
         return INTERRUPTED
-    print_summary(summary, out_dir)
+    print_run_summary(summary, out_dir)
     if summary.failed or summary.not_run:
         return 1
 
-    print("[3/3] analysis (python tracking/analysis_results.py)")
-    plot_dir = Path(settings.result_plots_dir) / args.tracker / label
-    status = analysis_main(["--results", f"{label}={out_dir}", "--dataset", "got10k_val", "--settings",
-                            str(settings_file), "--plot-dir", str(plot_dir)]
-                           + (["--no-progress"] if args.no_progress else []))
+    print(f"[3/3] analysis (same as: python tracking/analysis_results.py --results {label}={out_dir} "
+          f"--dataset {DATASET} --settings {settings_file})")
+    try:
+        analyse(sequences, label, out_dir, Path(settings.result_plots_dir) / args.tracker / label,
+                progress=not args.no_progress)
+    except (MetricError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(describe_weights(weights))
     print(f"quickstart finished in {time.perf_counter() - start:.0f} s")
-    return status
+    return 0
 
 
 if __name__ == "__main__":

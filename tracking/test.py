@@ -30,14 +30,13 @@ from lib.config import ConfigError, resolve_experiment
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
 from lib.trackers import load_config, tracker_names
-from lib.test.evaluation.runner import (OnePassTask, RunInterrupted, RunSummary, TrackerLoadError, TrackerSpec,
+from lib.test.evaluation.runner import (OnePassTask, RunInterrupted, TrackerLoadError, TrackerSpec,
                                        run_benchmark)
 from lib.test.evaluation.vot_runner import INIT_METHODS, vot_task
-from lib.utils.cli import (add_device_option, add_precision_option, add_settings_options, add_torch_threads_option,
-                           apply_torch_threads, entry_parser, non_negative_int, positive_int, settings_from_args)
+from lib.utils.cli import (INTERRUPTED, add_device_option, add_precision_option, add_settings_options,
+                           add_torch_threads_option, apply_torch_threads, entry_parser, non_negative_int, positive_int,
+                           print_run_summary, settings_from_args)
 from lib.utils.settings import Settings
-
-INTERRUPTED = 130  # exit status of a run stopped by Ctrl-C (128 + SIGINT)
 
 
 def default_checkpoint(settings: Settings, tracker: str, param: str, epoch: int) -> Path:
@@ -49,7 +48,10 @@ def default_checkpoint(settings: Settings, tracker: str, param: str, epoch: int)
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = entry_parser(__doc__)
     parser.add_argument("tracker", choices=tracker_names(), help="tracker name")
-    parser.add_argument("param", help="experiment name in experiments/<tracker>/ (e.g. baseline) or a YAML path")
+    parser.add_argument("param", nargs="?", default=None,
+                        help="experiment name in experiments/<tracker>/ (e.g. baseline) or a YAML path")
+    parser.add_argument("--config", default=None,
+                        help="the experiment, as in the other commands (instead of the positional param)")
     parser.add_argument("--dataset", default="lasot", choices=sorted(BENCHMARKS), help="benchmark (default: lasot)")
     parser.add_argument("--split", default=None, help="benchmark split where it has several")
     parser.add_argument("--sequence", nargs="+", default=None, metavar="NAME",
@@ -76,6 +78,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--init", default="area", choices=INIT_METHODS,
                         help="VOT: box from a polygon, area-preserving (default) or the min-max hull")
     args = parser.parse_args(argv)
+    if args.param and args.config and args.param != args.config:
+        parser.error(f"two experiments given: {args.param!r} and --config {args.config!r}")
+    args.param = args.param or args.config
+    if not args.param:
+        parser.error("the experiment is missing: tracking/test.py <tracker> <experiment> (or --config <experiment>)")
     vot = BENCHMARKS[args.dataset].traits.vot
     if args.repetitions is not None and (vot is None or vot.protocol != "supervised"):
         supervised = ", ".join(name for name, benchmark in BENCHMARKS.items()
@@ -84,21 +91,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                      f"repeat a {args.dataset} run with --run-id 1, --run-id 2, ... (analysis_results.py "
                      "--run-id 1 2 ... --merge-runs pools them)")
     return args
-
-
-def print_summary(summary: RunSummary, out_dir: Path) -> None:
-    """Counts, failures and the achieved speed."""
-    print(f"{len(summary.done)} sequence(s) tracked, {len(summary.skipped)} skipped (results exist), "
-          f"{len(summary.failed)} failed; results in {out_dir}")
-    for outcome in summary.failed:
-        print(f"  FAILED {outcome.name}: {outcome.error}", file=sys.stderr)
-    if summary.not_run:
-        print(f"run stopped early: {len(summary.not_run)} sequence(s) not run; fix the cause above and re-run the "
-              "same command to resume", file=sys.stderr)
-    if summary.done:
-        wall_fps = summary.frames / summary.wall_seconds if summary.wall_seconds > 0 else 0.0
-        print(f"{summary.frames} frames: {summary.fps:.2f} fps per tracker (tracker time only), "
-              f"{wall_fps:.2f} fps overall throughput ({summary.wall_seconds:.1f} s wall clock)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,7 +136,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"interrupted: {len(exc.summary.done)} sequence(s) done in this run, results in {out_dir}; re-run the "
               "same command to resume", file=sys.stderr)
         return INTERRUPTED
-    print_summary(summary, out_dir)
+    print_run_summary(summary, out_dir)
     return 1 if summary.failed or summary.not_run else 0
 
 

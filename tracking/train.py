@@ -28,29 +28,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
-import numpy as np
-import torch
-import yaml
 from torch.distributed.elastic.multiprocessing.errors import record
-from torch.utils.data import DataLoader
 
-from lib.config import ConfigNode
 from lib.trackers import DEFAULT_TRACKER, get_plugin, load_config, tracker_names
-from lib.train.seeding import worker_init_fn
-from lib.train.dataset import build_training_datasets
-from lib.train.recipe import TrainingRecipe
+from lib.train.loader import build_loader_factory
+from lib.train.seeding import seed_everything
 from lib.train.trainer import CheckpointManager, Trainer, init_distributed, shutdown_distributed
-from lib.train.trainer.distributed import DistributedContext, free_port, synchronize_batch_norms
+from lib.train.trainer.distributed import free_port, synchronize_batch_norms
 from lib.train.trainer.logs import ScalarWriter, setup_text_log
 from lib.utils.cli import (add_device_option, add_settings_options, add_torch_threads_option, apply_torch_threads,
-                           entry_parser, settings_from_args)
-from lib.utils.settings import Settings
+                           entry_parser, parse_overrides, settings_from_args)
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
@@ -82,24 +74,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.nnodes > 1 and args.master_port is None:
         parser.error("--master-port is required with --nnodes > 1 (all machines must use the same port)")
     return args
-
-
-def parse_overrides(items: Sequence[str], flag: str) -> dict[str, Any]:
-    """``A.B=value`` items -> nested dict with YAML-parsed values."""
-    nested: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"{flag} {item!r}: expected KEY=VALUE")
-        node = nested
-        *parents, leaf = key.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        try:
-            node[leaf] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            raise ValueError(f"{flag} {item!r}: the value is not valid YAML") from None
-    return nested
 
 
 LAUNCH_OPTIONS = ("--nproc", "--nnodes", "--node-rank", "--master-addr", "--master-port")
@@ -148,31 +122,6 @@ class TrainingStopped(Exception):
     def __init__(self, status: int) -> None:
         super().__init__(status)
         self.status = status
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch generators."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-def build_loader_factory(cfg: ConfigNode, settings: Settings, ctx: DistributedContext, recipe: TrainingRecipe):
-    """``make_loader(epoch)``: this process's share (``SAMPLE_PER_EPOCH / world size``) of the epoch."""
-    datasets = build_training_datasets(cfg.DATA.TRAIN.DATASETS_NAME, settings,
-                                       trackingnet_chunks=cfg.DATA.TRAIN.TRACKINGNET_CHUNKS)
-    sampler = recipe.build_sampler(cfg, datasets, ctx.rank)
-    per_rank = cfg.DATA.TRAIN.SAMPLE_PER_EPOCH // ctx.world_size
-    if per_rank < cfg.TRAIN.BATCH_SIZE:
-        raise ValueError(f"DATA.TRAIN.SAMPLE_PER_EPOCH ({cfg.DATA.TRAIN.SAMPLE_PER_EPOCH}) gives {per_rank} samples "
-                         f"per process, fewer than TRAIN.BATCH_SIZE ({cfg.TRAIN.BATCH_SIZE})")
-
-    def make_loader(epoch: int) -> DataLoader:
-        sampler.set_epoch(epoch)
-        return DataLoader(sampler, batch_size=cfg.TRAIN.BATCH_SIZE, sampler=range(per_rank), drop_last=True,
-                          num_workers=cfg.TRAIN.NUM_WORKER, worker_init_fn=worker_init_fn,
-                          pin_memory=ctx.device.type == "cuda")
-    return make_loader
 
 
 def run(args: argparse.Namespace) -> dict[str, float]:

@@ -16,7 +16,6 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Iterator
 
 import cv2
 import numpy as np
@@ -29,60 +28,8 @@ from lib.trackers import DEFAULT_TRACKER, tracker_names
 from lib.trackers.weights import WeightsChoice, choose_weights, describe_weights, load_tracker_from_weights
 from lib.utils.cli import (add_device_option, add_precision_option, add_torch_threads_option, apply_torch_threads,
                            entry_parser)
-from lib.utils.image import read_image
 from lib.utils.io import atomic_write_text
-
-FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
-
-
-class FrameSource:
-    """RGB frames of a video file or of the sorted image files in a folder."""
-
-    def __init__(self, path: str | os.PathLike, default_fps: float = 30.0) -> None:
-        self.path = Path(path)
-        if self.path.is_dir():
-            self.files = sorted(p for p in self.path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES)
-            if not self.files:
-                raise FileNotFoundError(f"{self.path}: folder holds no image files ({', '.join(FRAME_SUFFIXES)})")
-            self.fps, self.count = default_fps, len(self.files)
-        elif self.path.is_file():
-            self.files = None
-            capture = cv2.VideoCapture(str(self.path))
-            if not capture.isOpened():
-                raise ValueError(f"{self.path}: OpenCV cannot open this video")
-            self.fps = capture.get(cv2.CAP_PROP_FPS) or default_fps
-            count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
-            self.count = count if count > 0 else None  # unknown for some containers and streams
-            capture.release()
-        else:
-            raise FileNotFoundError(f"video not found: {self.path}")
-
-    def __iter__(self) -> Iterator[np.ndarray]:
-        if self.files is not None:
-            for file in self.files:
-                yield read_image(file)
-            return
-        capture = cv2.VideoCapture(str(self.path))
-        try:
-            while True:
-                ok, bgr = capture.read()
-                if not ok:
-                    break
-                yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        finally:
-            capture.release()
-
-
-def parse_box(text: str) -> list[float]:
-    """``'x,y,w,h'`` -> four floats (width and height > 0)."""
-    try:
-        box = [float(v) for v in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--init-bbox must be x,y,w,h numbers, got {text!r}") from None
-    if len(box) != 4 or box[2] <= 0 or box[3] <= 0:
-        raise argparse.ArgumentTypeError(f"--init-bbox must be x,y,w,h with w, h > 0, got {text!r}")
-    return box
-
+from lib.utils.video import FrameSource, parse_box
 
 def display_available() -> bool:
     """Whether an interactive window can be opened (X11/Wayland session, or not Linux)."""

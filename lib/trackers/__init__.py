@@ -60,7 +60,7 @@ class TrackerPlugin:
     small checkpoint shipped in ``checkpoints/`` (None: none); demos without one run ``random_experiment``.
     ``precisions`` lists the ``TEST.PRECISION`` values it runs; ``capabilities`` what else it offers
     (``"masks"``, ``"polygons"``, ``"attention_probe"``); ``profile(argv)`` is its per-stage profiler
-    (``tracking/dev/profile.py``), None when it has none.
+    (``tracking/dev/profile_model.py``), None when it has none.
     """
 
     name: str

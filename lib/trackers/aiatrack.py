@@ -42,4 +42,5 @@ PLUGIN = TrackerPlugin(
     embedded_checkpoint=REPO_ROOT / "checkpoints" / "aiatrack_tiny_synthetic.pth.tar",
     precisions=tuple(PRECISIONS),
     capabilities=frozenset({"attention_probe"}),
+    profile=lambda argv: importlib.import_module("lib.models.aiatrack.profile").profile(argv),
 )

@@ -50,4 +50,5 @@ PLUGIN = TrackerPlugin(
     embedded_checkpoint=REPO_ROOT / "checkpoints" / "siamattn_tiny_synthetic.pth",
     precisions=("fp32", "tf32"),
     capabilities=frozenset({"masks", "polygons"}),
+    profile=lambda argv: importlib.import_module("lib.models.siamattn.profile").profile(argv),
 )

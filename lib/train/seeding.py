@@ -1,5 +1,8 @@
-"""Per-epoch, per-worker random streams shared by the training samplers (AiATrack and SiamAttn)."""
+"""Seeding of a training run: the process generators, and the per-epoch, per-worker random streams shared by
+the training samplers of every tracker."""
 from __future__ import annotations
+
+import random
 
 import numpy as np
 import torch
@@ -49,3 +52,10 @@ def worker_init_fn(worker_id: int) -> None:
     info = torch.utils.data.get_worker_info()
     if info is not None and isinstance(info.dataset, EpochSeededDataset):
         info.dataset.seed_worker(worker_id)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and torch's global generators (the initial weights of a training run)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)

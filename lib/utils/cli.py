@@ -5,7 +5,10 @@
 - :func:`add_settings_options` / :func:`settings_from_args`: ``--settings FILE`` and ``--setting NAME=PATH``;
 - :func:`add_device_option`: ``--device`` (``cuda`` without a CUDA device is refused here, in one line);
 - :func:`add_precision_option`: ``--precision`` (``TEST.PRECISION``, see ``lib/utils/device.py``);
-- :func:`add_torch_threads_option` / :func:`torch_threads` / :func:`apply_torch_threads`: the thread policy.
+- :func:`add_torch_threads_option` / :func:`torch_threads` / :func:`apply_torch_threads`: the thread policy;
+- :func:`parse_overrides`: ``KEY=VALUE`` config overrides (``--override``);
+- :func:`print_run_summary` and :data:`INTERRUPTED`: the end of a benchmark run (``tracking/test.py``,
+  ``tracking/quickstart.py``).
 
 Thread policy: every process that runs torch (the process of a script, each worker of ``tracking/test.py``,
 each training process) uses ``--torch-threads N`` intra-op threads, else ``$OMP_NUM_THREADS``, else 1.
@@ -17,14 +20,22 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import NoReturn
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import torch
+import yaml
 
 from lib.utils.device import PRECISIONS
 from lib.utils.settings import Settings, load_settings, setting_names
 
+if TYPE_CHECKING:
+    from lib.test.evaluation.runner import RunSummary
+
 BAD_INPUT = 2  # exit status of every entry point on bad input
+INTERRUPTED = 130  # exit status of a run stopped by Ctrl-C (128 + SIGINT)
 THREADS_HELP = ("intra-op torch threads per process (default: $OMP_NUM_THREADS, else 1: fastest on a CPU "
                 "shared with other jobs; more only helps on an otherwise idle machine)")
 
@@ -36,10 +47,11 @@ class _OneLineErrors(argparse.ArgumentParser):
         self.exit(BAD_INPUT, f"{self.prog}: error: {message} (--help lists the options)\n")
 
 
-def entry_parser(description: str | None) -> argparse.ArgumentParser:
-    """The parser of an entry point: ``description`` shown as written, no abbreviated options, one-line errors."""
+def entry_parser(description: str | None, add_help: bool = True) -> argparse.ArgumentParser:
+    """The parser of an entry point: ``description`` shown as written, no abbreviated options, one-line errors
+    (``add_help=False``: no ``--help``, for a parser that only picks the parser of the rest)."""
     return _OneLineErrors(description=description, formatter_class=argparse.RawDescriptionHelpFormatter,
-                          allow_abbrev=False)
+                          allow_abbrev=False, add_help=add_help)
 
 
 def positive_int(text: str) -> int:
@@ -137,3 +149,36 @@ def apply_torch_threads(requested: int | None = None) -> int:
     threads = torch_threads(requested)
     torch.set_num_threads(threads)
     return threads
+
+
+def parse_overrides(items: Sequence[str], flag: str) -> dict[str, Any]:
+    """``A.B=value`` items -> nested dict with YAML-parsed values; ValueError naming ``flag`` and the item."""
+    nested: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"{flag} {item!r}: expected KEY=VALUE")
+        node = nested
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        try:
+            node[leaf] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise ValueError(f"{flag} {item!r}: the value is not valid YAML") from None
+    return nested
+
+
+def print_run_summary(summary: RunSummary, out_dir: Path) -> None:
+    """Counts, failures (stderr) and the achieved speed of a benchmark run whose results are in ``out_dir``."""
+    print(f"{len(summary.done)} sequence(s) tracked, {len(summary.skipped)} skipped (results exist), "
+          f"{len(summary.failed)} failed; results in {out_dir}")
+    for outcome in summary.failed:
+        print(f"  FAILED {outcome.name}: {outcome.error}", file=sys.stderr)
+    if summary.not_run:
+        print(f"run stopped early: {len(summary.not_run)} sequence(s) not run; fix the cause above and re-run the "
+              "same command to resume", file=sys.stderr)
+    if summary.done:
+        wall_fps = summary.frames / summary.wall_seconds if summary.wall_seconds > 0 else 0.0
+        print(f"{summary.frames} frames: {summary.fps:.2f} fps per tracker (tracker time only), "
+              f"{wall_fps:.2f} fps overall throughput ({summary.wall_seconds:.1f} s wall clock)")

@@ -1,4 +1,4 @@
-"""tracking/ablation_table.py: every ablation file becomes a tiny variant that builds; bad files are refused."""
+"""tracking/dev/ablation_table.py: every ablation file becomes a tiny variant that builds; bad files are refused."""
 from __future__ import annotations
 
 import pytest
@@ -8,7 +8,7 @@ import yaml
 from lib.trackers import config_from_dict, load_config
 from lib.models.aiatrack import build_aiatrack
 from lib.models.aiatrack.refinement import CascadeAttention, ConvRefinement
-from tracking.ablation_table import ABLATIONS_DIR, tiny_variant
+from tracking.dev.ablation_table import ABLATIONS_DIR, tiny_variant
 
 EXPECTED = {  # file -> (AiA encoder, AiA decoder, refinement module or None, embedding, mode), by hand
     "full": (True, True, None, "embed", "separate"),

@@ -25,8 +25,8 @@ from lib.utils.synthetic import write_got10k
 from tests.conftest import REPO_ROOT
 
 # Every entry point with a command line (module, arguments placed before the probe option).
-ENTRY_POINTS = [(f"tracking.{path.stem}", []) for path in sorted((REPO_ROOT / "tracking").glob("*.py"))
-                if "def main(" in path.read_text()]
+ENTRY_POINTS = [(".".join(path.relative_to(REPO_ROOT).with_suffix("").parts), [])
+                for path in sorted((REPO_ROOT / "tracking").rglob("*.py")) if "def main(" in path.read_text()]
 ENTRY_POINTS += [("tracking.pack_submission", ["got10k"]), ("scripts.gpu_check", []), ("lib.test.vot_trax", [])]
 NAMES = ["GOT-10k_Val_000001", "GOT-10k_Val_000002"]
 
@@ -53,6 +53,15 @@ def test_a_prefix_of_an_option_is_refused_in_one_line(module, before, capsys):
     assert capsys.readouterr().err.count("\n") == 1
 
 
+# The experiment is --config in every command that takes it by option (--param stays accepted).
+
+@pytest.mark.parametrize("module, argv", [("tracking.analysis_results", ["--tracker", "a", "--dataset", "otb"]),
+                                          ("tracking.pack_submission", ["got10k", "--tracker", "a"])])
+def test_config_names_the_experiment_as_param_does(module, argv):
+    parse_args = importlib.import_module(module).parse_args
+    assert parse_args([*argv, "--config", "b"]).param == parse_args([*argv, "--param", "b"]).param
+
+
 # Item 11: --setting NAME=PATH in the scripts, not read as --settings.
 
 def test_setting_flags_in_test_and_analysis(synthetic_videos, tiny_checkpoint, tmp_path):
@@ -72,7 +81,7 @@ def test_setting_flags_in_test_and_analysis(synthetic_videos, tiny_checkpoint, t
 
 def test_setting_flag_in_visualize_attention(synthetic_videos, tmp_path):
     write_got10k(tmp_path / "got10k", synthetic_videos, split="val")
-    from tracking.visualize_attention import main
+    from tracking.dev.visualize_attention import main
 
     out = tmp_path / "attention"
     assert main(["--dataset", "got10k_val", "--sequence", NAMES[0], "--setting", f"got10k_dir={tmp_path / 'got10k'}",
@@ -84,9 +93,9 @@ def test_setting_flag_in_visualize_attention(synthetic_videos, tmp_path):
                                             ("tracking.train", []),
                                             ("tracking.analysis_results", ["--tracker", "a", "--param", "b",
                                                                            "--dataset", "otb"]),
-                                            ("tracking.visualize_attention", ["--dataset", "otb", "--sequence", "x"]),
+                                            ("tracking.dev.visualize_attention", ["--dataset", "otb", "--sequence", "x"]),
                                             ("tracking.create_lmdb", ["got10k"]),
-                                            ("tracking.loader_speed", []),
+                                            ("tracking.dev.loader_speed", []),
                                             ("tracking.pack_submission", ["got10k", "--tracker", "a", "--param", "b"])])
 def test_every_settings_reader_takes_setting(module, before, capsys):
     with pytest.raises(SystemExit) as info:
@@ -118,7 +127,7 @@ def test_query_outside_the_crop_is_refused_before_tracking(synthetic_videos, tmp
         (folder / f"{index:05d}.png").write_bytes(b"not a png")
     box = ",".join(str(int(v)) for v in video.boxes_xywh[0])
     size = resolve_config(choose_weights().config).TEST.SEARCH_SIZE
-    result = _run("tracking/visualize_attention.py", "--video", str(folder), "--init-bbox", box, "--frame", "5",
+    result = _run("tracking/dev/visualize_attention.py", "--video", str(folder), "--init-bbox", box, "--frame", "5",
                   "--query", f"{size + 10},20", "--output", str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 2
     (line,) = _error_lines(result)
@@ -133,9 +142,9 @@ def _readme_commands(script: str) -> list[list[str]]:
 
 
 def test_readme_attention_examples_query_inside_the_crop():
-    from tracking.visualize_attention import parse_args
+    from tracking.dev.visualize_attention import parse_args
 
-    commands = _readme_commands("visualize_attention.py")
+    commands = _readme_commands("dev/visualize_attention.py")
     assert any("--query" in command for command in commands)
     for command in commands:
         args = parse_args(command)
@@ -182,7 +191,7 @@ def test_thread_policy_test_py(two_threads, synthetic_settings, tiny_checkpoint)
 
 
 def test_thread_policy_visualize_attention(two_threads, synthetic_settings, tmp_path):
-    from tracking.visualize_attention import main
+    from tracking.dev.visualize_attention import main
 
     assert main(["--dataset", "got10k_val", "--sequence", NAMES[0], "--settings", str(synthetic_settings),
                  "--frame", "1", "--output", str(tmp_path / "a")]) == 0

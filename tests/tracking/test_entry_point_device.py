@@ -15,8 +15,8 @@ import torch
 from tests.tracking.test_video_demo import _box_arg, _write_video
 
 DEVICE_ENTRY_POINTS = [("tracking.test", ["aiatrack", "tiny"]), ("tracking.video_demo", ["clip.mp4"]),
-                       ("tracking.quickstart", []), ("tracking.tracker_speed", []),
-                       ("tracking.visualize_attention", ["clip.mp4"]), ("tracking.precision_check", []),
+                       ("tracking.quickstart", []), ("tracking.dev.tracker_speed", []),
+                       ("tracking.dev.visualize_attention", ["clip.mp4"]), ("tracking.dev.precision_check", []),
                        ("tracking.train", []), ("lib.test.vot_trax", [])]
 
 
@@ -53,7 +53,7 @@ def test_video_demo_runs_aiatrack_in_bf16_and_refuses_it_for_siamattn(synthetic_
 
 def test_visualize_attention_draws_bf16_maps(synthetic_settings, tmp_path):
     """Attention probabilities recorded in bf16 are converted before plotting (numpy has no bfloat16)."""
-    from tracking.visualize_attention import main
+    from tracking.dev.visualize_attention import main
 
     out = tmp_path / "attention"
     assert main(["--dataset", "got10k_val", "--sequence", "GOT-10k_Val_000001", "--settings", str(synthetic_settings),

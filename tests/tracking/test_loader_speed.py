@@ -1,11 +1,12 @@
-"""loader_speed.py: the training pipeline timed on a synthetic GOT-10k root, per worker count."""
+"""tracking/dev/loader_speed.py: the training pipeline timed on a synthetic GOT-10k root, per worker count or
+(``--stages``) per stage of one worker."""
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from tracking.loader_speed import main
+from tracking.dev.loader_speed import main
 
 
 @pytest.mark.parametrize("tracker", ["aiatrack", "siamattn"])
@@ -33,3 +34,22 @@ def test_unusable_dataset_is_one_line(tmp_path, capsys: pytest.CaptureFixture[st
                  "--workers", "0"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: training dataset GOT10K_all") and len(err.strip().splitlines()) == 1
+
+
+SMALL = ["--videos", "2", "--frames", "24", "--width", "160", "--height", "120", "--batch-size", "2"]
+
+
+def test_stages_split_one_workers_time(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--workdir", str(tmp_path), *SMALL, "--stages", "--samples", "3", "--warmup", "1"]) == 0
+    out = capsys.readouterr().out
+    rate = float(re.search(r"one worker: ([0-9.]+) samples/s", out).group(1))
+    shares = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\w+)\s+[0-9.]+ ms/sample\s+([0-9.]+) %", out, re.M)}
+    assert rate > 0 and set(shares) == {"decode", "crop", "augment", "other"}
+    assert sum(shares.values()) == pytest.approx(100, abs=0.5)
+
+
+def test_stages_of_a_sampler_without_stage_timers_are_refused_in_one_line(tmp_path, capsys) -> None:
+    assert main(["--tracker", "siamattn", "--workdir", str(tmp_path), *SMALL, "--stages", "--samples", "2"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "SiamAttn training sampler records no stage times" in captured.err
+    assert "samples/s" not in captured.out

@@ -28,7 +28,7 @@ from tests.conftest import REPO_ROOT
 from tracking.test import main as run_test_py
 from tracking.train import main as train_main
 from tracking.video_demo import main as demo_main
-from tracking.visualize_attention import main as attention_main
+from tracking.dev.visualize_attention import main as attention_main
 
 TRACKERS = ("aiatrack", "siamattn")
 # The tiny experiments narrowed further (cheap CPU steps); MODEL differs from tiny, so tiny does not fit.

@@ -7,7 +7,8 @@ import pytest
 
 from lib.trackers import load_config
 from lib.models.aiatrack import build_aiatrack
-from tracking.profile_model import main, parameter_table
+from lib.models.aiatrack.profile import parameter_table
+from tracking.dev.profile_model import main
 
 
 def test_parameter_table_matches_official_counts() -> None:

@@ -1,6 +1,7 @@
-"""``profile_model.py --tracker siamattn``: parameter table, deformable-convolution FLOPs, a smoke run."""
+"""``tracking/dev/profile_model.py --tracker siamattn``: parameter table, deformable-convolution FLOPs, a smoke run."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -9,11 +10,11 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from lib.trackers import load_config
+from lib.trackers import TRACKER_MODULES, get_plugin, load_config, tracker_names
 from lib.models.siamattn import build_siamattn
 from lib.models.siamattn.dsa import DeformConvPack
-from tracking.profile_model import main
-from tracking.profile_siamattn import _deform_conv_flops
+from lib.models.siamattn.profile import _deform_conv_flops
+from tracking.dev.profile_model import main
 
 LIGHT = "MODEL:\n  BACKBONE: {TYPE: resnet18}\n  CHANNELS: 16\n  DEFORM_FC_CHANNELS: 8\n  FC_CHANNELS: 8\n"
 
@@ -51,3 +52,21 @@ def test_bad_checkpoint_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureF
     config.write_text(LIGHT)
     assert main(["--tracker", "siamattn", "--config", str(config), "--checkpoint", str(tmp_path / "none.pth")]) == 2
     assert "no such checkpoint file" in capsys.readouterr().err
+
+
+def test_each_plugin_declares_its_profiler() -> None:
+    for name in tracker_names():
+        assert get_plugin(name).profile is not None
+
+
+def test_a_tracker_without_a_profiler_is_one_line(monkeypatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(TRACKER_MODULES, "noprofile", __name__)
+    with pytest.raises(SystemExit) as info:
+        main(["--tracker", "noprofile"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "declares no profiler" in err and "siamattn" in err
+
+
+# A registered tracker without a profiler: SiamAttn's plug-in under another name, ``profile`` left out.
+PLUGIN = dataclasses.replace(get_plugin("siamattn"), name="noprofile", profile=None)

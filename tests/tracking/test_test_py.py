@@ -93,3 +93,23 @@ def test_weights_that_do_not_fit_the_config_stop_the_run(synthetic_settings, tin
     err = capsys.readouterr().err
     assert "could not build tracker" in err and str(tiny_checkpoint) in err
     assert not (synthetic_settings.parent / "results" / "aiatrack" / "baseline").exists()
+
+
+def test_config_option_names_the_experiment_as_in_the_other_commands(synthetic_settings, tiny_checkpoint, capsys):
+    """``--config tiny`` instead of the positional experiment: the same run, the same result files."""
+    assert main(_args(synthetic_settings, tiny_checkpoint, "--sequence", NAMES[0])) == 0
+    positional = (_result_dir(synthetic_settings) / f"{NAMES[0]}.txt").read_text()
+    args = _args(synthetic_settings, tiny_checkpoint, "--sequence", NAMES[0], "--run-id", "1")
+    assert main([args[0], "--config", args[1], *args[2:]]) == 0
+    by_option = synthetic_settings.parent / "results" / "aiatrack" / "tiny_001" / "got10k" / f"{NAMES[0]}.txt"
+    assert by_option.read_text() == positional
+
+
+@pytest.mark.parametrize("experiment", [["tiny", "--config", "baseline"], []])
+def test_two_or_no_experiments_are_one_line(synthetic_settings, tiny_checkpoint, capsys, experiment):
+    with pytest.raises(SystemExit) as info:
+        main(["aiatrack", *experiment, "--dataset", "got10k_val", "--settings", str(synthetic_settings)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "experiment" in err
+    assert not (synthetic_settings.parent / "results").exists()

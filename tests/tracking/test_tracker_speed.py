@@ -1,4 +1,4 @@
-"""tracker_speed.py: a single timing run and the side-by-side mode (two processes, alternating blocks)."""
+"""tracking/dev/tracker_speed.py: a single timing run and the side-by-side mode (two processes, alternating blocks)."""
 from __future__ import annotations
 
 import re
@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tracking.tracker_speed import main
+from tracking.dev.tracker_speed import main
 
 
 def test_single_run_prints_a_median(capsys: pytest.CaptureFixture[str]) -> None:
@@ -32,6 +32,14 @@ def test_side_by_side_times_both_sides_and_prints_the_ratio(capsys: pytest.Captu
 def test_side_by_side_rejects_a_folder_without_lib(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", "tiny", "--frames", "4", "--warmup", "1", "--side", f"x={tmp_path}"]) == 2
     assert "expected LABEL=CHECKOUT" in capsys.readouterr().err
+
+
+def test_side_by_side_refuses_a_checkout_without_tracker_plugins(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A checkout from before lib/trackers cannot run this script's side process: one line, nothing started."""
+    (tmp_path / "lib").mkdir()
+    assert main(["--config", "tiny", "--frames", "4", "--warmup", "1", "--side", f"old={tmp_path}"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no tracker plug-ins (lib/trackers/)" in err and str(tmp_path / "lib") in err
 
 
 def test_siamattn_single_run(capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,7 +3,8 @@ import cv2
 import numpy as np
 import pytest
 
-from tracking.video_demo import main, parse_box
+from lib.utils.video import parse_box
+from tracking.video_demo import main
 
 
 def _write_video(path, frames_rgb, fps=10.0):

@@ -1,4 +1,4 @@
-"""tracking/visualize_attention.py and the attention probe: overlays, recorded maps, headless run."""
+"""tracking/dev/visualize_attention.py and the attention probe: overlays, recorded maps, headless run."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,7 @@ from PIL import Image
 
 from lib.models.aiatrack.aia import AiAAttention
 from lib.test.tracker.aiatrack.attention_probe import AttentionProbe
-from tracking.visualize_attention import default_queries, heat_overlay, main, query_tokens
+from tracking.dev.visualize_attention import default_queries, heat_overlay, main, query_tokens
 
 
 def test_overlay_peak_lies_on_the_peak_token():
@@ -94,3 +94,13 @@ def test_script_writes_the_pngs_headless(synthetic_settings, synthetic_videos, t
     assert "wrote" in capsys.readouterr().out
     assert main(["--dataset", "got10k_val", "--sequence", name, "--settings", str(synthetic_settings),
                  "--frame", "40", "--output", str(out)]) == 2
+
+
+def test_a_tracker_without_the_attention_probe_is_refused_in_one_line(synthetic_settings, tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--tracker", "siamattn", "--dataset", "got10k_val", "--sequence", "GOT-10k_Val_000001",
+              "--settings", str(synthetic_settings), "--output", str(tmp_path / "out")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SiamAttn offers no attention maps" in err and "aiatrack" in err
+    assert not (tmp_path / "out").exists()

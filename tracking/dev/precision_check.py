@@ -2,10 +2,11 @@
 
 Two measurements, both printed as a table:
 
-* the official tracker fixture (``../shared/reference/tracker_fixture_A.pt``, 30 frames, three
-  hyper-parameter runs) run free with the official-format weights ``aiatrack_synthetic.pth.tar``:
-  largest box difference to the recorded official boxes (px) and to our float32 boxes, and the
-  number of frames whose cache-update decision differs from the official one;
+* the official tracker fixture (``tracker_fixture_A.pt`` in ``--reference-dir``, default ``../shared/reference``
+  beside the checkout; 30 frames, three hyper-parameter runs; see lib/test/tracker/aiatrack/fixture_run.py)
+  run free with the official-format weights ``aiatrack_synthetic.pth.tar``: largest box difference to the
+  recorded official boxes (px) and to our float32 boxes, and the number of frames whose cache-update
+  decision differs from the official one;
 * success AUC (OTB protocol, 21 IoU thresholds) on synthetic videos (``lib.utils.synthetic``) for each
   precision, with the same weights.
 
@@ -14,8 +15,8 @@ checkout and not part of the repository; without them the script exits with stat
 
 Examples::
 
-    python tracking/precision_check.py                       # bf16 vs fp32 on CPU
-    python tracking/precision_check.py --precision fp16 --device cuda --videos 20
+    python tracking/dev/precision_check.py                       # bf16 vs fp32 on CPU
+    python tracking/dev/precision_check.py --precision fp16 --device cuda --videos 20
 """
 from __future__ import annotations
 
@@ -25,39 +26,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lib.trackers import load_config
-from lib.models.aiatrack import build_aiatrack, load_checkpoint
 from lib.test.analysis.got10k_toolkit import otb_sequence_curves
 from lib.test.tracker.aiatrack import AiATracker
+from lib.test.tracker.aiatrack.fixture_run import FIXTURE_EXPERIMENT, free_run_fixture, load_model
+from lib.trackers.aiatrack import PLUGIN
+from lib.trackers import load_config
 from lib.utils.cli import add_device_option, add_torch_threads_option, apply_torch_threads, entry_parser
 from lib.utils.synthetic import render_video
 
-REFERENCE_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
-
-
-def load_model(checkpoint: Path, device: str) -> torch.nn.Module:
-    """The baseline network with ``checkpoint`` on ``device`` (training form; each tracker prepares it)."""
-    model = build_aiatrack(load_config("baseline"))
-    load_checkpoint(model, checkpoint)
-    return model.to(device).eval()
-
-
-def free_run_fixture(model: torch.nn.Module, precision: str, fixture: dict, run_name: str) -> dict[str, np.ndarray]:
-    """Track the fixture video from its first box as the recorded run was set up; boxes (29, 4), decisions (29,)."""
-    cfg = load_config("baseline", overrides={"TEST": {"PRECISION": precision}})
-    run = fixture["runs"][run_name]
-    tracker = AiATracker(model, cfg, run["dataset_name"])
-    tracker.cache_size, tracker.threshold = run["cache_siz"], run["threshold"]
-    video = fixture["video_rgb_uint8"].numpy()
-    tracker.initialize(video[0], {"init_bbox": fixture["init_bbox_xywh"].tolist()})
-    outputs = [tracker.track(frame) for frame in video[1:]]
-    return {"boxes": np.array([o["target_bbox"] for o in outputs]),
-            "updated": np.array([o["cache_updated"] for o in outputs])}
+REFERENCE_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 
 
 def synthetic_auc(model: torch.nn.Module, precision: str, videos: int, frames: int) -> float:
     """Mean OTB success AUC (percent) over synthetic videos 0..videos-1 of family 7."""
-    cfg = load_config("baseline", overrides={"TEST": {"PRECISION": precision}})
+    cfg = load_config(FIXTURE_EXPERIMENT, overrides={"TEST": {"PRECISION": precision}}, tracker=PLUGIN.name)
     aucs = []
     for index in range(videos):
         video = render_video(7, index, num_frames=frames, height=360, width=480)
@@ -89,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     apply_torch_threads(args.torch_threads)
     fixture = torch.load(fixture_path, weights_only=True)
     model = load_model(checkpoint, args.device)
-    print(f"| fixture run | precision | max box diff to official (px) | to our fp32 (px) | decisions != official |")
+    print("| fixture run | precision | max box diff to official (px) | to our fp32 (px) | decisions != official |")
     print("|---|---|---|---|---|")
     for run_name in args.runs or list(fixture["runs"]):
         official = fixture["runs"][run_name]

@@ -8,19 +8,20 @@ printed, for each ``--torch-threads`` value. The network work per frame does not
 timings; pass ``--checkpoint`` to time trained weights anyway. ``--tracker siamattn`` times SiamAttn
 (default config ``vot2018``, the official one; its mask branch included).
 
-Side by side (``--side``, two or more): each side is a checkout (its own ``lib``) and optional extra
-options, run in its own process; the sides track the same video in alternating blocks of
+Side by side (``--side``, two or more): each side is a checkout with tracker plug-ins (its own ``lib``,
+``lib/trackers/`` present) and optional extra options, run in its own process (this script against that
+checkout's ``lib``); the sides track the same video in alternating blocks of
 ``--block`` frames, so machine noise hits them alike, and the ratio of each side's median to the
 first side's is printed (lower = faster), with the median of the per-block ratios.
 
 Examples::
 
-    python tracking/tracker_speed.py                               # baseline, CPU, 1 and 2 threads
-    python tracking/tracker_speed.py --config tiny --frames 100
-    python tracking/tracker_speed.py --device cuda --frames 300 --precision bf16
-    python tracking/tracker_speed.py --side main=/tmp/main-checkout --side this=. --frames 65
-    python tracking/tracker_speed.py --side fp32=. --side "bf16=. --precision bf16"
-    python tracking/tracker_speed.py --tracker siamattn --side main=/tmp/main-checkout --side this=.
+    python tracking/dev/tracker_speed.py                               # baseline, CPU, 1 and 2 threads
+    python tracking/dev/tracker_speed.py --config tiny --frames 100
+    python tracking/dev/tracker_speed.py --device cuda --frames 300 --precision bf16
+    python tracking/dev/tracker_speed.py --side main=/tmp/main-checkout --side this=. --frames 65
+    python tracking/dev/tracker_speed.py --side fp32=. --side "bf16=. --precision bf16"
+    python tracking/dev/tracker_speed.py --tracker siamattn --side main=/tmp/main-checkout --side this=.
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+import lib
 from lib.config import ConfigError
 from lib.test.evaluation import tracking_traits
 from lib.trackers import DEFAULT_TRACKER, get_plugin, load_config, load_tracker, tracker_names
@@ -51,7 +53,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tracker", choices=tracker_names(), default=DEFAULT_TRACKER,
                         help=f"tracker to time (default: {DEFAULT_TRACKER})")
     parser.add_argument("--config", default=None,
-                        help="experiment name or YAML (default: baseline for AiATrack, vot2018 for SiamAttn)")
+                        help="experiment name or YAML (default: the tracker's main experiment)")
     parser.add_argument("--checkpoint", default=None, help="weights (default: random, see above)")
     parser.add_argument("--dataset", default="lasot", help="HYPER row, i.e. number of references (default: lasot)")
     parser.add_argument("--frames", type=int, default=40, help="frames to track (default: 40)")
@@ -111,8 +113,6 @@ def run_worker(args: argparse.Namespace) -> int:
     frames, init_box = video["frames"], video["init_box"].tolist()
     factory = build_factory(args)
     synchronize = synchronizer(args.device)
-    import lib
-
     print(json.dumps({"lib": str(Path(lib.__file__).parent)}), flush=True)
     tracker, position = None, 1
     for line in sys.stdin:
@@ -144,6 +144,9 @@ class Side:
         self.label, _, root = head.partition("=")
         if not self.label or not root or not (Path(root) / "lib").is_dir():
             raise ValueError(f"--side {spec!r}: expected LABEL=CHECKOUT with CHECKOUT/lib present")
+        if not (Path(root) / "lib" / "trackers").is_dir():
+            raise ValueError(f"--side {spec!r}: {Path(root) / 'lib'} has no tracker plug-ins (lib/trackers/); "
+                             "this script times checkouts of this layout only")
         env = dict(os.environ, PYTHONPATH=str(Path(root).resolve()))
         command = [sys.executable, str(Path(__file__).resolve()), *common, *extra, "--worker", video_file]
         self.process = subprocess.Popen(command, cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -1,4 +1,5 @@
-"""SiamAttn part of ``tracking/profile_model.py --tracker siamattn``: parameters and FLOPs of one tracked frame.
+"""SiamAttn's profiler (``python tracking/dev/profile_model.py --tracker siamattn``): parameters and FLOPs of one
+tracked frame.
 
 A tracked frame runs, on one 255×255 search crop against cached template features: backbone and neck,
 the DSA (which re-enhances the template, quirk D6), the RPN, both fusions, then the box head and the
@@ -10,7 +11,6 @@ convolutions only). ``torchvision.ops.deform_conv2d`` is counted like a convolut
 """
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from collections.abc import Callable
@@ -20,18 +20,18 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from lib.config import ConfigError
-from lib.trackers import load_config
-from lib.utils.safe_pickle import CheckpointError
 from lib.models.siamattn import SiamAttn, build_siamattn, load_siamattn_checkpoint
+from lib.trackers import load_config
+from lib.utils import profiling
+from lib.utils.safe_pickle import CheckpointError
 
+TRACKER = "siamattn"
 STAGES = ("backbone+neck", "DSA", "RPN", "fusion", "box head", "mask head")
 
 
 def parameter_table(model: SiamAttn) -> list[tuple[str, int, int]]:
     """(component, parameters, trainable parameters) per top-level module, in the official order."""
-    return [(name, sum(p.numel() for p in module.parameters()),
-             sum(p.numel() for p in module.parameters() if p.requires_grad))
-            for name, module in model.named_children()]
+    return profiling.parameter_table(model, {name: [module] for name, module in model.named_children()})
 
 
 def _deform_conv_flops(input_shape: Any, weight_shape: Any, *_: Any, out_shape: Any = None, **__: Any) -> int:
@@ -87,10 +87,11 @@ def count_flops(model: SiamAttn) -> dict[str, int]:
     return flops
 
 
-def profile(args: argparse.Namespace) -> int:
-    """Print the parameter table and the FLOPs of one frame; 2 on a bad config or checkpoint."""
+def profile(argv: list[str] | None = None) -> int:
+    """Print the parameter table and the FLOPs of one frame; 2 on a bad config or checkpoint (one line)."""
+    args = profiling.profile_parser(__doc__, TRACKER, "the official defaults").parse_args(argv)
     try:
-        cfg = load_config(args.config, tracker="siamattn")
+        cfg = load_config(args.config, tracker=TRACKER)
         model = build_siamattn(cfg)
         if args.checkpoint:
             load_siamattn_checkpoint(model, args.checkpoint)
@@ -101,12 +102,6 @@ def profile(args: argparse.Namespace) -> int:
     name = args.config or "official defaults"
     print(f"SiamAttn '{name}': {cfg.MODEL.BACKBONE.TYPE} backbone, mask branch "
           f"{'on' if model.mask_enabled else 'off'}, template 127x127, search 255x255")
-    print(f"\n{'component':<22}{'parameters':>14}{'trainable':>14}")
-    rows = parameter_table(model)
-    for component, count, trainable in rows:
-        print(f"{component:<22}{count:>14,}{trainable:>14,}")
-    print(f"{'total':<22}{sum(r[1] for r in rows):>14,}{sum(r[2] for r in rows):>14,}")
-    flops = count_flops(model)
-    print(f"\nFLOPs per tracked frame (FlopCounterMode, multiply-add = 2): {flops['total'] / 1e9:.3f} G")
-    print("  " + ", ".join(f"{stage} {flops[stage] / 1e9:.3f} G" for stage in STAGES))
+    print("\n" + profiling.format_parameter_table(parameter_table(model)))
+    print("\n" + profiling.format_flops(count_flops(model), STAGES))
     return 0

@@ -18,9 +18,9 @@ sets them, in search-crop pixels). Maps are averaged over heads; a white cross m
 Examples::
 
     python tracking/quickstart.py   # renders output/quickstart/got10k (synthetic videos)
-    python tracking/visualize_attention.py --dataset got10k_val --sequence <name> \\
+    python tracking/dev/visualize_attention.py --dataset got10k_val --sequence <name> \\
         --settings output/quickstart/settings.yaml --frame 20
-    python tracking/visualize_attention.py --video clip.mp4 --init-bbox 10,20,60,80 --frame 40 \\
+    python tracking/dev/visualize_attention.py --video clip.mp4 --init-bbox 10,20,60,80 --frame 40 \\
         --checkpoint AIATRACK_ep0500.pth.tar --config baseline --device cuda
 """
 from __future__ import annotations
@@ -41,12 +41,15 @@ from lib.models.aiatrack.reference_variants import group_references  # noqa: E40
 from lib.test.evaluation import BENCHMARKS, load_benchmark, tracking_traits  # noqa: E402
 from lib.test.tracker.aiatrack import AiATracker  # noqa: E402
 from lib.test.tracker.aiatrack.attention_probe import AttentionProbe  # noqa: E402
+from lib.trackers import DEFAULT_TRACKER, get_plugin, tracker_names  # noqa: E402
 from lib.trackers.weights import choose_weights, describe_weights, load_tracker_from_weights  # noqa: E402
 from lib.utils.cli import (add_device_option, add_precision_option, add_settings_options, add_torch_threads_option,  # noqa: E402
                            apply_torch_threads, entry_parser, settings_from_args)
 from lib.utils.crop import crop_search_region  # noqa: E402
 from lib.utils.image import read_image  # noqa: E402
-from tracking.video_demo import FrameSource, parse_box  # noqa: E402
+from lib.utils.video import FrameSource, parse_box  # noqa: E402
+
+CAPABILITY = "attention_probe"  # a tracker whose attentions lib/test/tracker/aiatrack/attention_probe.py records
 
 COLORMAP = "jet"
 ALPHA = 0.55  # weight of the heat map in an overlay
@@ -205,6 +208,8 @@ def run_to_frame(tracker: AiATracker, frames, init_box: list[float], frame_index
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = entry_parser(__doc__)
+    parser.add_argument("--tracker", choices=tracker_names(), default=DEFAULT_TRACKER,
+                        help=f"tracker (default: {DEFAULT_TRACKER}); one offering the {CAPABILITY} capability")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--video", help="video file or folder of frames (needs --init-bbox)")
     source.add_argument("--dataset", choices=sorted(BENCHMARKS), help="benchmark holding --sequence")
@@ -223,6 +228,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_torch_threads_option(parser)
     parser.add_argument("--output", type=Path, default=Path("output/attention"), help="PNG folder")
     args = parser.parse_args(argv)
+    if CAPABILITY not in get_plugin(args.tracker).capabilities:
+        offering = [name for name in tracker_names() if CAPABILITY in get_plugin(name).capabilities]
+        parser.error(f"{get_plugin(args.tracker).label} offers no attention maps (no {CAPABILITY} capability); "
+                     f"trackers that do: {', '.join(offering)}")
     if args.video and args.init_bbox is None:
         parser.error("--video needs --init-bbox")
     if args.dataset and not args.sequence:
@@ -238,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     apply_torch_threads(args.torch_threads)
     try:
-        weights = choose_weights(args.checkpoint, args.config, precision=args.precision)
+        weights = choose_weights(args.checkpoint, args.config, args.tracker, args.precision)
         if args.dataset:
             benchmark = load_benchmark(args.dataset, settings_from_args(args))
             sequences = [s for s in benchmark if s.name == args.sequence]

@@ -1,4 +1,5 @@
-"""Profile the AiATrack network: parameters per component, FLOPs and latency of one tracked frame.
+"""AiATrack's profiler (``python tracking/dev/profile_model.py``): parameters per component, FLOPs and latency of one
+tracked frame.
 
 A tracked frame runs the backbone (ResNet trunk, 1x1 bottleneck, sine embeddings) and the encoder on the
 search crop, the decoder against the long-term reference and the short-term references of the chosen
@@ -7,10 +8,9 @@ beforehand, as in tracking. Inputs are random crops (timings do not depend on th
 
 Examples::
 
-    python tracking/profile_model.py                       # baseline, CPU (and CUDA if available)
-    python tracking/profile_model.py --config tiny --runs 5 --device cpu
-    python tracking/profile_model.py --checkpoint AIATRACK_ep0500.pth.tar --device cuda --runs 200
-    python tracking/profile_model.py --tracker siamattn    # SiamAttn: parameters and FLOPs only
+    python tracking/dev/profile_model.py                       # baseline, CPU (and CUDA if available)
+    python tracking/dev/profile_model.py --config tiny --runs 5 --device cpu
+    python tracking/dev/profile_model.py --checkpoint AIATRACK_ep0500.pth.tar --device cuda --runs 200
 
 FLOPs are counted by ``torch.utils.flop_counter.FlopCounterMode`` (one multiply-add = 2 FLOPs; matrix
 products and convolutions only, element-wise work is not counted). Latencies are medians over ``--runs``
@@ -32,20 +32,21 @@ from torch.utils.flop_counter import FlopCounterMode
 from tqdm import tqdm
 
 from lib.config import ConfigError, hyper_for_dataset
-from lib.trackers import load_config
 from lib.models.aiatrack import (AiATrack, BackboneOutput, CheckpointError, EncodedFrame, ReferenceFrame, build_aiatrack,
-                        load_checkpoint)
+                                 load_checkpoint)
 from lib.models.aiatrack.refinement import describe_refinement
+from lib.trackers import get_plugin, load_config
+from lib.utils import profiling
 from lib.utils.box_ops import box_xyxy_to_xywh
-from lib.utils.cli import add_torch_threads_option, apply_torch_threads, entry_parser
-from tracking.profile_siamattn import profile as profile_siamattn
+from lib.utils.cli import add_torch_threads_option, apply_torch_threads, non_negative_int, positive_int
 
+TRACKER = "aiatrack"
 STAGES = ("backbone", "encoder", "decoder", "heads")
 
 
 def parameter_table(model: AiATrack) -> list[tuple[str, int, int]]:
     """(component, parameters, trainable parameters) per component, in pipeline order."""
-    components = {
+    return profiling.parameter_table(model, {
         "backbone": [model.backbone],
         "bottleneck": [model.bottleneck],
         "transformer encoder": [model.transformer.encoder],
@@ -53,16 +54,7 @@ def parameter_table(model: AiATrack) -> list[tuple[str, int, int]]:
         "corner head": [model.corner_head],
         "IoU head": [model.iou_head],
         "embeddings (fg/bg)": [module for name, module in model.named_children() if name.endswith("_embed")],
-    }
-    rows, covered = [], set()
-    for name, modules in components.items():
-        params = [p for module in modules for p in module.parameters()]
-        covered.update(id(p) for p in params)
-        rows.append((name, sum(p.numel() for p in params), sum(p.numel() for p in params if p.requires_grad)))
-    others = [p for p in model.parameters() if id(p) not in covered]
-    if others:
-        rows.append(("other", sum(p.numel() for p in others), sum(p.numel() for p in others if p.requires_grad)))
-    return rows
+    })
 
 
 @dataclass
@@ -158,41 +150,30 @@ def time_stages(step: TrackStep, device: torch.device, runs: int, warmup: int,
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = entry_parser(__doc__)
-    parser.add_argument("--tracker", default="aiatrack", choices=("aiatrack", "siamattn"),
-                        help="network to profile (default: aiatrack; siamattn reports parameters and FLOPs)")
-    parser.add_argument("--config", default=None,
-                        help="experiment name in experiments/<tracker>/ (baseline, tiny, ...) or a YAML path "
-                             "(default: aiatrack baseline, siamattn official defaults)")
-    parser.add_argument("--checkpoint", default=None,
-                        help="weights to load (official or ours); default: random weights, same timings")
+    parser = profiling.profile_parser(__doc__, TRACKER, get_plugin(TRACKER).main_experiment)
     parser.add_argument("--device", nargs="+", default=None, choices=("cpu", "cuda"),
                         help="devices to time (default: cpu, plus cuda when available)")
-    parser.add_argument("--runs", type=int, default=20, help="timed runs per device (default: 20)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed runs first (default: 3)")
+    parser.add_argument("--runs", type=positive_int, default=20, help="timed runs per device (default: 20)")
+    parser.add_argument("--warmup", type=non_negative_int, default=3, help="untimed runs first (default: 3)")
     parser.add_argument("--dataset", default="default",
                         help="benchmark whose TEST.HYPER row sets the number of short-term references "
                              "(default: default)")
     add_torch_threads_option(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    if args.runs < 1 or args.warmup < 0:
-        parser.error("--runs must be >= 1 and --warmup >= 0")
-    return args
+    return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
+def profile(argv: list[str] | None = None) -> int:
+    """Print the switches, parameter table, FLOPs and per-device latencies; 2 on bad input (one line)."""
     args = parse_args(argv)
-    if args.tracker == "siamattn":
-        return profile_siamattn(args)
-    args.config = args.config or "baseline"
+    config = args.config or get_plugin(TRACKER).main_experiment
     devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     if "cuda" in devices and not torch.cuda.is_available():
         print("error: --device cuda requested but no CUDA device is available", file=sys.stderr)
         return 2
     apply_torch_threads(args.torch_threads)
     try:
-        cfg = load_config(args.config)
+        cfg = load_config(config, tracker=TRACKER)
         model = build_aiatrack(cfg)
         if args.checkpoint:
             load_checkpoint(model, args.checkpoint)
@@ -203,21 +184,15 @@ def main(argv: list[str] | None = None) -> int:
     _, num_short, _ = hyper_for_dataset(cfg, args.dataset)
     crop = int(cfg.TEST.SEARCH_SIZE)
 
-    print(f"AiATrack '{args.config}': search crop {crop}x{crop}, {model.feat_side}x{model.feat_side} tokens, "
+    print(f"AiATrack '{config}': search crop {crop}x{crop}, {model.feat_side}x{model.feat_side} tokens, "
           f"1 long-term + {num_short} short-term references ({args.dataset})")
     print(f"ablation switches: AiA encoder {cfg.MODEL.AIA.USE_AIA and cfg.MODEL.AIA.ENCODER}, decoder "
           f"{cfg.MODEL.AIA.USE_AIA and cfg.MODEL.AIA.DECODER}, refinement {cfg.MODEL.AIA.REFINEMENT}, reference "
           f"embedding {model.reference_embedding}, reference mode {model.reference_mode}")
     print(describe_refinement(model.transformer, cfg.MODEL.AIA.FEAT_SIZE, cfg.MODEL.AIA.MATCH_DIM))
-    print(f"\n{'component':<22}{'parameters':>14}{'trainable':>14}")
-    rows = parameter_table(model)
-    for name, count, trainable in rows:
-        print(f"{name:<22}{count:>14,}{trainable:>14,}")
-    print(f"{'total':<22}{sum(r[1] for r in rows):>14,}{sum(r[2] for r in rows):>14,}")
-
+    print("\n" + profiling.format_parameter_table(parameter_table(model)))
     flops = count_flops(make_step(model, crop, num_short, torch.device("cpu")))
-    print(f"\nFLOPs per tracked frame (FlopCounterMode, multiply-add = 2): {flops['total'] / 1e9:.3f} G")
-    print("  " + ", ".join(f"{name} {flops[name] / 1e9:.3f} G" for name in STAGES))
+    print("\n" + profiling.format_flops(flops, STAGES))
 
     for device_name in devices:
         device = torch.device(device_name)
@@ -229,7 +204,3 @@ def main(argv: list[str] | None = None) -> int:
               f"{medians['total'] * 1e3:.1f} ms ({1 / medians['total']:.1f} fps)")
         print("  " + ", ".join(f"{name} {medians[name] * 1e3:.2f} ms" for name in STAGES))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,9 +4,9 @@ For each file in ``experiments/aiatrack/ablations/`` (or the ``--variants`` give
 (``MODEL.AIA.{USE_AIA,ENCODER,DECODER,REFINEMENT}``, ``MODEL.REFERENCE.{EMBEDDING,MODE}``) are applied to
 the tiny config (``experiments/aiatrack/tiny.yaml``), written as ``<workdir>/configs/tiny_<variant>.yaml``,
 trained with ``tracking/train.py`` on the synthetic GOT-10k training videos of
-``tracking/train_tiny_synthetic.py``, tracked with ``tracking/test.py`` on the held-out synthetic videos
+``tracking/dev/train_tiny_synthetic.py``, tracked with ``tracking/test.py`` on the held-out synthetic videos
 and scored with ``tracking/analysis_results.py``. The table gives AO (GOT-10k protocol), AUC (AiATrack
-protocol), parameters and FLOPs per tracked frame (``tracking/profile_model.py``'s counter).
+protocol), parameters and FLOPs per tracked frame (``tracking/dev/profile_model.py``'s counter).
 
 THIS IS NOT THE PAPER'S EXPERIMENT: a ResNet-18 model with a random frozen trunk, 128 px crops, a few
 hundred CPU steps on synthetic shapes, six held-out synthetic videos. Differences between rows are
@@ -15,15 +15,14 @@ Every step resumes (finished trainings and result files are kept), so re-running
 
 Example::
 
-    python tracking/ablation_table.py --workdir output/ablation_smoke            # 20 epochs per variant
-    python tracking/ablation_table.py --epochs 2 --variants full t4_refinement_conv
+    python tracking/dev/ablation_table.py --workdir output/ablation_smoke            # 20 epochs per variant
+    python tracking/dev/ablation_table.py --epochs 2 --variants full t4_refinement_conv
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from argparse import Namespace
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +30,14 @@ import torch
 import yaml
 
 from lib.config import hyper_for_dataset
-from lib.trackers import load_config
 from lib.config.loader import EXPERIMENTS_DIR
-from lib.trackers.aiatrack import PLUGIN
 from lib.models.aiatrack import build_aiatrack
-from lib.utils.io import atomic_write_text
+from lib.models.aiatrack.profile import count_flops, make_step
+from lib.trackers import load_config
+from lib.trackers.aiatrack import PLUGIN
 from lib.utils.cli import entry_parser
-from tracking.profile_model import count_flops, make_step
-from tracking.train_tiny_synthetic import run, score, write_dataset
+from lib.utils.io import atomic_write_text
+from lib.utils.synthetic_runs import run, score, write_dataset
 
 ABLATIONS_DIR = EXPERIMENTS_DIR / PLUGIN.name / "ablations"
 SWITCHES = {"AIA": ("USE_AIA", "ENCODER", "DECODER", "REFINEMENT"), "REFERENCE": ("EMBEDDING", "MODE")}
@@ -62,7 +61,7 @@ def tiny_variant(ablation: Path) -> dict[str, Any]:
 
 def cost(config: Path) -> tuple[int, float]:
     """Parameters and GFLOPs per tracked frame (1 long-term + DEFAULT-row short-term references)."""
-    cfg = load_config(config)
+    cfg = load_config(config, tracker=PLUGIN.name)
     torch.manual_seed(0)
     model = build_aiatrack(cfg).eval()
     num_short = hyper_for_dataset(cfg, "default")[1]
@@ -92,8 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"error: no ablation file {', '.join(missing)}", file=sys.stderr)
         return 2
-    write_dataset(workdir / "got10k", Namespace(train_videos=args.train_videos, val_videos=args.val_videos,
-                                                frames=args.frames))
+    write_dataset(workdir / "got10k", args.train_videos, args.val_videos, args.frames)
     settings = workdir / "settings.yaml"
     atomic_write_text(settings, yaml.safe_dump({
         "got10k_dir": str(workdir / "got10k"), "workspace_dir": str(workdir / "workspace"),
@@ -108,12 +106,12 @@ def main(argv: list[str] | None = None) -> int:
             variant["TEST"] = {**variant["TEST"], "EPOCH": args.epochs}
         config.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(config, yaml.safe_dump(variant, sort_keys=False))
-        epochs = load_config(config).TRAIN.EPOCH
+        epochs = load_config(config, tracker=PLUGIN.name).TRAIN.EPOCH
         last = (workdir / "workspace" / "checkpoints" / "train" / PLUGIN.name / config.stem
                 / f"{PLUGIN.checkpoint_prefix}_ep{epochs:04d}.pth.tar")
         if not last.is_file():
-            run(["tracking.train", "--config", str(config), "--settings", str(settings), "--no-progress"])
-        scores = score(settings, last, run_id=epochs, config=str(config))
+            run(["tracking.train", "--tracker", PLUGIN.name, "--config", str(config), "--settings", str(settings), "--no-progress"])
+        scores = score(settings, last, run_id=epochs, tracker=PLUGIN.name, config=str(config))
         params, gflops = cost(config)
         rows.append({"variant": ablation.stem, "AO": scores.get("AO"), "AUC": scores.get("AUC"),
                      "params": params, "GFLOPs": gflops, "epochs": epochs})

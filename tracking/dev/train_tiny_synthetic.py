@@ -14,29 +14,26 @@ Steps (each resumable; re-running the command continues where it stopped):
 
 Example::
 
-    python tracking/train_tiny_synthetic.py --workdir output/tiny_synthetic
-    python tracking/train_tiny_synthetic.py --tracker siamattn --workdir output/tiny_synthetic_siamattn
+    python tracking/dev/train_tiny_synthetic.py --workdir output/tiny_synthetic
+    python tracking/dev/train_tiny_synthetic.py --tracker siamattn --workdir output/tiny_synthetic_siamattn
 """
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import torch
 import yaml
 
 from lib.trackers import DEFAULT_TRACKER, get_plugin, load_config, tracker_names
 from lib.test.evaluation.results import result_dir
+from lib.train.seeding import seed_everything
+from lib.utils.cli import entry_parser, parse_overrides
 from lib.utils.io import atomic_torch_save, atomic_write_text
-from lib.utils.cli import entry_parser
 from lib.utils.settings import load_settings
-from lib.utils.synthetic import render_videos, write_got10k
-from tracking.train import parse_overrides, seed_everything
+from lib.utils.synthetic_runs import run, score, write_dataset
 
 CONFIG = "tiny"
 
@@ -59,48 +56,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def write_dataset(root: Path, args: argparse.Namespace) -> None:
-    """Synthetic GOT-10k root: ``train`` (seed family 1000) and held-out ``val`` (family 2000)."""
-    val_frames = args.val_frames or args.frames
-    for split, seed, count, frames in (("train", 1000, args.train_videos, args.frames),
-                                       ("val", 2000, args.val_videos, val_frames)):
-        if (root / split / "list.txt").is_file():
-            continue
-        print(f"writing {count} synthetic {split} videos to {root / split}", flush=True)
-        write_got10k(root, render_videos(seed=seed, count=count, num_frames=frames), split=split)
-
-
-def run(command: list[str]) -> None:
-    """Run a repository command, failing loudly."""
-    print("$", " ".join(command), flush=True)
-    subprocess.run([sys.executable, "-m", *command], check=True)
-
-
-def score(settings: Path, checkpoint: Path, run_id: int, tracker: str = DEFAULT_TRACKER,
-          config: str = CONFIG) -> dict[str, float]:
-    """Track the held-out videos with ``checkpoint`` of ``tracker`` (built from ``config``, a name or YAML
-    path) and return the got10k- and aiatrack-protocol scores."""
-    common = ["--settings", str(settings), "--no-progress"]
-    run(["tracking.test", tracker, config, "--dataset", "got10k_val", "--checkpoint", str(checkpoint),
-         "--run-id", str(run_id), *common])
-    scores: dict[str, float] = {}
-    param = Path(config).stem
-    for protocol in ("got10k", "aiatrack"):
-        out = settings.parent / f"scores_{param}_{run_id}_{protocol}.json"
-        run(["tracking.analysis_results", "--tracker", tracker, "--param", param, "--run-id", str(run_id),
-             "--dataset", "got10k_val", "--protocol", protocol, "--no-plots", "--json", str(out), *common])
-        scores.update(_dataset_scores(json.loads(out.read_text())))
-    return scores
-
-
-def _dataset_scores(report: Any) -> dict[str, float]:
-    """The first tracker's dataset-level scores from an ``analysis_results.py --json`` report."""
-    entries = report["trackers"] if isinstance(report, dict) and "trackers" in report else report
-    first = entries[0] if isinstance(entries, list) else next(iter(entries.values()))
-    values = first.get("scores", first) if isinstance(first, dict) else {}
-    return {k: float(v) for k, v in values.items() if isinstance(v, (int, float))}
-
-
 def export_for_demo(checkpoint: Path, output: Path, tracker: str) -> None:
     """Weights (float16) + config + epoch + loss history of a training checkpoint, written atomically."""
     state = torch.load(checkpoint, map_location="cpu", weights_only=True)
@@ -114,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     workdir = Path(args.workdir).resolve()
     data_root = workdir / "got10k"
-    write_dataset(data_root, args)
+    write_dataset(data_root, args.train_videos, args.val_videos, args.frames, args.val_frames)
     settings = workdir / "settings.yaml"
     atomic_write_text(settings, yaml.safe_dump({
         "got10k_dir": str(data_root), "workspace_dir": str(workdir / "workspace"),
@@ -129,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         seed_everything(cfg.TRAIN.SEED)            # the initial weights train.py starts from
         model = recipe.build_model(cfg)
         atomic_torch_save({"net": model.state_dict(), "config": cfg.to_dict(), "epoch": 0}, untrained)
-    before = score(settings, untrained, run_id=0, tracker=tracker)
+    before = score(settings, untrained, run_id=0, tracker=tracker, config=CONFIG)
 
     overrides = [f"--override={item}" for item in args.override]
     run(["tracking.train", "--tracker", tracker, "--config", CONFIG, "--settings", str(settings), "--no-progress",
@@ -142,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     stale = result_dir(load_settings(settings), tracker, CONFIG, run_id=1)
     if stale.exists():              # results of an earlier export: track again with this one
         shutil.rmtree(stale)
-    after = score(settings, output, run_id=1, tracker=tracker)
+    after = score(settings, output, run_id=1, tracker=tracker, config=CONFIG)
 
     history = torch.load(output, weights_only=True)["history"]
     print(f"\nexported {output} ({output.stat().st_size / 1e6:.1f} MB)")

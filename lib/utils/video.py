@@ -1,0 +1,71 @@
+"""Frames of a user's video for the demos (``tracking/video_demo.py``, ``tracking/dev/visualize_attention.py``)
+and the ``--init-bbox`` argument they take."""
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from lib.utils.image import read_image
+
+__all__ = ["FRAME_SUFFIXES", "FrameSource", "parse_box"]
+
+FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
+
+class FrameSource:
+    """RGB frames (H, W, 3) uint8 of a video file (any format OpenCV reads) or of the sorted image files in a
+    folder; ``fps`` (the file's, else ``default_fps``) and ``count`` (None where the container does not say).
+
+    Raises ``FileNotFoundError`` (no such path, or a folder without images) and ``ValueError`` (a file OpenCV
+    cannot open), naming the path.
+    """
+
+    def __init__(self, path: str | os.PathLike, default_fps: float = 30.0) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            self.files = sorted(p for p in self.path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES)
+            if not self.files:
+                raise FileNotFoundError(f"{self.path}: folder holds no image files ({', '.join(FRAME_SUFFIXES)})")
+            self.fps, self.count = default_fps, len(self.files)
+        elif self.path.is_file():
+            self.files = None
+            capture = cv2.VideoCapture(str(self.path))
+            if not capture.isOpened():
+                raise ValueError(f"{self.path}: OpenCV cannot open this video")
+            self.fps = capture.get(cv2.CAP_PROP_FPS) or default_fps
+            count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+            self.count = count if count > 0 else None  # unknown for some containers and streams
+            capture.release()
+        else:
+            raise FileNotFoundError(f"video not found: {self.path}")
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        if self.files is not None:
+            for file in self.files:
+                yield read_image(file)
+            return
+        capture = cv2.VideoCapture(str(self.path))
+        try:
+            while True:
+                ok, bgr = capture.read()
+                if not ok:
+                    break
+                yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        finally:
+            capture.release()
+
+
+def parse_box(text: str) -> list[float]:
+    """``'x,y,w,h'`` -> four floats (width and height > 0)."""
+    try:
+        box = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--init-bbox must be x,y,w,h numbers, got {text!r}") from None
+    if len(box) != 4 or box[2] <= 0 or box[3] <= 0:
+        raise argparse.ArgumentTypeError(f"--init-bbox must be x,y,w,h with w, h > 0, got {text!r}")
+    return box
