@@ -29,7 +29,7 @@ from pathlib import Path
 from lib.config import ConfigError, resolve_experiment
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
-from lib.trackers import load_config, tracker_names
+from lib.trackers import get_plugin, load_config, tracker_names
 from lib.test.evaluation.runner import (OnePassTask, RunInterrupted, TrackerLoadError, TrackerSpec,
                                        run_benchmark)
 from lib.test.evaluation.vot_runner import INIT_METHODS, vot_task
@@ -37,12 +37,13 @@ from lib.utils.cli import (INTERRUPTED, add_device_option, add_precision_option,
                            add_torch_threads_option, apply_torch_threads, entry_parser, non_negative_int, positive_int,
                            print_run_summary, settings_from_args)
 from lib.utils.settings import Settings
+from lib.utils.paths import training_checkpoint
 
 
 def default_checkpoint(settings: Settings, tracker: str, param: str, epoch: int) -> Path:
-    """Where training leaves the weights of ``param`` after ``epoch`` epochs (official layout)."""
-    return (Path(settings.workspace_dir) / "checkpoints" / "train" / tracker / param
-            / f"{tracker.upper()}_ep{epoch:04d}.pth.tar")
+    """Where training leaves the weights of ``param`` after ``epoch`` epochs (``lib/utils/paths.py``), named with
+    the tracker plug-in's checkpoint prefix."""
+    return training_checkpoint(settings.workspace_dir, tracker, param, get_plugin(tracker).checkpoint_prefix, epoch)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -43,6 +43,7 @@ from lib.train.trainer.distributed import free_port, synchronize_batch_norms
 from lib.train.trainer.logs import ScalarWriter, setup_text_log
 from lib.utils.cli import (add_device_option, add_settings_options, add_torch_threads_option, apply_torch_threads,
                            entry_parser, parse_overrides, settings_from_args)
+from lib.utils.paths import training_log, training_run_dir, training_scalars_dir
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
@@ -135,7 +136,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         settings = settings_from_args(args)
         name = Path(args.config).stem
         workspace = Path(args.workspace or settings.workspace_dir)
-        log = setup_text_log(workspace / "logs" / f"{args.tracker}-{name}.log", ctx.is_main)
+        log = setup_text_log(training_log(workspace, args.tracker, name), ctx.is_main)
         try:
             log.info("config %s, %d process(es), device %s", name, ctx.world_size, ctx.device)
             seed_everything(cfg.TRAIN.SEED)        # identical initial weights on every process
@@ -145,10 +146,10 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             model.to(ctx.device)
             parts = recipe.build_parts(model, cfg)
             seed_everything(cfg.TRAIN.SEED + ctx.rank)   # per-process dropout streams
-            checkpoints = CheckpointManager(workspace / "checkpoints" / "train" / args.tracker / name,
+            checkpoints = CheckpointManager(training_run_dir(workspace, args.tracker, name),
                                             plugin.checkpoint_prefix,
                                             cfg.TRAIN.CHECKPOINT_KEEP_LAST, cfg.TRAIN.CHECKPOINT_KEEP_EVERY)
-            writer = ScalarWriter(workspace / "tensorboard" / "train" / args.tracker / name if ctx.is_main else None)
+            writer = ScalarWriter(training_scalars_dir(workspace, args.tracker, name) if ctx.is_main else None)
             trainer = Trainer(parts, cfg, ctx, build_loader_factory(cfg, settings, ctx, recipe), checkpoints,
                               writer, log, progress=not args.no_progress)
             try:

@@ -57,4 +57,4 @@ PLUGIN = TrackerPlugin(
     name="drift", label="Drift", defaults=defaults, validate=lambda cfg: None, main_experiment="drift",
     random_experiment="drift", build_model=lambda cfg, training: Displacement(), load_weights=load_weights,
     prepare=lambda model, cfg, device: model.eval(), make_tracker=ConstantVelocityTracker,
-    training=lambda: None, checkpoint_prefix="DRIFT", embedded_checkpoint=None, precisions=("fp32",))
+    training=lambda: None, checkpoint_prefix="CONSTVEL", embedded_checkpoint=None, precisions=("fp32",))

@@ -107,3 +107,18 @@ def test_a_malformed_registration_is_one_line():
     done = subprocess.run([sys.executable, "-c", "import lib.trackers"], env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode != 0 and "AIATRACK_TRACKERS: expected name=package.module entries" in done.stderr
+
+
+def test_benchmark_run_finds_the_trained_checkpoint_by_the_plugin_prefix(drift, workspace):
+    """Without --checkpoint test.py reads what train.py leaves: <workspace>/checkpoints/train/<tracker>/<config>/
+    <PREFIX>_ep<TEST.EPOCH>.pth.tar, with the prefix the plug-in declares (not the upper-cased name)."""
+    from tracking.test import main as test_main
+
+    root, videos = workspace
+    trained = root / "work" / "checkpoints" / "train" / "drift" / "drift" / "CONSTVEL_ep0001.pth.tar"
+    trained.parent.mkdir(parents=True)
+    trained.write_bytes((root / "drift.pth").read_bytes())
+    assert test_main(["drift", str(root / "drift.yaml"), "--dataset", "got10k_val", "--settings",
+                      str(root / "settings.yaml"), "--no-progress"]) == 0
+    boxes = np.loadtxt(root / "results" / "drift" / "drift" / "got10k" / f"{NAMES[0]}.txt", delimiter=",")
+    np.testing.assert_allclose(boxes, _expected_boxes(videos[0].boxes_xywh[0], len(videos[0])), atol=1e-3)

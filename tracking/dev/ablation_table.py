@@ -38,6 +38,7 @@ from lib.trackers.aiatrack import PLUGIN
 from lib.utils.cli import entry_parser
 from lib.utils.io import atomic_write_text
 from lib.utils.synthetic_runs import run, score, write_dataset
+from lib.utils.paths import training_checkpoint
 
 ABLATIONS_DIR = EXPERIMENTS_DIR / PLUGIN.name / "ablations"
 SWITCHES = {"AIA": ("USE_AIA", "ENCODER", "DECODER", "REFINEMENT"), "REFERENCE": ("EMBEDDING", "MODE")}
@@ -107,8 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         config.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(config, yaml.safe_dump(variant, sort_keys=False))
         epochs = load_config(config, tracker=PLUGIN.name).TRAIN.EPOCH
-        last = (workdir / "workspace" / "checkpoints" / "train" / PLUGIN.name / config.stem
-                / f"{PLUGIN.checkpoint_prefix}_ep{epochs:04d}.pth.tar")
+        last = training_checkpoint(workdir / "workspace", PLUGIN.name, config.stem, PLUGIN.checkpoint_prefix, epochs)
         if not last.is_file():
             run(["tracking.train", "--tracker", PLUGIN.name, "--config", str(config), "--settings", str(settings), "--no-progress"])
         scores = score(settings, last, run_id=epochs, tracker=PLUGIN.name, config=str(config))

@@ -34,6 +34,7 @@ from lib.utils.cli import entry_parser, parse_overrides
 from lib.utils.io import atomic_torch_save, atomic_write_text
 from lib.utils.settings import load_settings
 from lib.utils.synthetic_runs import run, score, write_dataset
+from lib.utils.paths import training_checkpoint
 
 CONFIG = "tiny"
 
@@ -90,8 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     run(["tracking.train", "--tracker", tracker, "--config", CONFIG, "--settings", str(settings), "--no-progress",
          *overrides])
     epochs = load_config(CONFIG, parse_overrides(args.override, "--override"), tracker=tracker).TRAIN.EPOCH
-    last = (workdir / "workspace" / "checkpoints" / "train" / tracker / CONFIG
-            / f"{plugin.checkpoint_prefix}_ep{epochs:04d}.pth.tar")
+    last = training_checkpoint(workdir / "workspace", tracker, CONFIG, plugin.checkpoint_prefix, epochs)
     output = Path(args.output) if args.output else plugin.embedded_checkpoint
     export_for_demo(last, output, tracker)
     stale = result_dir(load_settings(settings), tracker, CONFIG, run_id=1)
