@@ -103,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     label = f"random_{Path(weights.config).stem}" if weights.random else Path(weights.checkpoint).name.split(".")[0]
     out_dir = Path(settings.results_dir) / args.tracker / label
     sequences = load_benchmark(DATASET, settings)
-    print(f"[2/3] tracking {len(sequences)} sequences -> {out_dir} (existing results are kept; "
-          f"same as: python tracking/test.py {args.tracker} <config> --dataset {DATASET} --settings {settings_file})")
+    print(f"[2/3] tracking {len(sequences)} sequences -> {out_dir} (existing results are kept; the benchmark "
+          f"runner of tracking/test.py, settings in {settings_file})")
     spec = TrackerSpec(args.tracker, weights.config_node().to_dict(), weights.checkpoint, args.device)
     try:
         summary = run_benchmark(spec, sequences, DATASET, out_dir, num_workers=args.threads,

@@ -12,7 +12,10 @@ multistart from every anchor) and write ``<seq>/<seq>_001.txt``-style trajectori
 
 Results go to ``<results_dir>/<tracker>/<param>[_<id>]/`` (settings file or ``--results-dir``); sequences
 whose result file exists are skipped, so re-running the same command resumes an interrupted run
-(Ctrl-C, a lost worker process or a full disk stop the run with one line saying so).
+(Ctrl-C, a lost worker process or a full disk stop the run with one line saying so). The folder records
+what produced its results (``run.json``: tracker, weights digest, MODEL/TEST config, VOT options); a run with
+other weights, precision or hyper-parameters into the same folder is refused before tracking, naming what
+differs (``lib/test/evaluation/run_identity.py``).
 
 Each process (this one, or each ``--threads`` worker) runs torch with ``--torch-threads`` intra-op threads,
 else ``$OMP_NUM_THREADS``, else 1 (the policy of every entry point, lib/utils/cli.py): use more cores
@@ -29,6 +32,7 @@ from pathlib import Path
 from lib.config import ConfigError, resolve_experiment
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
+from lib.test.evaluation.run_identity import claim_run_dir, run_identity
 from lib.trackers import get_plugin, load_config, tracker_names
 from lib.test.evaluation.runner import (OnePassTask, RunInterrupted, TrackerLoadError, TrackerSpec,
                                        run_benchmark)
@@ -37,7 +41,7 @@ from lib.utils.cli import (INTERRUPTED, add_device_option, add_precision_option,
                            add_torch_threads_option, apply_torch_threads, entry_parser, non_negative_int, positive_int,
                            print_run_summary, settings_from_args)
 from lib.utils.settings import Settings
-from lib.utils.paths import training_checkpoint
+from lib.utils.paths import training_checkpoint, vot_run_dir
 
 
 def default_checkpoint(settings: Settings, tracker: str, param: str, epoch: int) -> Path:
@@ -113,7 +117,9 @@ def _run(args: argparse.Namespace) -> int:
         checkpoint = Path(args.checkpoint) if args.checkpoint else default_checkpoint(
             settings, args.tracker, Path(args.param).stem, cfg.TEST.EPOCH)
         if not checkpoint.is_file():
-            raise FileNotFoundError(f"checkpoint not found: {checkpoint} (train first or pass --checkpoint)")
+            where = "" if args.checkpoint else (f" (where training {Path(args.param).stem} leaves epoch "
+                                                f"TEST.EPOCH={cfg.TEST.EPOCH}: train first or pass --checkpoint)")
+            raise FileNotFoundError(f"checkpoint not found: {checkpoint}{where}")
         sequences = load_benchmark(args.dataset, settings, split=args.split, sequences=args.sequence)
     except (ConfigError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -121,7 +127,13 @@ def _run(args: argparse.Namespace) -> int:
     out_dir = result_dir(settings, args.tracker, Path(args.param).stem, args.run_id)
     task = vot_task(BENCHMARKS[args.dataset].traits.vot, args.repetitions or 1, args.init)
     if task is not None:
-        out_dir = out_dir / args.dataset
+        out_dir = vot_run_dir(out_dir, args.dataset)
+    options = {"init": args.init, "repetitions": args.repetitions or 1} if task is not None else {}
+    try:
+        claim_run_dir(out_dir, run_identity(args.tracker, cfg.to_dict(), checkpoint, options))
+    except (OSError, ValueError) as exc:  # another run's results there, or an unwritable folder
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     spec = TrackerSpec(args.tracker, cfg.to_dict() if args.precision else str(config_path), str(checkpoint),
                        args.device)
     print(f"{args.tracker}/{Path(args.param).stem} on {args.dataset}: {len(sequences)} sequence(s), "

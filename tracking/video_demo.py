@@ -2,7 +2,7 @@
 
 Example::
 
-    python tracking/video_demo.py clip.mp4 --init-bbox 120,80,60,40                # clip_aiatrack_tiny.mp4
+    python tracking/video_demo.py clip.mp4 --init-bbox 120,80,60,40                # clip_aiatrack_tiny_synthetic.mp4
     python tracking/video_demo.py clip.mp4 --init-bbox 120,80,60,40 --tracker siamattn --output out.mp4
 
 Writes the annotated video (default: ``<video name>_<tracker>_<experiment>.mp4`` in the current folder,
@@ -102,12 +102,12 @@ def default_output(video: str | os.PathLike, tracker: str, weights: WeightsChoic
     """``<video name>_<tracker>_<experiment>.mp4`` in the current folder.
 
     The experiment is the config's name, or for a config stored in a checkpoint the checkpoint's name
-    (up to its first dot); ``_random`` is appended for untrained weights.
+    (up to its first dot, without a leading ``<tracker>_``); ``_random`` is appended for untrained weights.
     """
     if isinstance(weights.config, str):
         experiment = Path(weights.config).stem
     else:
-        experiment = Path(weights.checkpoint).name.split(".")[0]
+        experiment = Path(weights.checkpoint).name.split(".")[0].removeprefix(f"{tracker}_")
     return Path(f"{Path(video).stem}_{tracker}_{experiment}{'_random' if weights.random else ''}.mp4")
 
 

@@ -71,7 +71,8 @@ def _stored_config(path: Path, tracker: str) -> tuple[dict[str, Any] | None, str
     owner = config_tracker(saved) if saved is not None else None
     if owner not in (None, tracker):
         raise CheckpointError(path, f"by its stored training config this is a checkpoint of "
-                                    f"{get_plugin(owner).label}, not of {get_plugin(tracker).label}")
+                                    f"{get_plugin(owner).label}, not of {get_plugin(tracker).label} "
+                                    f"(run it with --tracker {owner})")
     kind = "checkpoint with a stored training config" if saved is not None else "checkpoint without a stored config"
     return saved, kind + ("" if epoch is None else f", epoch {epoch}")
 

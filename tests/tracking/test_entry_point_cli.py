@@ -209,7 +209,8 @@ def test_demo_outputs_are_named_by_tracker(synthetic_videos, tmp_path):
                       cwd=tmp_path)
         assert result.returncode == 0, result.stderr
     videos = sorted(tmp_path.glob("clip_*.mp4"))
-    assert len(videos) == 2 and all(re.search(t, p.name) for t, p in zip(("aiatrack", "siamattn"), videos))
+    # the shipped weights' stored config is named after the checkpoint, without repeating the tracker
+    assert [p.name for p in videos] == ["clip_aiatrack_tiny_synthetic.mp4", "clip_siamattn_tiny_synthetic.mp4"]
     for path in videos:
         assert np.loadtxt(path.with_suffix(".txt"), delimiter=",").shape == (4, 4)
 
@@ -227,3 +228,27 @@ def test_quickstarts_of_both_trackers_keep_their_plots(tmp_path, capsys):
     assert len(second) == len(first)
     assert {p: p.read_bytes() for p in first} == first
     assert all("aiatrack" in str(p) for p in first) and all("siamattn" in str(p) for p in second)
+
+
+def test_attention_maps_need_only_the_named_sequence_on_disk(synthetic_settings, tmp_path):
+    """--dataset with --sequence reads that sequence only: another listed sequence may be missing (a subset)."""
+    import shutil
+
+    from tracking.dev.visualize_attention import main
+
+    shutil.rmtree(synthetic_settings.parent / "got10k" / "val" / "GOT-10k_Val_000002")
+    assert main(["--dataset", "got10k_val", "--sequence", "GOT-10k_Val_000001", "--settings",
+                 str(synthetic_settings), "--frame", "2", "--output", str(tmp_path / "maps")]) == 0
+    assert len(list((tmp_path / "maps").glob("*.png"))) == 5
+
+
+def test_a_missing_checkpoint_given_on_the_command_line_is_not_blamed_on_training(synthetic_settings, tmp_path,
+                                                                                  capsys):
+    from tracking.test import main
+
+    common = ["aiatrack", "tiny", "--dataset", "got10k_val", "--settings", str(synthetic_settings), "--no-progress"]
+    assert main([*common, "--checkpoint", str(tmp_path / "AIATRACK_ep0500.pth.tar")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: checkpoint not found: {tmp_path / 'AIATRACK_ep0500.pth.tar'}\n"
+    assert main(common) == 2                                     # the default: where training leaves it
+    assert "train first or pass --checkpoint" in capsys.readouterr().err

@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         weights = choose_weights(args.checkpoint, args.config, args.tracker, args.precision)
         if args.dataset:
-            benchmark = load_benchmark(args.dataset, settings_from_args(args))
+            benchmark = load_benchmark(args.dataset, settings_from_args(args), sequences=[args.sequence])
             sequences = [s for s in benchmark if s.name == args.sequence]
             if not sequences:
                 raise ValueError(f"no sequence named {args.sequence!r} in {args.dataset}")
