@@ -6,6 +6,7 @@ import torch
 
 from lib.config import ConfigError, hyper_for_dataset
 from lib.models.aiatrack import build_aiatrack
+from lib.test.evaluation import tracking_traits
 from lib.trackers import config_from_dict, config_tracker, load_config, load_tracker
 from lib.trackers.weights import choose_weights
 
@@ -94,6 +95,6 @@ def test_checkpoint_storing_the_legacy_key_still_loads_and_tracks(tmp_path: Path
     assert cfg == tiny
     factory = load_tracker("aiatrack", cfg, choice.checkpoint)
     image = np.full((96, 96, 3), 40, dtype=np.uint8)
-    tracker = factory("otb")
+    tracker = factory(tracking_traits("otb"))
     tracker.initialize(image, {"init_bbox": [30.0, 30.0, 20.0, 20.0]})
     assert np.isfinite(tracker.track(image)["target_bbox"]).all()

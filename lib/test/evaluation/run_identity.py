@@ -86,5 +86,8 @@ def claim_run_dir(folder: str | Path, identity: Mapping[str, Any]) -> None:
                 f"{Path(folder)} holds the results of another run ({listed}{more}); resuming would mix them: "
                 "pick another --run-id or --results-dir, or delete that folder")
         return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(identity, indent=1, sort_keys=True) + "\n")
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(identity, indent=1, sort_keys=True) + "\n")
+    except OSError as exc:
+        raise OSError(f"results folder {Path(folder)} is not usable ({exc.strerror or exc})") from None
