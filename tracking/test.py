@@ -32,7 +32,7 @@ from pathlib import Path
 from lib.config import ConfigError, resolve_experiment
 from lib.test.evaluation import BENCHMARKS, load_benchmark
 from lib.test.evaluation.results import result_dir
-from lib.test.evaluation.run_identity import claim_run_dir, run_identity
+from lib.test.evaluation.run_identity import claim_run_dir, release_run_dir, run_identity
 from lib.trackers import get_plugin, load_config, tracker_names
 from lib.test.evaluation.runner import (OnePassTask, RunInterrupted, TrackerLoadError, TrackerSpec,
                                        run_benchmark)
@@ -130,7 +130,7 @@ def _run(args: argparse.Namespace) -> int:
         out_dir = vot_run_dir(out_dir, args.dataset)
     options = {"init": args.init, "repetitions": args.repetitions or 1} if task is not None else {}
     try:
-        claim_run_dir(out_dir, run_identity(args.tracker, cfg.to_dict(), checkpoint, options))
+        created = claim_run_dir(out_dir, run_identity(args.tracker, cfg.to_dict(), checkpoint, options))
     except (OSError, ValueError) as exc:  # another run's results there, or an unwritable folder
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -143,6 +143,8 @@ def _run(args: argparse.Namespace) -> int:
                                 torch_threads=args.torch_threads, progress=not args.no_progress,
                                 task=task or OnePassTask())
     except (TrackerLoadError, OSError, ValueError) as exc:  # results folder (OSError), first-frame box (ValueError)
+        if created:
+            release_run_dir(out_dir)  # nothing was tracked: leave no folder behind
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except RunInterrupted as exc:

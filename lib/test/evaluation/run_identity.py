@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from lib.utils.io import atomic_write_text
 
-__all__ = ["MANIFEST", "RunMismatchError", "checkpoint_digest", "claim_run_dir", "run_identity"]
+__all__ = ["MANIFEST", "RunMismatchError", "checkpoint_digest", "claim_run_dir", "release_run_dir", "run_identity"]
 
 MANIFEST = "run.json"
 _LISTED = 5
@@ -66,8 +66,9 @@ def _shown(value: Any) -> str:
     return repr(value[:12] + "...") if isinstance(value, str) and len(value) == 64 else repr(value)
 
 
-def claim_run_dir(folder: str | Path, identity: Mapping[str, Any]) -> None:
-    """Record ``identity`` in ``folder/run.json``, or check it against the one recorded there.
+def claim_run_dir(folder: str | Path, identity: Mapping[str, Any]) -> bool:
+    """Record ``identity`` in ``folder/run.json``, or check it against the one recorded there; True when this
+    call created the folder (see :func:`release_run_dir`).
 
     Raises :class:`RunMismatchError` when the folder holds another run's results, and ValueError naming the
     file when ``run.json`` is unreadable; OSError when the folder cannot be written.
@@ -85,9 +86,19 @@ def claim_run_dir(folder: str | Path, identity: Mapping[str, Any]) -> None:
             raise RunMismatchError(
                 f"{Path(folder)} holds the results of another run ({listed}{more}); resuming would mix them: "
                 "pick another --run-id or --results-dir, or delete that folder")
-        return
+        return False
+    created = not Path(folder).exists()
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, json.dumps(identity, indent=1, sort_keys=True) + "\n")
     except OSError as exc:
         raise OSError(f"results folder {Path(folder)} is not usable ({exc.strerror or exc})") from None
+    return created
+
+
+def release_run_dir(folder: str | Path) -> None:
+    """Undo a :func:`claim_run_dir` that created ``folder`` when the run wrote nothing there (it could not start)."""
+    path = Path(folder) / MANIFEST
+    if path.is_file() and [p.name for p in Path(folder).iterdir()] == [MANIFEST]:
+        path.unlink()
+        Path(folder).rmdir()
