@@ -33,8 +33,9 @@ from lib.config.node import merge_strict
 from lib.test.tracker.base import Tracker, TrackerFactory, TrackingTraits
 from lib.utils.safe_pickle import CheckpointError, read_training_config
 
-__all__ = ["DEFAULT_TRACKER", "TRACKERS_VARIABLE", "TRACKER_MODULES", "TrackerFactory", "TrackerPlugin", "config_from_dict",
-           "config_tracker", "get_plugin", "load_config", "load_tracker", "register_tracker", "tracker_names"]
+__all__ = ["DEFAULT_TRACKER", "TRACKERS_VARIABLE", "TRACKER_MODULES", "TrackerFactory", "TrackerPlugin",
+           "config_from_dict", "config_tracker", "get_plugin", "load_config", "load_tracker", "register_tracker",
+           "tracker_names"]
 
 #: tracker name -> module exposing ``PLUGIN`` (imported on first use)
 TRACKER_MODULES: dict[str, str] = {
@@ -46,16 +47,18 @@ TRACKERS_VARIABLE = "AIATRACK_TRACKERS"
 #: the tracker an entry point runs when none is named
 DEFAULT_TRACKER = "aiatrack"
 
+
 @dataclass(frozen=True)
 class TrackerPlugin:
     """Everything the shared machinery needs to know about one tracker.
 
     ``defaults()`` returns every config key with its default; ``validate(cfg_dict)`` raises ConfigError for
-    values the keys' types allow but the tracker does not (and may drop legacy keys it still accepts). ``build_model(cfg, training)`` builds the
-    network (``training``: the training form, e.g. with ImageNet weights); ``load_weights(model, path)``
-    loads a checkpoint strictly (CheckpointError naming the file); ``prepare(model, cfg, device)`` returns
-    the inference form for ``device`` (in place); ``make_tracker(prepared, cfg, traits)`` starts a
-    tracker for a benchmark's :class:`~lib.test.tracker.base.TrackingTraits` (HYPER row, init style). ``training()`` returns the
+    values the keys' types allow but the tracker does not (and may drop legacy keys it still accepts).
+    ``build_model(cfg, training)`` builds the network (``training``: the training form, e.g. with ImageNet
+    weights); ``load_weights(model, path)`` loads a checkpoint strictly (CheckpointError naming the file);
+    ``prepare(model, cfg, device)`` returns the inference form for ``device`` (in place);
+    ``make_tracker(prepared, cfg, traits)`` starts a tracker for a benchmark's
+    :class:`~lib.test.tracker.base.TrackingTraits` (HYPER row, init style). ``training()`` returns the
     :class:`lib.train.recipe.TrainingRecipe` (imported only when training). ``embedded_checkpoint`` is the
     small checkpoint shipped in ``checkpoints/`` (None: none); demos without one run ``random_experiment``.
     ``precisions`` lists the ``TEST.PRECISION`` values it runs; ``capabilities`` what else it offers
