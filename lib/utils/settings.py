@@ -46,9 +46,10 @@ def _require(self: Any, name: str) -> Path:
     env = f"AIATRACK_{name.upper()}"
     if not value:
         fallback = f" (nor '{fallback_key}', which it defaults to)" if fallback_key else ""
+        option = name.replace("_", "-")
         raise FileNotFoundError(
-            f"settings entry '{name}' is not set{fallback}: run 'python tracking/create_settings.py --{name.replace('_', '-')} PATH' "
-            f"or set the environment variable {env}")
+            f"settings entry '{name}' is not set{fallback}: run 'python tracking/create_settings.py --{option} PATH', "
+            f"pass --setting {name}=PATH or set the environment variable {env}")
     path = Path(value).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"settings entry '{name}' points to {path}, which does not exist "

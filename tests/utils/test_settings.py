@@ -65,7 +65,7 @@ def test_a_named_settings_file_must_exist(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_require(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="'got10k_dir' is not set.*--got10k-dir PATH.*AIATRACK_GOT10K_DIR"):
+    with pytest.raises(FileNotFoundError, match="'got10k_dir' is not set.*--got10k-dir PATH.*--setting got10k_dir=PATH.*AIATRACK_GOT10K_DIR"):
         Settings().require("got10k_dir")
     with pytest.raises(FileNotFoundError) as err:
         Settings(got10k_dir=str(tmp_path / "GOT10k")).require("got10k_dir")
