@@ -123,9 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         evaluations, skipped = protocol.evaluate_sources(sequences, sources, skip_missing=args.skip_missing,
                                                          progress=not args.no_progress,
                                                          allow_row_mismatch=args.allow_row_mismatch)
-    except (MetricError, FileNotFoundError, ValueError) as err:
+    except (MetricError, FileNotFoundError, ValueError) as err:  # missing or malformed results: bad input
         print(f"error: {err}", file=sys.stderr)
-        return 1
+        return 2
     n_evaluated = len(sequences) - len(skipped)
     print(protocol.summary_report(evaluations, args.dataset, n_evaluated, skipped))
     if args.per_sequence:

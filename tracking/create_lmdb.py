@@ -61,7 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if row.chunks:
             description["chunks"] = dataset.chunks
         path = convert_to_lmdb(source, files, output, description, commit_every=args.commit_every)
-    except (OSError, ValueError) as exc:
+    except (FileNotFoundError, ValueError) as exc:  # a missing or malformed source: bad input
+        print(f"[create_lmdb] error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the copy itself failed (full disk, ...): re-running resumes it
         print(f"[create_lmdb] error: {exc}", file=sys.stderr)
         return 1
     print(f"[create_lmdb] done: {path}")

@@ -80,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         sequences = load_benchmark(bench, settings)
         entries = build_entries(folders, sequences)
         output = write_zip(entries, args.output or folders[0] / zip_name)
-    except (SubmissionError, FileNotFoundError, ValueError) as err:
+    except (SubmissionError, FileNotFoundError, ValueError) as err:  # missing or malformed results: bad input
         print(f"error: {err}", file=sys.stderr)
-        return 1
+        return 2
     print(f"wrote {output}: {len(sequences)} sequences, {len(entries)} files")
     return 0
 

@@ -146,7 +146,7 @@ def test_pack_submission_cli_writes_nothing_when_validation_fails(got10k_test_se
     settings_file, folder, seqs = got10k_test_setup
     (folder / "got10k" / f"{seqs[1].name}_time.txt").unlink()
     args = ["got10k", "--results", str(folder), "--settings", str(settings_file), "--output", str(folder / "s.zip")]
-    assert pack_submission.main(args) == 1
+    assert pack_submission.main(args) == 2
     assert f"{seqs[1].name}_time.txt: missing" in capsys.readouterr().err
     assert not list(folder.rglob("*.zip"))
 

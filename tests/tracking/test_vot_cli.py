@@ -55,7 +55,7 @@ def test_vot_protocol_and_dataset_go_together(vot_settings, capsys):
             analysis_main([*argv, "--settings", str(vot_settings)])
         assert info.value.code == 2 and named in capsys.readouterr().err, argv
     assert analysis_main(["--results", str(vot_settings.parent / "none"), "--dataset", "vot18", "--protocol", "vot",
-                          "--settings", str(vot_settings)]) == 1
+                          "--settings", str(vot_settings)]) == 2
     assert "does not exist" in capsys.readouterr().err
 
 

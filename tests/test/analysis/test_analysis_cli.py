@@ -81,7 +81,7 @@ def test_cli_run_ids_side_by_side_or_merged(got10k_val: Path, capsys: pytest.Cap
 def test_cli_errors_are_one_line(got10k_val: Path, capsys: pytest.CaptureFixture) -> None:
     code = analysis_results.main(["--tracker", "aiatrack", "--param", "nothing", "--dataset", "got10k_val",
                                   "--settings", str(got10k_val), "--no-plots"])
-    assert code == 1 and "res/aiatrack/nothing does not exist" in capsys.readouterr().err
+    assert code == 2 and "res/aiatrack/nothing does not exist" in capsys.readouterr().err
 
 
 def test_cli_options_parse_to_what_main_reads(capsys: pytest.CaptureFixture) -> None:

@@ -127,11 +127,11 @@ def test_create_lmdb_reports_bad_input_without_traceback(tmp_path, trackingnet_r
     monkeypatch.delenv("AIATRACK_COCO_LMDB_DIR", raising=False)
     (tmp_path / "empty_settings.yaml").write_text("")
     monkeypatch.setenv("AIATRACK_SETTINGS", str(tmp_path / "empty_settings.yaml"))
-    assert create_lmdb(["coco", "--source", str(tmp_path / "missing"), "--output", str(tmp_path / "o")]) == 1
+    assert create_lmdb(["coco", "--source", str(tmp_path / "missing"), "--output", str(tmp_path / "o")]) == 2
     assert "does not exist" in capsys.readouterr().err
-    assert create_lmdb(["coco", "--source", str(tmp_path)]) == 1
+    assert create_lmdb(["coco", "--source", str(tmp_path)]) == 2
     assert "pass --output" in capsys.readouterr().err
-    assert create_lmdb(["trackingnet", "--source", str(trackingnet_root), "--output", str(tmp_path / "t")]) == 1
+    assert create_lmdb(["trackingnet", "--source", str(trackingnet_root), "--output", str(tmp_path / "t")]) == 2
     assert "TRAIN_1/anno" in capsys.readouterr().err and not (tmp_path / "t").exists()
 
 
