@@ -142,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         output = Path(args.output) if args.output else default_output(args.video, args.tracker, weights)
         boxes_path = Path(args.boxes) if args.boxes else output.with_suffix(".txt")
         print(describe_weights(weights))
-        tracker = load_tracker_from_weights(weights, args.device)(tracking_traits(args.hyper))
+        traits = tracking_traits(args.hyper, weights.config_node().TEST.HYPER.keys())
+        tracker = load_tracker_from_weights(weights, args.device)(traits)
         boxes = track_video(tracker, source, args.init_bbox, output, progress=not args.no_progress)
         atomic_write_text(boxes_path, "".join(",".join(f"{v:.2f}" for v in box) + "\n" for box in boxes))
     except (RuntimeError, ValueError, OSError) as exc:  # bad video, weights, box; unwritable output

@@ -252,3 +252,21 @@ def test_a_missing_checkpoint_given_on_the_command_line_is_not_blamed_on_trainin
     assert err == f"error: checkpoint not found: {tmp_path / 'AIATRACK_ep0500.pth.tar'}\n"
     assert main(common) == 2                                     # the default: where training leaves it
     assert "train first or pass --checkpoint" in capsys.readouterr().err
+
+
+def test_a_misspelled_hyper_parameter_row_is_refused_not_run_as_default(synthetic_videos, tmp_path, capsys):
+    from tracking.dev.tracker_speed import main as speed_main
+    from tracking.video_demo import main as demo_main
+
+    video = synthetic_videos[0]
+    clip = _video_file(tmp_path / "clip.avi", video.frames[:3])
+    box = ",".join(str(int(v)) for v in video.boxes_xywh[0])
+    assert demo_main([str(clip), "--init-bbox", box, "--hyper", "lsot", "--output", str(tmp_path / "o.mp4"),
+                      "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'lsot' is neither a benchmark" in err and "DEFAULT" in err
+    assert not (tmp_path / "o.mp4").exists()
+    assert demo_main([str(clip), "--init-bbox", box, "--hyper", "uav", "--output", str(tmp_path / "u.mp4"),
+                      "--no-progress"]) == 0                       # a benchmark name (UAV has its own row)
+    assert speed_main(["--config", "tiny", "--dataset", "lsot", "--frames", "8", "--warmup", "1"]) == 2
+    assert "'lsot' is neither a benchmark" in capsys.readouterr().err

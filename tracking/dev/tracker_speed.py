@@ -233,8 +233,8 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --frames must exceed --warmup + 1", file=sys.stderr)
         return 2
     try:
-        experiment_config(args)
-    except ConfigError as exc:
+        tracking_traits(args.dataset, experiment_config(args).TEST.HYPER.keys())
+    except (ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     video = render_video(2022, 0, num_frames=args.frames, height=args.height, width=args.width)

@@ -74,11 +74,20 @@ BENCHMARKS: dict[str, Benchmark] = {
 }
 
 
-def tracking_traits(name: str) -> TrackingTraits:
+def tracking_traits(name: str, hyper_rows: Iterable[str] | None = None) -> TrackingTraits:
     """What a tracker is told for ``name``: the declared traits of the benchmark ``name`` (a key of
-    ``BENCHMARKS``), else the ``cfg.TEST.HYPER`` row ``name`` with a box initialisation."""
+    ``BENCHMARKS``), else the ``cfg.TEST.HYPER`` row ``name`` with a box initialisation.
+
+    With ``hyper_rows`` (the config's ``TEST.HYPER`` row names) a name that is neither a benchmark nor a row is a
+    ValueError listing both, instead of silently running the DEFAULT row (a misspelled name).
+    """
     benchmark = BENCHMARKS.get(name)
-    return benchmark.traits.tracking if benchmark is not None else TrackingTraits(name.upper())
+    if benchmark is not None:
+        return benchmark.traits.tracking
+    if hyper_rows is not None and name.upper() not in {row.upper() for row in hyper_rows}:
+        raise ValueError(f"{name!r} is neither a benchmark ({', '.join(BENCHMARKS)}) nor a TEST.HYPER row of the "
+                         f"config ({', '.join(hyper_rows)})")
+    return TrackingTraits(name.upper())
 
 
 def load_benchmark(name: str, settings: Settings, split: str | None = None,
