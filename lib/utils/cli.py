@@ -102,9 +102,7 @@ def settings_from_args(args: argparse.Namespace, **flags: str | None) -> Setting
 
 
 def available_device(text: str) -> str:
-    """argparse type of ``--device``: ``cpu``, ``cuda`` (only where a CUDA device is present) or ``auto``."""
-    if text not in ("auto", "cpu", "cuda"):
-        raise argparse.ArgumentTypeError(f"must be cpu or cuda, got {text!r}")
+    """argparse type of ``--device``: ``cuda`` only where a CUDA device is present (the choices are the option's)."""
     if text == "cuda" and not torch.cuda.is_available():
         raise argparse.ArgumentTypeError("cuda requested but no CUDA device is available")
     return text
@@ -116,10 +114,10 @@ def add_device_option(parser: argparse.ArgumentParser, auto: bool = False) -> No
     ``cuda`` on a machine without a CUDA device is a one-line command-line error before any work.
     """
     if auto:
-        parser.add_argument("--device", type=available_device, default="auto", metavar="{auto,cpu,cuda}",
+        parser.add_argument("--device", type=available_device, default="auto", choices=("auto", "cpu", "cuda"),
                             help="auto = CUDA when available (default: auto)")
     else:
-        parser.add_argument("--device", type=available_device, default="cpu", metavar="{cpu,cuda}",
+        parser.add_argument("--device", type=available_device, default="cpu", choices=("cpu", "cuda"),
                             help="torch device (default: cpu)")
 
 

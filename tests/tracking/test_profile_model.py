@@ -44,5 +44,8 @@ def test_cuda_request_without_cuda_is_a_clear_error(capsys: pytest.CaptureFixtur
 
     if torch.cuda.is_available():
         pytest.skip("a CUDA device is present")
-    assert main(["--config", "tiny", "--device", "cuda"]) == 2
-    assert "no CUDA device" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:   # refused while the options are read, as in every entry point
+        main(["--config", "tiny", "--device", "cuda"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no CUDA device" in err

@@ -68,3 +68,16 @@ def test_torch_threads_must_be_positive(capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["--torch-threads", "0"])
     assert "must be >= 1" in capsys.readouterr().err
+
+
+def test_device_choices_depend_on_whether_auto_is_offered(capsys):
+    from lib.utils.cli import add_device_option
+
+    plain, with_auto = entry_parser(None), entry_parser(None)
+    add_device_option(plain)
+    add_device_option(with_auto, auto=True)
+    assert plain.parse_args(["--device", "cpu"]).device == "cpu"
+    assert with_auto.parse_args([]).device == "auto"
+    with pytest.raises(SystemExit) as info:
+        plain.parse_args(["--device", "auto"])       # auto is train.py's alone: torch has no device 'auto'
+    assert info.value.code == BAD_INPUT and "invalid choice: 'auto'" in capsys.readouterr().err

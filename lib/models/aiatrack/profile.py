@@ -38,7 +38,8 @@ from lib.models.aiatrack.refinement import describe_refinement
 from lib.trackers import get_plugin, load_config
 from lib.utils import profiling
 from lib.utils.box_ops import box_xyxy_to_xywh
-from lib.utils.cli import add_torch_threads_option, apply_torch_threads, non_negative_int, positive_int
+from lib.utils.cli import (add_torch_threads_option, apply_torch_threads, available_device, non_negative_int,
+                           positive_int)
 
 TRACKER = "aiatrack"
 STAGES = ("backbone", "encoder", "decoder", "heads")
@@ -151,7 +152,7 @@ def time_stages(step: TrackStep, device: torch.device, runs: int, warmup: int,
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = profiling.profile_parser(__doc__, TRACKER, get_plugin(TRACKER).main_experiment)
-    parser.add_argument("--device", nargs="+", default=None, choices=("cpu", "cuda"),
+    parser.add_argument("--device", nargs="+", default=None, choices=("cpu", "cuda"), type=available_device,
                         help="devices to time (default: cpu, plus cuda when available)")
     parser.add_argument("--runs", type=positive_int, default=20, help="timed runs per device (default: 20)")
     parser.add_argument("--warmup", type=non_negative_int, default=3, help="untimed runs first (default: 3)")
@@ -168,9 +169,6 @@ def profile(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = args.config or get_plugin(TRACKER).main_experiment
     devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
-    if "cuda" in devices and not torch.cuda.is_available():
-        print("error: --device cuda requested but no CUDA device is available", file=sys.stderr)
-        return 2
     apply_torch_threads(args.torch_threads)
     try:
         cfg = load_config(config, tracker=TRACKER)
