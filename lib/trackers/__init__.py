@@ -34,8 +34,8 @@ from lib.test.tracker.base import Tracker, TrackerFactory, TrackingTraits
 from lib.utils.safe_pickle import CheckpointError, read_training_config
 
 __all__ = ["DEFAULT_TRACKER", "TRACKERS_VARIABLE", "TRACKER_MODULES", "TrackerFactory", "TrackerPlugin",
-           "config_from_dict", "config_tracker", "get_plugin", "load_config", "load_tracker", "register_tracker",
-           "tracker_names"]
+           "build_network", "config_from_dict", "config_tracker", "get_plugin", "load_config", "load_tracker",
+           "register_tracker", "tracker_names"]
 
 #: tracker name -> module exposing ``PLUGIN`` (imported on first use)
 TRACKER_MODULES: dict[str, str] = {
@@ -178,15 +178,23 @@ def load_tracker(name: str, cfg: ConfigNode, checkpoint: str | Path | None,
         warnings.warn(f"{plugin.label} runs with RANDOMLY INITIALISED weights: its boxes are meaningless",
                       stacklevel=2)
         torch.manual_seed(0)
+    model = build_network(name, cfg, checkpoint)
+    # Prepared once per process; the trackers of every sequence share it.
+    prepared = plugin.prepare(model.to(device), cfg, torch.device(device))
+    return lambda traits: plugin.make_tracker(prepared, cfg, traits)
+
+
+def build_network(name: str, cfg: ConfigNode, checkpoint: str | Path | None) -> nn.Module:
+    """Tracker ``name``'s network built from ``cfg`` (not its training form), with ``checkpoint``'s weights
+    loaded strictly (None: as built). Raises CheckpointError as :func:`load_tracker` describes."""
+    plugin = get_plugin(name)
     model = plugin.build_model(cfg, False)
     if checkpoint is not None:
         try:
             plugin.load_weights(model, Path(checkpoint))
         except CheckpointError as exc:
             raise CheckpointError(exc.path, exc.problem + _trained_with(checkpoint, name, cfg)) from None
-    # Prepared once per process; the trackers of every sequence share it.
-    prepared = plugin.prepare(model.to(device), cfg, torch.device(device))
-    return lambda traits: plugin.make_tracker(prepared, cfg, traits)
+    return model
 
 
 def _trained_with(checkpoint: str | Path, name: str, cfg: ConfigNode) -> str:

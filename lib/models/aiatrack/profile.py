@@ -32,10 +32,9 @@ from torch.utils.flop_counter import FlopCounterMode
 from tqdm import tqdm
 
 from lib.config import ConfigError, hyper_for_dataset
-from lib.models.aiatrack import (AiATrack, BackboneOutput, CheckpointError, EncodedFrame, ReferenceFrame, build_aiatrack,
-                                 load_checkpoint)
+from lib.models.aiatrack import AiATrack, BackboneOutput, CheckpointError, EncodedFrame, ReferenceFrame
 from lib.models.aiatrack.refinement import describe_refinement
-from lib.trackers import get_plugin, load_config
+from lib.trackers import build_network, get_plugin, load_config
 from lib.utils import profiling
 from lib.utils.box_ops import box_xyxy_to_xywh
 from lib.utils.cli import (add_torch_threads_option, apply_torch_threads, available_device, non_negative_int,
@@ -172,9 +171,7 @@ def profile(argv: list[str] | None = None) -> int:
     apply_torch_threads(args.torch_threads)
     try:
         cfg = load_config(config, tracker=TRACKER)
-        model = build_aiatrack(cfg)
-        if args.checkpoint:
-            load_checkpoint(model, args.checkpoint)
+        model = build_network(TRACKER, cfg, args.checkpoint)
     except (ConfigError, CheckpointError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -20,8 +20,8 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from lib.config import ConfigError
-from lib.models.siamattn import SiamAttn, build_siamattn, load_siamattn_checkpoint
-from lib.trackers import load_config
+from lib.models.siamattn import SiamAttn
+from lib.trackers import build_network, load_config
 from lib.utils import profiling
 from lib.utils.safe_pickle import CheckpointError
 
@@ -92,9 +92,7 @@ def profile(argv: list[str] | None = None) -> int:
     args = profiling.profile_parser(__doc__, TRACKER, "the official defaults").parse_args(argv)
     try:
         cfg = load_config(args.config, tracker=TRACKER)
-        model = build_siamattn(cfg)
-        if args.checkpoint:
-            load_siamattn_checkpoint(model, args.checkpoint)
+        model = build_network(TRACKER, cfg, args.checkpoint)
     except (ConfigError, CheckpointError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
