@@ -30,7 +30,7 @@ from torch import nn
 from lib.config import (ConfigError, ConfigNode, check_precision, config_differences, list_differences,
                         merge_experiment)
 from lib.config.node import merge_strict
-from lib.test.tracker.base import Tracker, TrackerFactory, TrackingTraits
+from lib.test.tracker.base import BatchStep, Tracker, TrackerFactory, TrackingTraits, track_each
 from lib.utils.safe_pickle import CheckpointError, read_training_config
 
 __all__ = ["DEFAULT_TRACKER", "TRACKERS_VARIABLE", "TRACKER_MODULES", "TrackerFactory", "TrackerPlugin",
@@ -63,7 +63,9 @@ class TrackerPlugin:
     small checkpoint shipped in ``checkpoints/`` (None: none); demos without one run ``random_experiment``.
     ``precisions`` lists the ``TEST.PRECISION`` values it runs; ``capabilities`` what else it offers
     (``"masks"``, ``"polygons"``, ``"attention_probe"``); ``profile(argv)`` is its per-stage profiler
-    (``tracking/dev/profile_model.py``), None when it has none.
+    (``tracking/dev/profile_model.py``), None when it has none. ``track_batch`` advances several of its
+    trackers (several sequences, or several targets of one video) in one call (:data:`BatchStep`);
+    :func:`~lib.test.tracker.base.track_each` for a tracker without a batched form.
     """
 
     name: str
@@ -82,6 +84,7 @@ class TrackerPlugin:
     precisions: tuple[str, ...]
     capabilities: frozenset[str] = frozenset()
     profile: Callable[[list[str] | None], int] | None = None
+    track_batch: BatchStep = track_each
 
 
 def tracker_names() -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import Enum
+from collections.abc import Sequence
 from typing import Any, Callable
 
 import numpy as np
@@ -63,3 +64,20 @@ class TrackingTraits:
 
 #: ``TrackingTraits -> Tracker``: a fresh tracker (state, benchmark hyper-parameters) for each sequence
 TrackerFactory = Callable[[TrackingTraits], Tracker]
+
+
+def track_each(trackers: Sequence[Tracker], images: Sequence[np.ndarray]) -> list[dict[str, Any]]:
+    """Advance each tracker on its own frame, one ``track`` call after another.
+
+    The reference a batched step (:data:`BatchStep`) must reproduce, and the step of trackers that have no
+    batched form. ``trackers[i]`` receives ``images[i]``; ValueError when the two lengths differ.
+    """
+    if len(trackers) != len(images):
+        raise ValueError(f"{len(trackers)} trackers but {len(images)} frames")
+    return [tracker.track(image) for tracker, image in zip(trackers, images)]
+
+
+#: ``(trackers, images) -> results``: advance several initialised trackers made by one factory (so sharing one
+#: prepared network) on one frame each, ``results[i]`` being what ``trackers[i].track(images[i])`` returns
+#: (same keys, same state updates, boxes within the fidelity tolerances). Frames may differ in size.
+BatchStep = Callable[[Sequence[Tracker], Sequence[np.ndarray]], list[dict[str, Any]]]
