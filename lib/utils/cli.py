@@ -1,7 +1,8 @@
 """Command-line pieces shared by the entry points (``tracking/*.py``, ``scripts/*.py``, ``lib/test/vot_trax.py``).
 
 - :func:`entry_parser`: options are never abbreviated (``--set`` is an error, not ``--settings``) and a
-  command-line error is one line on stderr, exit status :data:`BAD_INPUT`;
+  command-line error is one line on stderr, exit status :data:`BAD_INPUT`; warnings print as one line
+  (:func:`one_line_warnings`);
 - :func:`add_settings_options` / :func:`settings_from_args`: ``--settings FILE`` and ``--setting NAME=PATH``;
 - :func:`add_device_option`: ``--device`` (``cuda`` without a CUDA device is refused here, in one line);
 - :func:`add_precision_option`: ``--precision`` (``TEST.PRECISION``, see ``lib/utils/device.py``);
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -49,9 +51,24 @@ class _OneLineErrors(argparse.ArgumentParser):
 
 def entry_parser(description: str | None, add_help: bool = True) -> argparse.ArgumentParser:
     """The parser of an entry point: ``description`` shown as written, no abbreviated options, one-line errors
-    (``add_help=False``: no ``--help``, for a parser that only picks the parser of the rest)."""
+    (``add_help=False``: no ``--help``, for a parser that only picks the parser of the rest).
+
+    Building it also switches the process to :func:`one_line_warnings`: entry points report to people, not
+    to developers."""
+    one_line_warnings()
     return _OneLineErrors(description=description, formatter_class=argparse.RawDescriptionHelpFormatter,
                           allow_abbrev=False, add_help=add_help)
+
+
+def _format_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                    line: str | None = None) -> str:
+    return f"warning: {message}\n"
+
+
+def one_line_warnings() -> None:
+    """Print every warning of this process as ``warning: <message>`` on stderr, without the file, line
+    number and source line Python adds for developers."""
+    warnings.formatwarning = _format_warning
 
 
 def positive_int(text: str) -> int:

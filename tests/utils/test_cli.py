@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -81,3 +84,11 @@ def test_device_choices_depend_on_whether_auto_is_offered(capsys):
     with pytest.raises(SystemExit) as info:
         plain.parse_args(["--device", "auto"])       # auto is train.py's alone: torch has no device 'auto'
     assert info.value.code == BAD_INPUT and "invalid choice: 'auto'" in capsys.readouterr().err
+
+
+def test_entry_point_warnings_are_one_line_without_source():
+    script = ("import warnings; from lib.utils.cli import entry_parser; entry_parser('demo'); "
+              "warnings.warn('runs with RANDOMLY INITIALISED weights', UserWarning)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.stderr == "warning: runs with RANDOMLY INITIALISED weights\n"
