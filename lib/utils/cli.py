@@ -48,6 +48,30 @@ class _OneLineErrors(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(BAD_INPUT, f"{self.prog}: error: {message} (--help lists the options)\n")
 
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:
+        """As argparse, but an unknown option is reported first: argparse names a missing required argument
+        before it, which hides a misspelled flag behind an unrelated message."""
+        tokens = list(sys.argv[1:] if args is None else args)
+        unknown = self._unknown_options(tokens)
+        if unknown:
+            self.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return super().parse_args(tokens, namespace)
+
+    def _unknown_options(self, tokens: list[str]) -> list[str]:
+        """Tokens before ``--`` that look like options (not negative numbers) and name none of this parser's;
+        none for a parser with sub-commands, whose options belong to the sub-parsers."""
+        if any(isinstance(action, argparse._SubParsersAction) for action in self._actions):
+            return []
+        unknown = []
+        for token in tokens:
+            if token == "--":
+                break
+            if not token.startswith("-") or token == "-" or self._negative_number_matcher.match(token):
+                continue
+            if token.split("=", 1)[0] not in self._option_string_actions:
+                unknown.append(token)
+        return unknown
+
 
 def entry_parser(description: str | None, add_help: bool = True) -> argparse.ArgumentParser:
     """The parser of an entry point: ``description`` shown as written, no abbreviated options, one-line errors
