@@ -51,17 +51,24 @@ def build_settings(args: argparse.Namespace, existing: dict[str, str]) -> Settin
     if args.data_root is not None:
         root = args.data_root.expanduser().resolve()
         values.update({name: str(root / sub) for name, sub in DATA_ROOT_SUBFOLDERS.items()})
-    values.update({name: getattr(args, name) for name in setting_names() if getattr(args, name) is not None})
+    # Paths given here are relative to the current folder; the file stores them absolute (its relative
+    # paths are read relative to its own folder).
+    values.update({name: _absolute(getattr(args, name)) for name in setting_names() if getattr(args, name) is not None})
     return Settings(**values)
 
 
-def describe(settings: Settings) -> list[str]:
-    """One line per entry: name, value and whether the path exists."""
+def _absolute(value: str) -> str:
+    return str(Path(value).expanduser().resolve()) if value else value
+
+
+def describe(settings: Settings, folder: Path) -> list[str]:
+    """One line per entry: name, value and whether the path exists (relative paths: under ``folder``, the
+    settings file's folder)."""
     lines = []
     for name, value in dataclasses.asdict(settings).items():
         if not value:
             state = "not set" + (f" (uses {fallbacks()[name]})" if name in fallbacks() else "")
-        elif Path(value).expanduser().exists():
+        elif (folder / Path(value).expanduser()).exists():
             state = "exists"
         else:
             state = "will be created" if name in dict(OUTPUT_DIRS) else "MISSING"
@@ -81,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = build_settings(args, existing)
     save_settings(settings, path)
     print(f"{action} {path}:")
-    print("\n".join(describe(settings)))
+    print("\n".join(describe(settings, path.parent)))
     return 0
 
 

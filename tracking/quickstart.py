@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(describe_weights(weights))
 
-    workspace = args.workspace
+    workspace = args.workspace.expanduser().resolve()
     settings = Settings(workspace_dir=str(workspace), results_dir=str(workspace / "tracking_results"),
                         result_plots_dir=str(workspace / "result_plots"), got10k_dir=str(workspace / "got10k"))
     settings_file = workspace / "settings.yaml"

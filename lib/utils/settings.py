@@ -1,7 +1,7 @@
 """Local settings: dataset roots and output folders.
 
 Read from a YAML file (``$AIATRACK_SETTINGS`` or ``./settings.yaml``) written by
-``python tracking/create_settings.py``; each entry can be overridden by an environment variable
+``python tracking/create_settings.py``, whose relative paths are relative to the file's folder; each entry can be overridden by an environment variable
 ``AIATRACK_<NAME>`` (e.g. ``AIATRACK_LASOT_DIR``) and by command-line flags (``overrides``).
 """
 from __future__ import annotations
@@ -96,6 +96,9 @@ def read_settings_file(path: str | Path) -> dict[str, str]:
 def load_settings(path: str | Path | None = None, overrides: Mapping[str, str | None] | None = None) -> Settings:
     """File values, then ``AIATRACK_<NAME>`` environment variables, then non-empty ``overrides``.
 
+    A relative path in the file is relative to the file's folder (so a settings file can be moved with the
+    folders it names); one in the environment or ``overrides`` to the current folder, as on a command line.
+
     Only the implicit default ``./settings.yaml`` may be absent (built-in defaults are used then): a
     file named by ``path`` or by ``$AIATRACK_SETTINGS`` must exist, else ``FileNotFoundError``.
     """
@@ -108,7 +111,7 @@ def load_settings(path: str | Path | None = None, overrides: Mapping[str, str | 
     if given_by and not path.is_file():
         what = "is a folder, not a file" if path.is_dir() else "does not exist"
         raise FileNotFoundError(f"{given_by}: {path} {what} (create it with 'python tracking/create_settings.py')")
-    values = read_settings_file(path) if path.is_file() else {}
+    values = _relative_to(path.parent, read_settings_file(path)) if path.is_file() else {}
     for name in setting_names():
         env_value = os.environ.get(f"AIATRACK_{name.upper()}")
         if env_value is not None:
@@ -119,6 +122,15 @@ def load_settings(path: str | Path | None = None, overrides: Mapping[str, str | 
         if value:
             values[name] = str(value)
     return Settings(**values)
+
+
+def _relative_to(folder: Path, values: dict[str, str]) -> dict[str, str]:
+    """``values`` with every relative, non-empty path joined to ``folder`` (``~`` paths are absolute)."""
+    joined = {}
+    for name, value in values.items():
+        path = Path(value).expanduser()
+        joined[name] = value if not value or path.is_absolute() else str(folder / path)
+    return joined
 
 
 def save_settings(settings: Settings, path: str | Path) -> None:

@@ -78,7 +78,9 @@ def test_require(tmp_path: Path) -> None:
 def test_save_and_read_round_trip(tmp_path: Path) -> None:
     settings = Settings(lasot_dir="/a/LaSOT", workspace_dir="/w")
     save_settings(settings, tmp_path / "s.yaml")
-    assert load_settings(tmp_path / "s.yaml") == settings
+    loaded = load_settings(tmp_path / "s.yaml")
+    assert (loaded.lasot_dir, loaded.workspace_dir) == ("/a/LaSOT", "/w")
+    assert loaded.results_dir == str(tmp_path / settings.results_dir)  # the relative default, under the file's folder
     assert read_settings_file(tmp_path / "s.yaml")["lasot_dir"] == "/a/LaSOT"
 
 
@@ -124,3 +126,27 @@ def test_create_settings_reports_a_broken_file(tmp_path: Path, capsys: pytest.Ca
     assert create_settings(["--output", str(out)]) == 2
     assert "unknown settings ['lasot_path']" in capsys.readouterr().err
     assert out.read_text() == "lasot_path: /x\n"  # left untouched
+
+
+def test_relative_paths_in_a_file_are_relative_to_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = tmp_path / "project"
+    (project / "data" / "LaSOT").mkdir(parents=True)
+    (project / "settings.yaml").write_text("lasot_dir: data/LaSOT\nresults_dir: out/results\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("AIATRACK_OTB_DIR", "otb")  # the environment is read as a command line: cwd-relative
+    settings = load_settings(project / "settings.yaml", {"uav_dir": "uav"})
+    assert settings.require("lasot_dir") == project / "data" / "LaSOT"
+    assert settings.results_dir == str(project / "out" / "results")
+    assert (settings.otb_dir, settings.uav_dir) == ("otb", "uav")
+
+
+def test_create_settings_stores_paths_given_relative_to_the_current_folder(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "LaSOT").mkdir()
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "conf" / "settings.yaml"
+    out.parent.mkdir()
+    assert create_settings(["--output", str(out), "--lasot-dir", "LaSOT"]) == 0
+    assert load_settings(out).require("lasot_dir") == tmp_path / "LaSOT"
