@@ -15,8 +15,8 @@ from typing import Iterable
 
 import numpy as np
 
-from lib.datasets.annotations import AnnotationError, read_lines, read_rows
-from lib.datasets.layout import DatasetLayoutError, require_dir, require_sequence_dirs, select_names
+from lib.datasets.annotations import AnnotationError, read_rows
+from lib.datasets.layout import DatasetLayoutError, require_dir, require_file, require_sequence_dirs, select_names
 from lib.datasets.records import SequenceRecord
 
 LAYOUT = ("<root>/<seq>/imgs/<frame number>.png or .jpg (one per ground-truth line, in number order), "
@@ -76,6 +76,8 @@ def _benchmark_sequence(name: str, seq_dir: Path) -> SequenceRecord:
     if len(frames) != len(boxes):
         raise AnnotationError(f"{gt_file}: {len(boxes)} lines but {len(frames)} frames in {seq_dir / 'imgs'} "
                               "(one line per frame expected)")
-    language = " ".join(read_lines(seq_dir / "language.txt", LAYOUT)).strip()
+    # Only kept for reference: undecodable bytes become U+FFFD rather than making the sequence unloadable.
+    language_file = require_file(seq_dir / "language.txt", "language file", LAYOUT)
+    language = " ".join(language_file.read_text(encoding="utf-8-sig", errors="replace").split())
     return SequenceRecord(name=name, frames=frames, ground_truth_xywh=boxes, target_visible=~(boxes == 0).all(axis=1),
                           init_box_source=f"{gt_file}, line 1", extra={"language": language})

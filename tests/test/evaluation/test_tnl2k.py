@@ -23,7 +23,9 @@ def tnl2k_root(tmp_path: Path, write_frames) -> Path:
     # Frame 3 is absent (0,0,0,0); frame 4 has zero height but is not absent. 2.png sorts after 10.png by name.
     _write_sequence(root, "test_015_Sord_video_Q01_done", ["10,20,30,40", "11,21,30,40", "0,0,0,0", "12,22,30,0"]
                     + ["13,23,30,40"] * 7, [f"{i}.png" for i in range(1, 12)], write_frames)
-    _write_sequence(root, "Assian_video_Z03_done", ["5,6,7,8", "5,6,7,9"], ["00001.jpg", "00002.jpg"], write_frames)
+    seq_dir = _write_sequence(root, "Assian_video_Z03_done", ["5,6,7,8", "5,6,7,9"], ["00001.jpg", "00002.jpg"],
+                              write_frames)
+    (seq_dir / "language.txt").write_bytes(b"a \xff sign\n\n")
     (root / "not_a_sequence").mkdir()  # no groundtruth.txt
     return root
 
@@ -38,6 +40,7 @@ def test_sequences_frames_visibility_and_language(tnl2k_root: Path, settings_for
     np.testing.assert_array_equal(seq.target_visible, [True, True, False] + [True] * 8)
     assert seq.extra["language"] == "the man in a black coat"
     assert seq.dataset == "tnl2k" and seq.traits.tracking.hyper_key == "TNL2K"
+    assert seqs[0].extra["language"] == "a \ufffd sign"  # undecodable bytes do not make it unloadable
     assert seqs[0].frames[-1] == str(tnl2k_root / "Assian_video_Z03_done" / "imgs" / "00002.jpg")
 
 
