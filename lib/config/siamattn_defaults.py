@@ -121,6 +121,7 @@ SIAMATTN_HYPER: dict[str, list[float]] = {
     "GOT10K_TEST": OFFICIAL_OTB100_HYPER,  # ours
     "NFS": OFFICIAL_OTB100_HYPER,  # ours
     "UAV": OFFICIAL_OTB100_HYPER,  # ours
+    "TNL2K": OFFICIAL_OTB100_HYPER,  # ours
 }
 
 

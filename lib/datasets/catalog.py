@@ -72,6 +72,7 @@ CATALOG: tuple[DatasetRow, ...] = (
     DatasetRow("nfs", "NFS30", "NfS root (pytracking layout)", ("test",)),
     DatasetRow("otb", "OTB100", "OTB-100 root", ("test",)),
     DatasetRow("uav", "UAV123", "UAV123 root", ("test",)),
+    DatasetRow("tnl2k", "TNL2K", "TNL2K test root", ("test",)),
     DatasetRow("vot16", "vot2016", "VOT2016 workspace", ("test",)),
     DatasetRow("vot18", "vot2018", "VOT-ST2018 workspace", ("test",)),
     DatasetRow("vot20", "vot2020", "VOT2020 workspace", ("test",)),

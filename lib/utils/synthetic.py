@@ -3,8 +3,9 @@
 A video shows one target, a checkerboard of two saturated colours inside a dark frame, moving
 smoothly and changing scale over a cluttered, muted background, with a few differently textured
 distractors moving around it and, in some videos, an occluder sweeping across it. Everything is
-a deterministic function of ``(seed, index)``. The writers put videos on disk in the GOT-10k and
-LaSOT layouts (docs/benchmarks.md#got-10k, docs/benchmarks.md#lasot), so the real loaders read them.
+a deterministic function of ``(seed, index)``. The writers put videos on disk in the GOT-10k, LaSOT,
+TNL2K and VOT layouts (docs/benchmarks.md#got-10k, docs/benchmarks.md#lasot, docs/benchmarks.md#tnl2k,
+docs/benchmarks.md#vot), so the real loaders read them.
 
 Boxes are integer-valued ``x, y, w, h`` and always lie inside the frame; the target is drawn
 exactly on its box (distractors underneath it, the occluder on top).
@@ -275,6 +276,26 @@ def write_lasot(root: str | Path, videos: Iterable[SyntheticVideo]) -> list[str]
         (seq_dir / "full_occlusion.txt").write_text(",".join(str(int(a)) for a in video.absent) + "\n")
         (seq_dir / "out_of_view.txt").write_text(",".join("0" for _ in range(len(video))) + "\n")
         (seq_dir / "nlp.txt").write_text(f"a checkered {video.object_class} {video.motion} over clutter\n")
+        names.append(name)
+    return names
+
+
+def write_tnl2k(root: str | Path, videos: Iterable[SyntheticVideo]) -> list[str]:
+    """Write videos into ``root/<seq>/`` in the TNL2K test layout (``imgs/%08d.png``, ``groundtruth.txt``,
+    ``language.txt``); returns the sequence names (``synthetic_video_<k>``, k from 1).
+
+    Frames where the target is completely hidden keep their box: TNL2K marks only absent targets
+    (``0,0,0,0``), and the synthetic target never leaves the frame.
+    """
+    root = Path(root)
+    names = []
+    for k, video in enumerate(videos, start=1):
+        name = f"synthetic_video_{k}"
+        seq_dir = root / name
+        _write_jpegs(seq_dir / "imgs", video.frames, "%08d.png")
+        (seq_dir / "groundtruth.txt").write_text(
+            _lines(",".join(str(int(v)) for v in box) for box in video.boxes_xywh))
+        (seq_dir / "language.txt").write_text(f"the checkered {video.object_class} {video.motion} over clutter\n")
         names.append(name)
     return names
 

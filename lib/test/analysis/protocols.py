@@ -204,7 +204,8 @@ class AiATrackProtocol(BoxProtocol[metrics.SequenceCurves]):
 
 
 class LasotToolkitProtocol(BoxProtocol[lasot_toolkit.LasotCurves]):
-    """docs/benchmarks.md#lasot-matlab-toolkit: the LaSOT MATLAB toolkit (absent frames count as misses)."""
+    """docs/benchmarks.md#lasot-matlab-toolkit: the LaSOT MATLAB toolkit (absent frames count as misses), whose
+    rules the TNL2K toolkit shares (docs/benchmarks.md#tnl2k-matlab-toolkit)."""
 
     name = "lasot-toolkit"
     description = ("LaSOT MATLAB toolkit (eval_tracker.m): absent frames deleted but counted in the "

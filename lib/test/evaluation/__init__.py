@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from lib.datasets.annotations import AnnotationError
-from lib.test.evaluation import got10k, lasot, nfs, otb, trackingnet, uav, vot
+from lib.test.evaluation import got10k, lasot, nfs, otb, tnl2k, trackingnet, uav, vot
 from lib.datasets.layout import DatasetLayoutError
 from lib.test.evaluation.sequence import Sequence
 from lib.test.evaluation.traits import Absence, BenchmarkTraits, InitStyle, TrackingTraits, VotTraits
@@ -65,6 +65,9 @@ BENCHMARKS: dict[str, Benchmark] = {
     "otb": Benchmark("otb_dir", {"test": otb.load_otb}, "OTB-100 (100 sequences)", otb.LAYOUT, _traits("OTB")),
     "uav": Benchmark("uav_dir", {"test": uav.load_uav}, "UAV123 (123 sequences)", uav.LAYOUT,
                      _traits("UAV", absence=Absence.NAN_GROUND_TRUTH)),
+    "tnl2k": Benchmark("tnl2k_dir", {"test": tnl2k.load_tnl2k},
+                       "TNL2K test (700 sequences; absent frames are 0,0,0,0 boxes)", tnl2k.LAYOUT,
+                       _traits("TNL2K", **_LASOT)),
     "vot16": Benchmark("vot16_dir", {"test": vot.load_vot}, "VOT2016 (60 sequences, polygon ground truth)",
                        vot.LAYOUT, _traits("VOT16", InitStyle.VOT_REGION, vot=VotTraits("vot2016", "supervised"))),
     "vot18": Benchmark("vot18_dir", {"test": vot.load_vot}, "VOT-ST2018 (60 sequences, polygon ground truth)",

@@ -35,6 +35,12 @@ def test_benchmark_hyper_parameters():
         assert (row.penalty_k, row.window_influence, row.lr) == (0.10, 0.25, 0.45)
 
 
+def test_tnl2k_reuses_the_otb100_row_under_the_vot2018_config():
+    """No official TNL2K row: like the other one-pass benchmarks it takes the OTB100 values (ours), not DEFAULT."""
+    row = hyper_for(load_config("vot2018", tracker="siamattn"), tracking_traits("tnl2k").hyper_key)
+    assert (row.penalty_k, row.window_influence, row.lr) == (0.20, 0.35, 0.50)
+
+
 @pytest.fixture(scope="module")
 def tracker(siamattn_dir, test_device) -> SiamAttnTracker:
     cfg = load_config("vot2018", tracker="siamattn")
