@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from lib.train.dataset.base import SequenceAnnotation, TrackingDataset
 from lib.train.dataset.coco import Coco
+from lib.train.dataset.custom import Custom
 from lib.train.dataset.got10k import Got10k
 from lib.train.dataset.lasot import Lasot
 from lib.train.dataset.lmdb_store import LmdbSource
@@ -21,7 +22,7 @@ from lib.train.dataset.youtube_vos import YoutubeVos
 from lib.utils.settings import Settings
 
 __all__ = ["build_training_datasets", "got10k_only_overrides", "open_source", "TRAINING_DATASETS", "TrackingDataset", "SequenceAnnotation",
-           "Lasot", "Got10k", "TrackingNet", "Coco", "YoutubeVos", "IncompleteDatasetError"]
+           "Custom", "Lasot", "Got10k", "TrackingNet", "Coco", "YoutubeVos", "IncompleteDatasetError"]
 
 LMDB_SUFFIX = "_lmdb"
 
@@ -38,6 +39,8 @@ TRAINING_DATASETS: dict[str, tuple[str, Callable[[FileSource, str, Sequence[int]
     "COCO17_masks": ("coco_dir", lambda source, name, _: Coco(source, version="2017", name=name, with_masks=True)),
     "YTBVOS": ("ytbvos_dir", lambda source, name, _: YoutubeVos(source, name=name)),
     "TRACKINGNET": ("trackingnet_dir", lambda source, name, chunks: TrackingNet(source, chunks=chunks, name=name)),
+    # your own sequences (docs/custom-data.md)
+    "CUSTOM": ("custom_dir", lambda source, name, _: Custom(source, name=name)),
 }
 
 
