@@ -12,7 +12,7 @@ import yaml
 
 from lib.utils.synthetic import SyntheticVideo, render_videos
 from tests.conftest import REPO_ROOT
-from tracking import analysis_results, convert_dataset, test as test_py, train
+from tracking import analysis_results, convert_dataset, test as test_py, train, video_demo
 
 # The tiny experiment shrunk further (64 px crops), trained on the CUSTOM dataset only.
 MICRO = {"MODEL": {"HIDDEN_DIM": 32, "AIA": {"MATCH_DIM": 16, "FEAT_SIZE": 16},
@@ -118,6 +118,12 @@ def test_raw_files_to_trained_model_and_score(tmp_path, monkeypatch):
     results = tmp_path / "mine" / "aiatrack" / "micro"
     assert (tmp_path / "clips_root" / "aiatrack" / "micro" / "walk.txt").read_text().count("\n") == 24
 
+    demo_boxes = tmp_path / "walk_demo.txt"  # the demo starts from the sequence's own first-frame box
+    assert video_demo.main([str(clips / "walk"), "--checkpoint", str(checkpoint), "--config", str(config),
+                            "--output", str(tmp_path / "walk_demo.mp4"), "--no-progress"]) == 0
+    assert np.loadtxt(demo_boxes, delimiter=",")[0] == pytest.approx(np.loadtxt(clips / "walk" / "groundtruth.txt",
+                                                                                 delimiter=","), abs=0.01)
+
     scores = tmp_path / "scores.json"
     assert analysis_results.main(["--results", f"mine={results}", "--dataset", "custom", "--root", str(mine),
                                   "--json", str(scores), "--no-plots", "--no-progress", *common]) == 0
@@ -191,3 +197,24 @@ def test_custom_root_without_list_and_bad_label_line(tmp_path):
     label.write_text(label.read_text().replace("8\n", "x\n", 1))
     with pytest.raises(ValueError, match=f"{label}: line 1: expected one integer"):
         load_benchmark("custom", settings)
+
+
+def test_training_reads_a_custom_root_raw_and_as_lmdb(tmp_path):
+    from lib.train.dataset import build_training_datasets
+    from lib.utils.settings import load_settings
+    from tracking import create_lmdb
+
+    raw = _raw_files(tmp_path, _videos())
+    mine = tmp_path / "mine"
+    assert convert_dataset.main(["mot", str(raw["gt"]), "--out", str(mine), "--no-progress"]) == 0
+    assert create_lmdb.main(["custom", "--source", str(mine), "--output", str(tmp_path / "lmdb")]) == 0
+    settings = load_settings(None, {"custom_dir": str(mine), "custom_lmdb_dir": str(tmp_path / "lmdb")})
+    folder, lmdb = build_training_datasets(["CUSTOM", "CUSTOM_lmdb"], settings)
+    for dataset in (folder, lmdb):
+        assert dataset.sequence_names == ["MOT-01_1", "MOT-01_2"]
+        annotation = dataset.sequence_annotation(0)
+        assert annotation.visible.tolist() == [i not in (9, 10) for i in range(1, 25)]
+    assert np.array_equal(folder.get_frames(0, [3], None)[0][0], lmdb.get_frames(0, [3], None)[0][0])
+    (mine / "list.txt").write_text("MOT-01_1\nMOT-01_3\n")
+    with pytest.raises(FileNotFoundError, match="MOT-01_3/groundtruth.txt"):
+        build_training_datasets(["CUSTOM"], settings)
