@@ -130,6 +130,8 @@ def test_raw_files_to_trained_model_and_score(tmp_path, monkeypatch):
     reported = json.loads(scores.read_text())["trackers"][0]
     assert sorted(reported["per_sequence"]) == ["MOT-01_1", "MOT-01_2", "walk_0"]
     assert reported["scores"]["AUC"] == pytest.approx(_brute_force_auc(mine, results), abs=1e-3)
+    assert analysis_results.main(["--results", f"mine={results}", "--dataset", "custom", "--root", str(mine),
+                                  "--protocol", "lasot-toolkit", "--no-plots", "--no-progress", *common]) == 0
 
 
 def test_resume_skips_finished_sequences_and_redoes_partial_ones(tmp_path):
