@@ -217,6 +217,8 @@ def test_training_reads_a_custom_root_raw_and_as_lmdb(tmp_path):
         annotation = dataset.sequence_annotation(0)
         assert annotation.visible.tolist() == [i not in (9, 10) for i in range(1, 25)]
     assert np.array_equal(folder.get_frames(0, [3], None)[0][0], lmdb.get_frames(0, [3], None)[0][0])
+    named = build_training_datasets([f"CUSTOM:{mine}", f"CUSTOM_lmdb:{tmp_path / 'lmdb'}"], load_settings(None, {}))
+    assert [len(dataset) for dataset in named] == [2, 2]
     (mine / "list.txt").write_text("MOT-01_1\nMOT-01_3\n")
     with pytest.raises(FileNotFoundError, match="MOT-01_3/groundtruth.txt"):
         build_training_datasets(["CUSTOM"], settings)
