@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lib.datasets.custom_writer import write_tracks
+from lib.datasets.custom_writer import check_length, write_tracks
 from lib.datasets.raw_tracks import Track, read_cvat, read_first_boxes, read_mot
 from lib.utils.cli import entry_parser
 from lib.utils.io import WriteError
@@ -61,11 +61,14 @@ def planned_videos(args: argparse.Namespace) -> list[tuple[Path, list[Track]]]:
     or ``FileNotFoundError`` naming the file."""
     if args.command == "videos":
         boxes = read_first_boxes(args.boxes)
-        plan = []
+        plan, names = [], {}
         for video, box in boxes.items():
             path = args.videos / video
             if not path.exists():
                 raise FileNotFoundError(f"{args.boxes}: names {video!r}, but {path} does not exist")
+            if names.setdefault(Path(video).stem, video) != video:
+                raise ValueError(f"{args.boxes}: {names[Path(video).stem]!r} and {video!r} would both be the "
+                                 f"sequence {Path(video).stem!r}: rename one of the videos")
             plan.append((path, [Track(Path(video).stem, 0, np.array([box]), np.zeros(1, dtype=bool), to_end=True)]))
         return plan
     if args.command == "mot":
@@ -79,9 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         plan = planned_videos(args)
-        for video, _ in plan:
+        for video, tracks in plan:
             if not video.exists():
                 raise FileNotFoundError(f"video or frame folder not found: {video}")
+            check_length(video, tracks)
         written = []
         for video, tracks in plan:
             written += write_tracks(args.out, video, tracks, progress=not args.no_progress)

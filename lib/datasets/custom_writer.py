@@ -20,7 +20,7 @@ from lib.lists import read_name_list
 from lib.utils.io import WriteError, atomic_write_text
 from lib.utils.video import FrameSource
 
-__all__ = ["write_tracks"]
+__all__ = ["check_length", "write_tracks"]
 
 #: cover.label value of a frame where the target is present (GOT-10k: 8 = fully visible)
 VISIBLE_COVER = 8
@@ -47,6 +47,15 @@ def _write_frame(path: Path, rgb: np.ndarray) -> None:
 
 def _partial(root: Path, name: str) -> Path:
     return root / f".{name}.partial"
+
+
+def check_length(video: Path, tracks: Sequence[Track]) -> None:
+    """Raise ``ValueError`` naming ``video`` when its container declares fewer frames than a track spans (a
+    container that declares no count is checked while the frames are written)."""
+    count = FrameSource(video).count
+    for track in tracks:
+        if count is not None and track.last is not None and track.last >= count:
+            raise ValueError(f"{video}: {count} frame(s), but {track.name} is annotated up to frame {track.last + 1}")
 
 
 def write_tracks(root: Path, video: Path, tracks: Sequence[Track], progress: bool = True) -> list[str]:

@@ -222,3 +222,16 @@ def test_training_reads_a_custom_root_raw_and_as_lmdb(tmp_path):
     (mine / "list.txt").write_text("MOT-01_1\nMOT-01_3\n")
     with pytest.raises(FileNotFoundError, match="MOT-01_3/groundtruth.txt"):
         build_training_datasets(["CUSTOM"], settings)
+
+
+def test_annotations_beyond_the_last_frame_are_refused_before_writing(tmp_path, capsys):
+    raw = _raw_files(tmp_path, _videos())
+    raw["gt"].write_text(raw["gt"].read_text() + "30,1,4,5,20,20,1,1,1\n")
+    assert convert_dataset.main(["mot", str(raw["gt"]), "--out", str(tmp_path / "mine"), "--no-progress"]) == 2
+    assert "img1: 24 frame(s), but MOT-01_1 is annotated up to frame 30" in capsys.readouterr().err
+    assert not (tmp_path / "mine").exists()
+    (tmp_path / "clips" / "walk.mp4").write_bytes(b"")
+    raw["csv"].write_text(raw["csv"].read_text() + "walk.mp4,1,2,3,4\n")
+    assert convert_dataset.main(["videos", str(tmp_path / "clips"), "--boxes", str(raw["csv"]), "--out",
+                                 str(tmp_path / "mine"), "--no-progress"]) == 2
+    assert "'walk.avi' and 'walk.mp4' would both be the sequence 'walk'" in capsys.readouterr().err
