@@ -15,8 +15,8 @@ first to last frame; frames where the id is missing (or has conf 0) are flagged 
 ``<track>`` of a CVAT "for video 1.1" export becomes one sequence ``<name>_<id>``; ``outside`` frames are absent.
 
 Every annotation is read and checked before any frame is written (one line naming the file and line on
-error, exit status 2; 1 when the output cannot be written). Sequences are written atomically and already converted ones are skipped: re-run the
-same command to resume.
+error, exit status 2; 1 when the output cannot be written). Sequences are written atomically and already
+converted ones are skipped: re-run the same command to resume.
 """
 from __future__ import annotations
 

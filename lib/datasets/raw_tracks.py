@@ -177,7 +177,8 @@ def read_cvat(path: Path, prefix: str) -> list[Track]:
         with open(path, "rb") as handle:
             parser.ParseFile(handle)
     except xml.parsers.expat.ExpatError as err:
-        raise AnnotationError(f"{path}: line {err.lineno}: not valid XML ({xml.parsers.expat.errors.messages[err.code]})") from None
+        reason = xml.parsers.expat.errors.messages[err.code]
+        raise AnnotationError(f"{path}: line {err.lineno}: not valid XML ({reason})") from None
     if not tracks:
         raise AnnotationError(f"{path}: no <track> element ({CVAT_LAYOUT}; export as 'CVAT for video 1.1')")
     return [_span_track(f"{prefix}_{tid}", by_frame, hidden) for tid, (by_frame, hidden) in tracks.items()

@@ -47,8 +47,9 @@ def _raw_files(tmp: Path, videos: list[SyntheticVideo]) -> dict[str, Path]:
     (tmp / "clips").mkdir()
     _write_avi(tmp / "clips" / "walk.avi", first.frames)
     (tmp / "boxes.csv").write_text("video,x,y,w,h\nwalk.avi," + _box_line(first.boxes_xywh[0]) + "\n")
-    boxes = "".join(f'    <box frame="{i}" xtl="{x}" ytl="{y}" xbr="{x + w}" ybr="{y + h}" outside="{int(i in (6, 7))}" '
-                    f'occluded="0" keyframe="1"/>\n' for i, (x, y, w, h) in enumerate(first.boxes_xywh))
+    boxes = "".join(f'    <box frame="{i}" xtl="{x}" ytl="{y}" xbr="{x + w}" ybr="{y + h}" '
+                    f'outside="{int(i in (6, 7))}" occluded="0" keyframe="1"/>\n'
+                    for i, (x, y, w, h) in enumerate(first.boxes_xywh))
     (tmp / "walk.xml").write_text(f'<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n'
                                   f'  <track id="0" label="car" source="manual">\n{boxes}  </track>\n</annotations>\n')
     mot = tmp / "MOT-01"

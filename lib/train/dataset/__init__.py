@@ -23,8 +23,9 @@ from lib.train.dataset.trackingnet import TrackingNet
 from lib.train.dataset.youtube_vos import YoutubeVos
 from lib.utils.settings import Settings
 
-__all__ = ["build_training_datasets", "got10k_only_overrides", "open_source", "TRAINING_DATASETS", "TrackingDataset", "SequenceAnnotation",
-           "Custom", "Lasot", "Got10k", "TrackingNet", "Coco", "YoutubeVos", "IncompleteDatasetError"]
+__all__ = ["build_training_datasets", "got10k_only_overrides", "open_source", "TRAINING_DATASETS", "TrackingDataset",
+           "SequenceAnnotation", "Custom", "Lasot", "Got10k", "TrackingNet", "Coco", "YoutubeVos",
+           "IncompleteDatasetError"]
 
 LMDB_SUFFIX = "_lmdb"
 

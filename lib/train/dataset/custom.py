@@ -12,7 +12,8 @@ __all__ = ["Custom"]
 class Custom(AnnotatedSequences):
     """Every sequence of a custom root read from ``source`` (raw folder or lmdb copy)."""
 
-    missing_frames_hint = "Each <seq> folder of a custom root must hold the frames 00000001.jpg ... (docs/custom-data.md)"
+    missing_frames_hint = ("Each <seq> folder of a custom root must hold the frames 00000001.jpg ... "
+                           "(docs/custom-data.md)")
 
     def __init__(self, source: FileSource, name: str = "CUSTOM") -> None:
         annotations = custom.training_annotations(source, name)
