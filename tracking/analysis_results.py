@@ -54,6 +54,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dataset", required=True, choices=sorted(BENCHMARKS),
                         help="benchmark whose ground truth is used (vot16/vot18/vot20 with --protocol vot)")
     parser.add_argument("--split", default=None, help="benchmark split where it has several")
+    parser.add_argument("--root", default=None, metavar="DIR",
+                        help="the benchmark's root folder, instead of its settings entry (e.g. --dataset custom "
+                             "--root DIR for your own sequences, docs/custom-data.md)")
     parser.add_argument("--sequence", nargs="+", default=None, help="evaluate only these sequences")
     parser.add_argument("--protocol", default="aiatrack", choices=sorted(PROTOCOLS),
                         help="evaluation rules (default: aiatrack, the official AiATrack analysis)")
@@ -114,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         protocol = get_protocol(args.protocol).for_benchmark(args.dataset, BENCHMARKS[args.dataset].traits, args.stack)
-        settings = settings_from_args(args, results_dir=args.results_dir)
+        settings = settings_from_args(args, results_dir=args.results_dir,
+                                      **{BENCHMARKS[args.dataset].settings_key: args.root})
         sources = result_sources(args, settings)
         for folder in (d for source in sources for d in source.directories):
             if not folder.is_dir():

@@ -59,6 +59,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="the experiment, as in the other commands (instead of the positional param)")
     parser.add_argument("--dataset", default="lasot", choices=sorted(BENCHMARKS), help="benchmark (default: lasot)")
     parser.add_argument("--split", default=None, help="benchmark split where it has several")
+    parser.add_argument("--root", default=None, metavar="DIR",
+                        help="the benchmark's root folder, instead of its settings entry (e.g. --dataset custom "
+                             "--root DIR for your own sequences, docs/custom-data.md)")
     parser.add_argument("--sequence", nargs="+", default=None, metavar="NAME",
                         help="track only these sequences (only their folders need to exist); the benchmark "
                              "prefix may be left out where unambiguous (Basketball = otb_Basketball)")
@@ -110,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        settings = settings_from_args(args, results_dir=args.results_dir)
+        settings = settings_from_args(args, results_dir=args.results_dir,
+                                      **{BENCHMARKS[args.dataset].settings_key: args.root})
         config_path = resolve_experiment(args.param, args.tracker)
         overrides = {"TEST": {"PRECISION": args.precision}} if args.precision else None
         cfg = load_config(config_path, overrides=overrides, tracker=args.tracker)

@@ -7,8 +7,10 @@ Example::
 
 Writes the annotated video (default: ``<video name>_<tracker>_<experiment>.mp4`` in the current folder,
 so a run of another tracker or experiment does not overwrite it) and a text file with one ``x,y,w,h``
-box per frame (the annotated video's path with ``.txt``). Without ``--init-bbox`` the first frame is
-shown for drawing the box, which needs a display.
+box per frame (the annotated video's path with ``.txt``). Without ``--init-bbox`` the box is the first line
+of the folder's ``groundtruth.txt`` where there is one (a sequence of a custom root, docs/custom-data.md,
+e.g. ``python tracking/video_demo.py data/mine/walk``), else the first frame is shown for drawing the box,
+which needs a display.
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from lib.datasets.annotations import read_rows
+from lib.datasets.custom import GROUND_TRUTH
 from lib.test.evaluation import tracking_traits
 from lib.test.evaluation.init_boxes import check_init_box
 from lib.test.tracker import Tracker
@@ -111,12 +115,23 @@ def default_output(video: str | os.PathLike, tracker: str, weights: WeightsChoic
     return Path(f"{Path(video).stem}_{tracker}_{experiment}{'_random' if weights.random else ''}.mp4")
 
 
+def sequence_init_box(folder: Path) -> list[float] | None:
+    """Line 1 of ``folder/groundtruth.txt`` (x, y, w, h in pixels) when ``folder`` is a sequence folder holding
+    one, else None. Raises ``AnnotationError`` (a ``ValueError``) naming the file and line when malformed."""
+    ground_truth = folder / GROUND_TRUTH
+    if not ground_truth.is_file():
+        return None
+    return [float(v) for v in read_rows(ground_truth)[0]]
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = entry_parser(__doc__)
     parser.add_argument("video", help="video file or folder of frames (sorted by name)")
     parser.add_argument("--tracker", default=DEFAULT_TRACKER, choices=tracker_names(),
                         help=f"tracker (default: {DEFAULT_TRACKER})")
-    parser.add_argument("--init-bbox", type=parse_box, default=None, help="initial box x,y,w,h in pixels of frame 0")
+    parser.add_argument("--init-bbox", type=parse_box, default=None,
+                        help="initial box x,y,w,h in pixels of frame 0 (default: line 1 of <folder>/groundtruth.txt "
+                             "where there is one, else drawn on the first frame)")
     parser.add_argument("--checkpoint", default=None,
                         help="weights (default: the tracker's small checkpoint in checkpoints/, else random)")
     parser.add_argument("--config", default=None,
@@ -138,13 +153,14 @@ def main(argv: list[str] | None = None) -> int:
     apply_torch_threads(args.torch_threads)
     try:
         source = FrameSource(args.video, args.fps)
+        init_box = args.init_bbox or sequence_init_box(Path(args.video))
         weights = choose_weights(args.checkpoint, args.config, args.tracker, args.precision)
         output = Path(args.output) if args.output else default_output(args.video, args.tracker, weights)
         boxes_path = Path(args.boxes) if args.boxes else output.with_suffix(".txt")
         print(describe_weights(weights))
         traits = tracking_traits(args.hyper, weights.config_node().TEST.HYPER.keys())
         tracker = load_tracker_from_weights(weights, args.device)(traits)
-        boxes = track_video(tracker, source, args.init_bbox, output, progress=not args.no_progress)
+        boxes = track_video(tracker, source, init_box, output, progress=not args.no_progress)
         atomic_write_text(boxes_path, "".join(",".join(f"{v:.2f}" for v in box) + "\n" for box in boxes))
     except (RuntimeError, ValueError, OSError) as exc:  # bad video, weights, box; unwritable output
         print(f"error: {exc}", file=sys.stderr)

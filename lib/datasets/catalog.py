@@ -76,6 +76,8 @@ CATALOG: tuple[DatasetRow, ...] = (
     DatasetRow("vot16", "vot2016", "VOT2016 workspace", ("test",)),
     DatasetRow("vot18", "vot2018", "VOT-ST2018 workspace", ("test",)),
     DatasetRow("vot20", "vot2020", "VOT2020 workspace", ("test",)),
+    DatasetRow("custom", "", "root of your own sequences (docs/custom-data.md)", ("all",),
+               "lib.train.dataset.custom:Custom"),
 )
 
 

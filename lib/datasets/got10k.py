@@ -19,6 +19,8 @@ import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import numpy as np
+
 from lib.datasets.annotations import (AnnotationError, parse_boxes, parse_integers, read_label_column, read_rows)
 from lib.datasets.layout import list_numbered_frames, require_file, require_sequence_dirs, select_names
 from lib.datasets.records import SequenceRecord, TrainingAnnotations
@@ -70,26 +72,43 @@ def training_annotations(source: FileSource, split: str = "train_full", indices:
             f"{dataset}: split {split!r} uses indices up to {max(indices)} but {source.location(LIST_FILE)} "
             f"lists only {len(listed)} sequences ({len(beyond)} indices out of range): "
             "the GOT-10k train set is incomplete")
-    annotations = TrainingAnnotations(names=[listed[i] for i in indices],
-                                      folders=[f"train/{listed[i]}" for i in indices], files=[LIST_FILE])
+    return sequence_annotations(source, [listed[i] for i in indices], [f"train/{listed[i]}" for i in indices],
+                                [LIST_FILE], dataset)
+
+
+def sequence_annotations(source: FileSource, names: Sequence[str], folders: Sequence[str], files: Sequence[str],
+                         dataset: str, labels_optional: bool = False) -> TrainingAnnotations:
+    """Boxes and presence flags of the GOT-10k-layout sequence folders ``folders`` (relative to ``source``).
+
+    ``files``: the list files already read (kept in ``TrainingAnnotations.files``). With ``labels_optional``
+    a folder without ``absence.label`` and ``cover.label`` has the target present in every frame (its
+    zero-size boxes still count as absent). Raises ``IncompleteDatasetError`` for a folder without
+    ``groundtruth.txt``, ``AnnotationError`` (file and line) for a malformed file or a label count that
+    differs from the box count.
+    """
+    annotations = TrainingAnnotations(names=list(names), folders=list(folders), files=list(files))
     missing = [f for f in annotations.folders if not source.exists(f"{f}/groundtruth.txt")]
     if missing:
         raise IncompleteDatasetError(
-            f"{dataset}: {len(missing)} of {len(indices)} sequences have no groundtruth.txt "
+            f"{dataset}: {len(missing)} of {len(folders)} sequences have no groundtruth.txt "
             f"(first: {source.location(missing[0] + '/groundtruth.txt')})")
     for folder in annotations.folders:
-        gt_file, absence_file, cover_file = (f"{folder}/groundtruth.txt", f"{folder}/absence.label",
-                                             f"{folder}/cover.label")
+        gt_file = f"{folder}/groundtruth.txt"
         gt = parse_boxes(source.read_text(gt_file), source.location(gt_file))
-        absence = parse_integers(source.read_text(absence_file), source.location(absence_file))
-        cover = parse_integers(source.read_text(cover_file), source.location(cover_file))
-        for label, label_file in ((absence, absence_file), (cover, cover_file)):
+        annotations.files.append(gt_file)
+        present = np.ones(len(gt), dtype=bool)
+        for label_file, is_present in ((f"{folder}/absence.label", lambda v: v == 0),
+                                       (f"{folder}/cover.label", lambda v: v > 0)):
+            if labels_optional and not source.exists(label_file):
+                continue
+            label = parse_integers(source.read_text(label_file), source.location(label_file))
             if len(label) != len(gt):
                 raise AnnotationError(f"{source.location(label_file)}: {len(label)} labels but "
                                       f"{len(gt)} boxes in {source.location(gt_file)}")
+            present &= is_present(label)
+            annotations.files.append(label_file)
         annotations.boxes.append(gt)
-        annotations.present.append((absence == 0) & (cover > 0))
-        annotations.files += [gt_file, absence_file, cover_file]
+        annotations.present.append(present)
     return annotations
 
 
@@ -103,20 +122,23 @@ def benchmark_sequences(root: Path, split: str, sequences: Iterable[str] | None 
                          sequences, f"GOT-10k {split}")
     dirs = {name: split_dir / name for name in names}
     require_sequence_dirs(dirs, f"GOT-10k {split}", split_dir, LAYOUT)
-    return [_benchmark_sequence(name, dirs[name]) for name in names]
+    return [benchmark_sequence(name, dirs[name]) for name in names]
 
 
-def _benchmark_sequence(name: str, seq_dir: Path) -> SequenceRecord:
-    boxes = read_rows(seq_dir / "groundtruth.txt", layout=LAYOUT)
-    frames = list_numbered_frames(seq_dir, first=1, digits=8, layout=LAYOUT)
+def benchmark_sequence(name: str, seq_dir: Path, layout: str = LAYOUT) -> SequenceRecord:
+    """The GOT-10k-layout sequence folder ``seq_dir``: frames, boxes (one per frame, or only the first
+    frame's), visibility from ``absence.label``/``cover.label`` when present, class and resolution from
+    ``meta_info.ini``. ``layout`` is quoted in the errors (``DatasetLayoutError``, ``AnnotationError``)."""
+    boxes = read_rows(seq_dir / "groundtruth.txt", layout=layout)
+    frames = list_numbered_frames(seq_dir, first=1, digits=8, layout=layout)
     if len(boxes) not in (1, len(frames)):
         raise AnnotationError(f"{seq_dir / 'groundtruth.txt'}: {len(boxes)} lines for {len(frames)} frames "
                               f"(expected one line per frame, or only the first frame's box)")
     sequence = SequenceRecord(name=name, frames=frames, ground_truth_xywh=boxes,
                               init_box_source=f"{seq_dir / 'groundtruth.txt'}, line 1")
     if (seq_dir / "absence.label").exists() or (seq_dir / "cover.label").exists():
-        absent = read_label_column(seq_dir / "absence.label", low=0, high=1, layout=LAYOUT)
-        cover = read_label_column(seq_dir / "cover.label", low=0, high=8, layout=LAYOUT)
+        absent = read_label_column(seq_dir / "absence.label", low=0, high=1, layout=layout)
+        cover = read_label_column(seq_dir / "cover.label", low=0, high=8, layout=layout)
         for label_file, labels in (("absence.label", absent), ("cover.label", cover)):
             if len(labels) != len(frames):
                 raise AnnotationError(f"{seq_dir / label_file}: {len(labels)} lines for {len(frames)} frames "

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from lib.datasets.annotations import AnnotationError
-from lib.test.evaluation import got10k, lasot, nfs, otb, tnl2k, trackingnet, uav, vot
+from lib.test.evaluation import custom, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav, vot
 from lib.datasets.layout import DatasetLayoutError
 from lib.test.evaluation.sequence import Sequence
 from lib.test.evaluation.traits import Absence, BenchmarkTraits, InitStyle, TrackingTraits, VotTraits
@@ -74,6 +74,9 @@ BENCHMARKS: dict[str, Benchmark] = {
                        vot.LAYOUT, _traits("VOT18", InitStyle.VOT_REGION, vot=VotTraits("vot2018", "supervised"))),
     "vot20": Benchmark("vot20_dir", {"test": vot.load_vot}, "VOT2020 short-term (60 sequences)", vot.LAYOUT,
                        _traits("VOT20", InitStyle.VOT_REGION, vot=VotTraits("vot2020", "multistart"))),
+    # zero-size boxes mark absent frames (written so by tracking/convert_dataset.py), so no flags are needed
+    "custom": Benchmark("custom_dir", {"all": custom.load_custom}, "your own sequences (--root DIR, "
+                        "docs/custom-data.md)", custom.LAYOUT, _traits("CUSTOM")),
 }
 
 

@@ -1,17 +1,20 @@
-"""Training datasets: LaSOT, GOT-10k, TrackingNet, COCO 2017 (optionally with masks) and YouTube-VOS,
-from raw folders or lmdb databases.
+"""Training datasets: LaSOT, GOT-10k, TrackingNet, COCO 2017 (optionally with masks), YouTube-VOS and your
+own sequences (docs/custom-data.md), from raw folders or lmdb databases.
 
 ``build_training_datasets(["LASOT", "GOT10K_vot_train", "COCO17", "TRACKINGNET"], settings)`` opens
 each dataset named as in ``DATA.TRAIN.DATASETS_NAME``; a name ending in ``_lmdb`` reads the lmdb
-database written by ``tracking/create_lmdb.py`` instead of the raw folder. Missing or incomplete
-data is reported when the datasets are built, before training starts.
+database written by ``tracking/create_lmdb.py`` instead of the raw folder, and ``NAME:DIR`` reads the
+root ``DIR`` instead of the settings entry. Missing or incomplete data is reported when the datasets are
+built, before training starts.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from lib.train.dataset.base import SequenceAnnotation, TrackingDataset
 from lib.train.dataset.coco import Coco
+from lib.train.dataset.custom import Custom
 from lib.train.dataset.got10k import Got10k
 from lib.train.dataset.lasot import Lasot
 from lib.train.dataset.lmdb_store import LmdbSource
@@ -20,8 +23,9 @@ from lib.train.dataset.trackingnet import TrackingNet
 from lib.train.dataset.youtube_vos import YoutubeVos
 from lib.utils.settings import Settings
 
-__all__ = ["build_training_datasets", "got10k_only_overrides", "open_source", "TRAINING_DATASETS", "TrackingDataset", "SequenceAnnotation",
-           "Lasot", "Got10k", "TrackingNet", "Coco", "YoutubeVos", "IncompleteDatasetError"]
+__all__ = ["build_training_datasets", "got10k_only_overrides", "open_source", "TRAINING_DATASETS", "TrackingDataset",
+           "SequenceAnnotation", "Custom", "Lasot", "Got10k", "TrackingNet", "Coco", "YoutubeVos",
+           "IncompleteDatasetError"]
 
 LMDB_SUFFIX = "_lmdb"
 
@@ -38,33 +42,38 @@ TRAINING_DATASETS: dict[str, tuple[str, Callable[[FileSource, str, Sequence[int]
     "COCO17_masks": ("coco_dir", lambda source, name, _: Coco(source, version="2017", name=name, with_masks=True)),
     "YTBVOS": ("ytbvos_dir", lambda source, name, _: YoutubeVos(source, name=name)),
     "TRACKINGNET": ("trackingnet_dir", lambda source, name, chunks: TrackingNet(source, chunks=chunks, name=name)),
+    # your own sequences (docs/custom-data.md)
+    "CUSTOM": ("custom_dir", lambda source, name, _: Custom(source, name=name)),
 }
 
 
-def open_source(settings: Settings, settings_key: str, lmdb: bool) -> FileSource:
-    """The raw folder (``lmdb`` False) or lmdb database of the dataset whose root is ``settings_key``."""
+def open_source(settings: Settings, settings_key: str, lmdb: bool, root: str = "") -> FileSource:
+    """The raw folder (``lmdb`` False) or lmdb database of the dataset whose root is ``settings_key``, or
+    ``root`` when given (a dataset entry naming its root)."""
     key = settings_key.replace("_dir", "_lmdb_dir") if lmdb else settings_key
-    path = settings.require(key)
-    return LmdbSource(path, what=f"{key} =") if lmdb else DirectorySource(path, what=f"{key} =")
+    path, what = (Path(root), "dataset root") if root else (settings.require(key), f"{key} =")
+    return LmdbSource(path, what=what) if lmdb else DirectorySource(path, what=what)
 
 
 def build_training_datasets(names: Sequence[str], settings: Settings,
                             trackingnet_chunks: Sequence[int] | None = None) -> list[TrackingDataset]:
     """One dataset per name (``LASOT``, ``GOT10K_train``, ``GOT10K_vot_train``, ``COCO17``,
-    ``TRACKINGNET``, each optionally with ``_lmdb``), roots from ``settings``. TrackingNet uses
-    ``TRAIN_<k>`` for each k in ``trackingnet_chunks`` (default: all twelve).
+    ``TRACKINGNET``, ``CUSTOM``, each optionally with ``_lmdb``), roots from ``settings``, or from the name
+    itself as ``NAME:DIR`` (e.g. ``CUSTOM:data/mine``, so that several custom roots can be listed). TrackingNet
+    uses ``TRAIN_<k>`` for each k in ``trackingnet_chunks`` (default: all twelve).
 
     Raises ``ValueError`` for an unknown name and ``FileNotFoundError`` (``IncompleteDatasetError``)
     when a root is unset, missing or incomplete.
     """
     datasets = []
     for name in names:
-        base = name[:-len(LMDB_SUFFIX)] if name.endswith(LMDB_SUFFIX) else name
+        dataset, _, root = name.partition(":")
+        base = dataset[:-len(LMDB_SUFFIX)] if dataset.endswith(LMDB_SUFFIX) else dataset
         if base not in TRAINING_DATASETS:
             known = [n + s for n in TRAINING_DATASETS for s in ("", LMDB_SUFFIX)]
             raise ValueError(f"unknown training dataset {name!r}; known: {', '.join(known)}")
         settings_key, construct = TRAINING_DATASETS[base]
-        source = open_source(settings, settings_key, lmdb=base != name)
+        source = open_source(settings, settings_key, lmdb=base != dataset, root=root)
         datasets.append(construct(source, name, trackingnet_chunks))
     return datasets
 
