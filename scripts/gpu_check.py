@@ -16,7 +16,8 @@ not run. Rows:
 * ``fps <tracker> <precision>``: per-frame latency at batch 1 from ``tracking/dev/tracker_speed.py`` (crop
   included, synchronised, warm-up excluded);
 * ``test.py threads N``: ``tracking/test.py --device cuda`` end to end on 8 synthetic 120-frame sequences
-  (shipped tiny AiATrack), frames/s and sequences/hour;
+  (shipped tiny AiATrack), frames/s and sequences/hour; ``test.py batch 8 1280x720``: the same with
+  ``--batch 8`` on 16 generated 60-frame 1280x720 sequences (frames read ahead while the batch is tracked);
 * ``train <tracker> <amp>``: one ``Trainer.train_step`` (forward, backward, clipping, optimizer) at the
   main experiment's batch on a batch from the real training pipeline (synthetic GOT-10k root); the data
   loader is excluded.
@@ -133,26 +134,28 @@ def speed_row(tracker_name: str, precision: str, device: str, frames: int) -> st
     return f"{match.group(1)} ms/frame median, {match.group(2)} fps (batch 1, 640x480, crop incl.)"
 
 
-def benchmark_row(threads: int, device: str, videos: int = 8, frames: int = 120) -> str:
+def benchmark_row(threads: int, device: str, batch: int = 1, videos: int = 8, frames: int = 120,
+                  height: int = 480, width: int = 640) -> str:
+    """``tracking/test.py`` end to end on ``videos`` generated sequences: wall-clock frames/s and sequences/hour."""
     from lib.utils.settings import Settings, save_settings
     from lib.utils.synthetic import render_videos, write_got10k
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        write_got10k(root / "got10k", render_videos(2022, videos, num_frames=frames, height=480, width=640), "val")
+        write_got10k(root / "got10k", render_videos(2022, videos, num_frames=frames, height=height, width=width),
+                     "val")
         save_settings(Settings(got10k_dir=str(root / "got10k"), results_dir=str(root / "results")),
                       root / "settings.yaml")
         code, out = run([sys.executable, "tracking/test.py", DEFAULT_TRACKER, "tiny", "--dataset", "got10k_val",
                          "--settings", str(root / "settings.yaml"), "--checkpoint",
                          str(get_plugin(DEFAULT_TRACKER).embedded_checkpoint),
-                         "--device", device, "--threads", str(threads), "--torch-threads", "1", "--no-progress"],
-                        timeout=300)
-    match = re.search(r"([\d.]+) fps overall throughput \(([\d.]+) s wall clock\)", out)
+                         "--device", device, "--threads", str(threads), "--batch", str(batch), "--torch-threads", "1",
+                         "--no-progress"], timeout=300)
+    match = re.search(r"([\d.]+) frames/s and ([\d.]+) sequences/hour overall", out)
     if code or not match:
         return f"FAILED ({_last_line(out)})"
-    wall = float(match.group(2))
-    return (f"{videos} x {frames}-frame 640x480 sequences (tiny): {match.group(1)} frames/s overall, "
-            f"{videos / wall * 3600:.0f} sequences/hour")
+    return (f"{videos} x {frames}-frame {width}x{height} sequences (tiny): {match.group(1)} frames/s overall, "
+            f"{float(match.group(2)):.0f} sequences/hour")
 
 
 def train_row(tracker_name: str, amp: str, device: str, steps: int, experiment: str | None = None) -> str:
@@ -218,6 +221,8 @@ def rows(frames: int, steps: int) -> list[Row]:
                              lambda d, t=tracker_name, p=precision: speed_row(t, p, d, frames)))
     for threads in (0, 4):
         table.append(Row(f"test.py threads {threads}", 150, lambda d, n=threads: benchmark_row(n, d)))
+    table.append(Row("test.py batch 8 1280x720", 180,
+                     lambda d: benchmark_row(0, d, batch=8, videos=16, frames=60, height=720, width=1280)))
     for tracker_name in tracker_names():
         for amp in ("none", "bf16"):
             table.append(Row(f"train {tracker_name} {amp}", 120,
