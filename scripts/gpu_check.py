@@ -14,7 +14,8 @@ not run. Rows:
   exists): AiATrack's official 30-frame fixture free running on CUDA, and the SiamAttn fixture-A tests run
   on CUDA with their CPU tolerances;
 * ``fps <tracker> <precision>``: per-frame latency at batch 1 from ``tracking/dev/tracker_speed.py`` (crop
-  included, synchronised, warm-up excluded);
+  included, synchronised, warm-up excluded); ``fps batch 8 <tracker> <precision>``: the aggregate frames/s of
+  8 videos advanced together by the tracker's batched step (``tracker_speed.py --batch 8``);
 * ``test.py threads N``: ``tracking/test.py --device cuda`` end to end on 8 synthetic 120-frame sequences
   (shipped tiny AiATrack), frames/s and sequences/hour; ``test.py batch 8 1280x720``: the same with
   ``--batch 8`` on 16 generated 60-frame 1280x720 sequences (frames read ahead while the batch is tracked);
@@ -134,6 +135,18 @@ def speed_row(tracker_name: str, precision: str, device: str, frames: int) -> st
     return f"{match.group(1)} ms/frame median, {match.group(2)} fps (batch 1, 640x480, crop incl.)"
 
 
+def batch_speed_row(tracker_name: str, precision: str, device: str, batch: int, frames: int,
+                    extra: tuple[str, ...] = ()) -> str:
+    """``tracker_speed.py --batch``: median step time and aggregate frames/s of ``batch`` videos tracked together."""
+    code, out = run([sys.executable, "tracking/dev/tracker_speed.py", "--tracker", tracker_name, "--device", device,
+                     "--frames", str(frames), "--warmup", "10", "--torch-threads", "1", "--precision", precision,
+                     "--batch", str(batch), *extra], timeout=300)
+    match = re.search(r"median ([\d.]+) ms/step, ([\d.]+) frames/s aggregate", out)
+    if code or not match:
+        return f"FAILED ({_last_line(out)})"
+    return f"{match.group(1)} ms/step median, {match.group(2)} frames/s aggregate (batch {batch})"
+
+
 def benchmark_row(threads: int, device: str, batch: int = 1, videos: int = 8, frames: int = 120,
                   height: int = 480, width: int = 640) -> str:
     """``tracking/test.py`` end to end on ``videos`` generated sequences: wall-clock frames/s and sequences/hour."""
@@ -219,6 +232,10 @@ def rows(frames: int, steps: int) -> list[Row]:
         for precision in get_plugin(tracker_name).precisions:
             table.append(Row(f"fps {tracker_name} {precision}", 120,
                              lambda d, t=tracker_name, p=precision: speed_row(t, p, d, frames)))
+    for tracker_name in tracker_names():
+        for precision in [p for p in get_plugin(tracker_name).precisions if p in ("fp32", "bf16")]:
+            table.append(Row(f"fps batch 8 {tracker_name} {precision}", 120,
+                             lambda d, t=tracker_name, p=precision: batch_speed_row(t, p, d, 8, max(30, frames // 4))))
     for threads in (0, 4):
         table.append(Row(f"test.py threads {threads}", 150, lambda d, n=threads: benchmark_row(n, d)))
     table.append(Row("test.py batch 8 1280x720", 180,
