@@ -16,6 +16,8 @@ not run. Rows:
 * ``fps <tracker> <precision>``: per-frame latency at batch 1 from ``tracking/dev/tracker_speed.py`` (crop
   included, synchronised, warm-up excluded); ``fps batch 8 <tracker> <precision>``: the aggregate frames/s of
   8 videos advanced together by the tracker's batched step (``tracker_speed.py --batch 8``);
+* ``decode 1280x720``: JPEG decoding of generated 1280x720 frames (``tracking/dev/decode_speed.py``), CPU in 1
+  and 8 processes against ``torchvision.io.decode_jpeg`` on CUDA;
 * ``test.py threads N``: ``tracking/test.py --device cuda`` end to end on 8 synthetic 120-frame sequences
   (shipped tiny AiATrack), frames/s and sequences/hour; ``test.py batch 8 1280x720``: the same with
   ``--batch 8`` on 16 generated 60-frame 1280x720 sequences (frames read ahead while the batch is tracked);
@@ -147,6 +149,20 @@ def batch_speed_row(tracker_name: str, precision: str, device: str, batch: int, 
     return f"{match.group(1)} ms/step median, {match.group(2)} frames/s aggregate (batch {batch})"
 
 
+def decode_row(frames: int = 200, processes: tuple[int, ...] = (1, 8), size: tuple[int, int] = (1280, 720)) -> str:
+    """``tracking/dev/decode_speed.py``: JPEG frames/s on the CPU per process count and with decode_jpeg on CUDA."""
+    code, out = run([sys.executable, "tracking/dev/decode_speed.py", "--frames", str(frames), "--width", str(size[0]),
+                     "--height", str(size[1]), "--processes", *map(str, processes)], timeout=300)
+    rates = re.findall(r"x (\d+) processes: ([\d.]+) frames/s", out)
+    if code or not rates:
+        return f"FAILED ({_last_line(out)})"
+    cuda = re.search(r"cuda decode_jpeg batch (\d+) .*: ([\d.]+) frames/s, max pixel difference[^\d]*(\d+)", out)
+    gpu = (f"cuda decode_jpeg (batch {cuda.group(1)}) {cuda.group(2)}, max pixel diff {cuda.group(3)}" if cuda
+           else "cuda not measured")
+    cpu = ", ".join(f"cpu x{count} {rate}" for count, rate in rates)
+    return f"{size[0]}x{size[1]} JPEG frames/s: {cpu}, {gpu}"
+
+
 def benchmark_row(threads: int, device: str, batch: int = 1, videos: int = 8, frames: int = 120,
                   height: int = 480, width: int = 640) -> str:
     """``tracking/test.py`` end to end on ``videos`` generated sequences: wall-clock frames/s and sequences/hour."""
@@ -236,6 +252,7 @@ def rows(frames: int, steps: int) -> list[Row]:
         for precision in [p for p in get_plugin(tracker_name).precisions if p in ("fp32", "bf16")]:
             table.append(Row(f"fps batch 8 {tracker_name} {precision}", 120,
                              lambda d, t=tracker_name, p=precision: batch_speed_row(t, p, d, 8, max(30, frames // 4))))
+    table.append(Row("decode 1280x720", 120, lambda d: decode_row()))
     for threads in (0, 4):
         table.append(Row(f"test.py threads {threads}", 150, lambda d, n=threads: benchmark_row(n, d)))
     table.append(Row("test.py batch 8 1280x720", 180,

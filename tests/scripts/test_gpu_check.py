@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from scripts import gpu_check
-from scripts.gpu_check import Row, batch_speed_row, benchmark_row, consistency_row, main, measure_one, rows, run, train_row
+from scripts.gpu_check import Row, batch_speed_row, benchmark_row, consistency_row, decode_row, main, measure_one, rows, run, train_row
 
 
 @pytest.mark.parametrize("tracker_name", ["aiatrack", "siamattn"])
@@ -39,6 +39,13 @@ def test_batch_speed_row_reads_the_aggregate_speed():
     assert re.fullmatch(r"[\d.]+ ms/step median, [\d.]+ frames/s aggregate \(batch 2\)", result), result
 
 
+def test_decode_row_reads_every_rate():
+    result = decode_row(frames=4, processes=(1, 2), size=(128, 96))
+    expected = r"128x96 JPEG frames/s: cpu x1 [\d.]+, cpu x2 [\d.]+, " + (
+        r"cuda decode_jpeg \(batch 16\) [\d.]+, max pixel diff \d+" if torch.cuda.is_available() else "cuda not measured")
+    assert re.fullmatch(expected, result), result
+
+
 def test_a_raising_row_is_failed_under_its_name():
     assert measure_one(Row("fps siamattn fp32", 1, lambda device: 1 / 0), "cpu") == \
         "FAILED (ZeroDivisionError: division by zero)"
@@ -55,7 +62,7 @@ def test_every_row_has_a_unique_name_and_a_limit_within_the_budget():
     assert len(names) == len(set(names))
     assert {"consistency aiatrack fp32", "consistency siamattn fp32", "fps aiatrack tf32", "fps siamattn tf32",
             "test.py threads 0", "test.py threads 4", "test.py batch 8 1280x720", "fps batch 8 aiatrack bf16",
-            "fps batch 8 siamattn fp32", "train aiatrack bf16", "train siamattn bf16",
+            "fps batch 8 siamattn fp32", "decode 1280x720", "train aiatrack bf16", "train siamattn bf16",
             "fixture siamattn A"} <= set(names)
     assert all(0 < row.timeout <= 300 for row in table)
 
