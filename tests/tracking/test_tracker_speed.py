@@ -82,3 +82,17 @@ def test_batch_prints_the_aggregate_speed(capsys: pytest.CaptureFixture[str]) ->
     assert main(["--config", "tiny", "--frames", "5", "--warmup", "1", "--height", "96", "--width", "128",
                  "--torch-threads", "1", "--batch", "2"]) == 0
     assert re.search(r"batch 2: median [0-9.]+ ms/step, [0-9.]+ frames/s aggregate", capsys.readouterr().out)
+
+
+def test_frame_flops_counts_the_network_of_one_frame() -> None:
+    from lib.test.evaluation import tracking_traits
+    from lib.trackers import load_tracker
+    from lib.trackers.weights import resolve_config
+    from lib.utils.synthetic import render_video
+    from tracking.dev.tracker_speed import frame_flops
+
+    factory = load_tracker("aiatrack", resolve_config("tiny", "aiatrack"), None, "cpu")
+    video = render_video(2022, 0, num_frames=3, height=96, width=128, min_size=12, max_size=40)
+    flops = frame_flops(factory(tracking_traits("lasot")), video)
+    again = frame_flops(factory(tracking_traits("lasot")), video)
+    assert flops > 0 and flops == again  # a frame's work does not depend on timing or state left by another tracker

@@ -12,6 +12,11 @@ timings; pass ``--checkpoint`` to time trained weights anyway. ``--tracker siama
 through the tracker plug-in's batched step (``track_batch``, the call ``tracking/test.py --batch`` makes), and
 the median step time and the aggregate frames/s (N frames per step) are printed.
 
+The floating-point operations of one tracked frame are counted once (``torch.utils.flop_counter``; operators it
+has no formula for, such as torchvision's ``deform_conv2d`` in SiamAttn, count 0, so the figure is a lower
+bound); on CUDA each speed is also given as a fraction of the GPU's peak at that precision
+(``lib/utils/gpu_peaks.py``; a GPU not in its table is said to be unknown).
+
 Side by side (``--side``, two or more): each side is a checkout with tracker plug-ins (its own ``lib``,
 ``lib/trackers/`` present) and optional extra options, run in its own process (this script against that
 checkout's ``lib``); the sides track the same video in alternating blocks of
@@ -44,12 +49,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 import lib
 from lib.config import ConfigError
 from lib.test.evaluation import tracking_traits
 from lib.trackers import DEFAULT_TRACKER, get_plugin, load_config, load_tracker, tracker_names
 from lib.utils.cli import add_device_option, add_precision_option, entry_parser, positive_int
+from lib.utils.gpu_peaks import peak_fraction
 from lib.utils.synthetic import render_video
 
 
@@ -121,6 +128,14 @@ def time_batch(trackers: list, step, videos: list, warmup: int, synchronize) -> 
         synchronize()
         seconds.append(time.perf_counter() - start)
     return seconds[warmup:], [output["target_bbox"] for output in outputs]
+
+
+def frame_flops(tracker, video) -> int:
+    """Floating-point operations of ``tracker``'s first ``track()`` on ``video`` (initialised on frame 0)."""
+    tracker.initialize(video.frames[0], {"init_bbox": video.boxes_xywh[0].tolist()})
+    with FlopCounterMode(display=False) as counter:
+        tracker.track(video.frames[1])
+    return counter.get_total_flops()
 
 
 def summary(seconds: list[float]) -> str:
@@ -277,6 +292,15 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     factory = build_factory(args)
     synchronize = synchronizer(args.device)
+    flops = frame_flops(factory(tracking_traits(args.dataset)), video)
+    print(f"  {flops / 1e9:.2f} GFLOP per tracked frame (counted; operators without a formula count 0)")
+    precision = args.precision or experiment_config(args).TEST.PRECISION
+
+    def of_peak(frames_per_second: float) -> str:
+        if args.device != "cuda":
+            return ""
+        return f"; {peak_fraction(flops, frames_per_second, torch.cuda.get_device_name(0), precision)}"
+
     for threads in args.torch_threads:
         torch.set_num_threads(threads)
         if args.batch > 1:
@@ -284,10 +308,10 @@ def main(argv: list[str] | None = None) -> int:
             seconds, _ = time_batch(trackers, get_plugin(args.tracker).track_batch, videos, args.warmup, synchronize)
             median = statistics.median(seconds)
             print(f"  torch threads {threads}, batch {args.batch}: median {1000 * median:.1f} ms/step, "
-                  f"{args.batch / median:.2f} frames/s aggregate ({1 / median:.2f} steps/s)")
+                  f"{args.batch / median:.2f} frames/s aggregate ({1 / median:.2f} steps/s){of_peak(args.batch / median)}")
             continue
         seconds = time_tracker(factory(tracking_traits(args.dataset)), video.frames, init_box, args.warmup, synchronize)
-        print(f"  torch threads {threads}: {summary(seconds)}")
+        print(f"  torch threads {threads}: {summary(seconds)}{of_peak(1 / statistics.median(seconds))}")
     return 0
 
 
