@@ -14,9 +14,13 @@ not run. Rows:
   exists): AiATrack's official 30-frame fixture free running on CUDA, and the SiamAttn fixture-A tests run
   on CUDA with their CPU tolerances;
 * ``fps <tracker> <precision>``: per-frame latency at batch 1 from ``tracking/dev/tracker_speed.py`` (crop
-  included, synchronised, warm-up excluded);
+  included, synchronised, warm-up excluded); ``fps batch 8 <tracker> <precision>``: the aggregate frames/s of
+  8 videos advanced together by the tracker's batched step (``tracker_speed.py --batch 8``);
+* ``decode 1280x720``: JPEG decoding of generated 1280x720 frames (``tracking/dev/decode_speed.py``), CPU in 1
+  and 8 processes against ``torchvision.io.decode_jpeg`` on CUDA;
 * ``test.py threads N``: ``tracking/test.py --device cuda`` end to end on 8 synthetic 120-frame sequences
-  (shipped tiny AiATrack), frames/s and sequences/hour;
+  (shipped tiny AiATrack), frames/s and sequences/hour; ``test.py batch 8 1280x720``: the same with
+  ``--batch 8`` on 16 generated 60-frame 1280x720 sequences (frames read ahead while the batch is tracked);
 * ``train <tracker> <amp>``: one ``Trainer.train_step`` (forward, backward, clipping, optimizer) at the
   main experiment's batch on a batch from the real training pipeline (synthetic GOT-10k root); the data
   loader is excluded.
@@ -133,26 +137,54 @@ def speed_row(tracker_name: str, precision: str, device: str, frames: int) -> st
     return f"{match.group(1)} ms/frame median, {match.group(2)} fps (batch 1, 640x480, crop incl.)"
 
 
-def benchmark_row(threads: int, device: str, videos: int = 8, frames: int = 120) -> str:
+def batch_speed_row(tracker_name: str, precision: str, device: str, batch: int, frames: int,
+                    extra: tuple[str, ...] = ()) -> str:
+    """``tracker_speed.py --batch``: median step time and aggregate frames/s of ``batch`` videos tracked together."""
+    code, out = run([sys.executable, "tracking/dev/tracker_speed.py", "--tracker", tracker_name, "--device", device,
+                     "--frames", str(frames), "--warmup", "10", "--torch-threads", "1", "--precision", precision,
+                     "--batch", str(batch), *extra], timeout=300)
+    match = re.search(r"median ([\d.]+) ms/step, ([\d.]+) frames/s aggregate", out)
+    if code or not match:
+        return f"FAILED ({_last_line(out)})"
+    return f"{match.group(1)} ms/step median, {match.group(2)} frames/s aggregate (batch {batch})"
+
+
+def decode_row(frames: int = 200, processes: tuple[int, ...] = (1, 8), size: tuple[int, int] = (1280, 720)) -> str:
+    """``tracking/dev/decode_speed.py``: JPEG frames/s on the CPU per process count and with decode_jpeg on CUDA."""
+    code, out = run([sys.executable, "tracking/dev/decode_speed.py", "--frames", str(frames), "--width", str(size[0]),
+                     "--height", str(size[1]), "--processes", *map(str, processes)], timeout=300)
+    rates = re.findall(r"x (\d+) processes: ([\d.]+) frames/s", out)
+    if code or not rates:
+        return f"FAILED ({_last_line(out)})"
+    cuda = re.search(r"cuda decode_jpeg batch (\d+) .*: ([\d.]+) frames/s, max pixel difference[^\d]*(\d+)", out)
+    gpu = (f"cuda decode_jpeg (batch {cuda.group(1)}) {cuda.group(2)}, max pixel diff {cuda.group(3)}" if cuda
+           else "cuda not measured")
+    cpu = ", ".join(f"cpu x{count} {rate}" for count, rate in rates)
+    return f"{size[0]}x{size[1]} JPEG frames/s: {cpu}, {gpu}"
+
+
+def benchmark_row(threads: int, device: str, batch: int = 1, videos: int = 8, frames: int = 120,
+                  height: int = 480, width: int = 640) -> str:
+    """``tracking/test.py`` end to end on ``videos`` generated sequences: wall-clock frames/s and sequences/hour."""
     from lib.utils.settings import Settings, save_settings
     from lib.utils.synthetic import render_videos, write_got10k
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        write_got10k(root / "got10k", render_videos(2022, videos, num_frames=frames, height=480, width=640), "val")
+        write_got10k(root / "got10k", render_videos(2022, videos, num_frames=frames, height=height, width=width),
+                     "val")
         save_settings(Settings(got10k_dir=str(root / "got10k"), results_dir=str(root / "results")),
                       root / "settings.yaml")
         code, out = run([sys.executable, "tracking/test.py", DEFAULT_TRACKER, "tiny", "--dataset", "got10k_val",
                          "--settings", str(root / "settings.yaml"), "--checkpoint",
                          str(get_plugin(DEFAULT_TRACKER).embedded_checkpoint),
-                         "--device", device, "--threads", str(threads), "--torch-threads", "1", "--no-progress"],
-                        timeout=300)
-    match = re.search(r"([\d.]+) fps overall throughput \(([\d.]+) s wall clock\)", out)
+                         "--device", device, "--threads", str(threads), "--batch", str(batch), "--torch-threads", "1",
+                         "--no-progress"], timeout=300)
+    match = re.search(r"([\d.]+) frames/s and ([\d.]+) sequences/hour overall", out)
     if code or not match:
         return f"FAILED ({_last_line(out)})"
-    wall = float(match.group(2))
-    return (f"{videos} x {frames}-frame 640x480 sequences (tiny): {match.group(1)} frames/s overall, "
-            f"{videos / wall * 3600:.0f} sequences/hour")
+    return (f"{videos} x {frames}-frame {width}x{height} sequences (tiny): {match.group(1)} frames/s overall, "
+            f"{float(match.group(2)):.0f} sequences/hour")
 
 
 def train_row(tracker_name: str, amp: str, device: str, steps: int, experiment: str | None = None) -> str:
@@ -216,8 +248,15 @@ def rows(frames: int, steps: int) -> list[Row]:
         for precision in get_plugin(tracker_name).precisions:
             table.append(Row(f"fps {tracker_name} {precision}", 120,
                              lambda d, t=tracker_name, p=precision: speed_row(t, p, d, frames)))
+    for tracker_name in tracker_names():
+        for precision in [p for p in get_plugin(tracker_name).precisions if p in ("fp32", "bf16")]:
+            table.append(Row(f"fps batch 8 {tracker_name} {precision}", 120,
+                             lambda d, t=tracker_name, p=precision: batch_speed_row(t, p, d, 8, max(30, frames // 4))))
+    table.append(Row("decode 1280x720", 120, lambda d: decode_row()))
     for threads in (0, 4):
         table.append(Row(f"test.py threads {threads}", 150, lambda d, n=threads: benchmark_row(n, d)))
+    table.append(Row("test.py batch 8 1280x720", 180,
+                     lambda d: benchmark_row(0, d, batch=8, videos=16, frames=60, height=720, width=1280)))
     for tracker_name in tracker_names():
         for amp in ("none", "bf16"):
             table.append(Row(f"train {tracker_name} {amp}", 120,

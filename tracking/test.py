@@ -17,6 +17,11 @@ what produced its results (``run.json``: tracker, weights digest, MODEL/TEST con
 other weights, precision or hyper-parameters into the same folder is refused before tracking, naming what
 differs (``lib/test/evaluation/run_identity.py``).
 
+``--batch N`` tracks N sequences together in each process (this one, or each ``--threads`` worker: N x workers
+sequences in flight), one batched network step per frame; a finished sequence is written at once and the next
+one joins (one-pass benchmarks only; the results are those of ``--batch 1``, within the trackers' fidelity
+tolerances). The run ends with its speed: frames/s and sequences/hour.
+
 Each process (this one, or each ``--threads`` worker) runs torch with ``--torch-threads`` intra-op threads,
 else ``$OMP_NUM_THREADS``, else 1 (the policy of every entry point, lib/utils/cli.py): use more cores
 through more workers.
@@ -68,6 +73,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=non_negative_int, default=0,
                         help="worker processes (0 = run in this process; with --device cuda several workers "
                              "share each GPU, spread round-robin over the visible GPUs)")
+    parser.add_argument("--batch", type=positive_int, default=1,
+                        help="sequences tracked together in each process (this one or each worker), one batched "
+                             "network step per frame (default 1; one-pass benchmarks only, not VOT)")
     add_torch_threads_option(parser)
     parser.add_argument("--checkpoint", default=None,
                         help="weights file (default: <workspace>/checkpoints/train/<tracker>/<param>/"
@@ -98,6 +106,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--repetitions applies to the supervised VOT benchmarks only ({supervised}); "
                      f"repeat a {args.dataset} run with --run-id 1, --run-id 2, ... (analysis_results.py "
                      "--run-id 1 2 ... --merge-runs pools them)")
+    if args.batch > 1 and vot is not None:
+        parser.error(f"--batch applies to one-pass benchmarks; {args.dataset} runs the VOT protocol "
+                     "(re-initialisations), one sequence at a time per process: use --threads")
     return args
 
 
@@ -145,7 +156,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         summary = run_benchmark(spec, sequences, args.dataset, out_dir, num_workers=args.threads,
                                 torch_threads=args.torch_threads, progress=not args.no_progress,
-                                task=task or OnePassTask())
+                                task=task or OnePassTask(), batch=args.batch)
     except (TrackerLoadError, OSError, ValueError) as exc:  # results folder (OSError), first-frame box (ValueError)
         if created:
             release_run_dir(out_dir)  # nothing was tracked: leave no folder behind

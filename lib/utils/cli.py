@@ -34,7 +34,7 @@ from lib.utils.device import PRECISIONS
 from lib.utils.settings import Settings, load_settings, setting_names
 
 if TYPE_CHECKING:
-    from lib.test.evaluation.runner import RunSummary
+    from lib.test.evaluation.outcomes import RunSummary
 
 BAD_INPUT = 2  # exit status of every entry point on bad input
 INTERRUPTED = 130  # exit status of a run stopped by Ctrl-C (128 + SIGINT)
@@ -218,6 +218,6 @@ def print_run_summary(summary: RunSummary, out_dir: Path) -> None:
         print(f"run stopped early: {len(summary.not_run)} sequence(s) not run; fix the cause above and re-run the "
               "same command to resume", file=sys.stderr)
     if summary.done:
-        wall_fps = summary.frames / summary.wall_seconds if summary.wall_seconds > 0 else 0.0
         print(f"{summary.frames} frames: {summary.fps:.2f} fps per tracker (tracker time only), "
-              f"{wall_fps:.2f} fps overall throughput ({summary.wall_seconds:.1f} s wall clock)")
+              f"{summary.wall_fps:.2f} frames/s and {summary.sequences_per_hour:.1f} sequences/hour overall "
+              f"({summary.wall_seconds:.1f} s wall clock)")

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from scripts import gpu_check
-from scripts.gpu_check import Row, consistency_row, main, measure_one, rows, run, train_row
+from scripts.gpu_check import Row, batch_speed_row, benchmark_row, consistency_row, decode_row, main, measure_one, rows, run, train_row
 
 
 @pytest.mark.parametrize("tracker_name", ["aiatrack", "siamattn"])
@@ -25,6 +25,25 @@ def test_consistency_row_of_the_cpu_against_itself_is_exact(tracker_name):
 def test_train_row_runs_a_bf16_step_from_the_real_pipeline(tracker_name):
     result = train_row(tracker_name, "bf16", "cpu", steps=1, experiment="tiny")
     assert re.fullmatch(r"\d+ ms/step, [\d.]+ samples/s \(batch \d+, loader excluded\)", result), result
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_benchmark_row_runs_test_py_and_reads_its_speed(batch):
+    result = benchmark_row(0, "cpu", batch=batch, videos=4, frames=5, height=96, width=128)
+    assert re.fullmatch(r"4 x 5-frame 128x96 sequences \(tiny\): [\d.]+ frames/s overall, \d+ sequences/hour",
+                        result), result
+
+
+def test_batch_speed_row_reads_the_aggregate_speed():
+    result = batch_speed_row("aiatrack", "fp32", "cpu", 2, 13, ("--config", "tiny", "--height", "96", "--width", "128"))
+    assert re.fullmatch(r"[\d.]+ ms/step median, [\d.]+ frames/s aggregate \(batch 2\)", result), result
+
+
+def test_decode_row_reads_every_rate():
+    result = decode_row(frames=4, processes=(1, 2), size=(128, 96))
+    expected = r"128x96 JPEG frames/s: cpu x1 [\d.]+, cpu x2 [\d.]+, " + (
+        r"cuda decode_jpeg \(batch 16\) [\d.]+, max pixel diff \d+" if torch.cuda.is_available() else "cuda not measured")
+    assert re.fullmatch(expected, result), result
 
 
 def test_a_raising_row_is_failed_under_its_name():
@@ -42,7 +61,8 @@ def test_every_row_has_a_unique_name_and_a_limit_within_the_budget():
     names = [row.name for row in table]
     assert len(names) == len(set(names))
     assert {"consistency aiatrack fp32", "consistency siamattn fp32", "fps aiatrack tf32", "fps siamattn tf32",
-            "test.py threads 0", "test.py threads 4", "train aiatrack bf16", "train siamattn bf16",
+            "test.py threads 0", "test.py threads 4", "test.py batch 8 1280x720", "fps batch 8 aiatrack bf16",
+            "fps batch 8 siamattn fp32", "decode 1280x720", "train aiatrack bf16", "train siamattn bf16",
             "fixture siamattn A"} <= set(names)
     assert all(0 < row.timeout <= 300 for row in table)
 

@@ -115,11 +115,35 @@ def test_killed_worker_is_reported_and_the_run_ends(tmp_path, tiny_checkpoint, c
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("threads", ["0", "1"])
-def test_ctrl_c_prints_one_line(tmp_path, tiny_checkpoint, threads):
+def test_killed_batched_worker_loses_every_sequence_in_flight(tmp_path, tiny_checkpoint, capsys):
+    settings = _settings(tmp_path, _videos(8, 150, 150))
+    folder = _results(settings)
+    run = _spawn(_args(settings, tiny_checkpoint, "--threads", "1", "--batch", "2"))
+    try:  # the worker tracks sequences 1 and 2 together; sequence 3 joins when 1 is written
+        _wait_for(lambda: (folder / f"{PREFIX}000001.txt").is_file(), 120, "the first result")
+        workers = [pid for pid in _children(run.pid)
+                   if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+        assert len(workers) == 1
+        os.kill(workers[0], signal.SIGKILL)
+        out, err = run.communicate(timeout=120)
+    finally:
+        run.kill()
+    assert run.returncode == 1 and "Traceback" not in err
+    lost = sorted(line.split("FAILED ", 1)[1].split(":", 1)[0] for line in err.splitlines()
+                  if f"worker process {workers[0]} died (killed by SIGKILL)" in line)
+    assert lost == [f"{PREFIX}000002", f"{PREFIX}000003"]
+    assert sorted(p.name for p in folder.iterdir()) == [f"{PREFIX}000001.txt", f"{PREFIX}000001_time.txt"]
+    capsys.readouterr()
+    assert main(_args(settings, tiny_checkpoint, "--batch", "2")) == 0  # the rerun resumes
+    assert "2 sequence(s) tracked, 1 skipped" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("threads, batch", [("0", "1"), ("1", "1"), ("0", "2"), ("1", "2")])
+def test_ctrl_c_prints_one_line(tmp_path, tiny_checkpoint, threads, batch):
     settings = _settings(tmp_path, _videos(6, 80))
     folder = _results(settings)
-    run = _spawn(_args(settings, tiny_checkpoint, "--threads", threads), start_new_session=True)
+    run = _spawn(_args(settings, tiny_checkpoint, "--threads", threads, "--batch", batch), start_new_session=True)
     try:
         _wait_for(lambda: (folder / f"{PREFIX}000001.txt").is_file(), 120, "the first result")
         os.killpg(run.pid, signal.SIGINT)  # Ctrl-C in a terminal signals the whole process group

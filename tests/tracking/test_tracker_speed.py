@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from tests.conftest import REPO_ROOT
@@ -55,3 +56,43 @@ def test_reduced_precision_is_refused_for_siamattn_before_any_work(capsys: pytes
     captured = capsys.readouterr()
     assert captured.out == ""  # nothing was set up or timed
     assert captured.err.count("\n") == 1 and "TEST.PRECISION must be one of fp32, tf32 for siamattn" in captured.err
+
+
+def test_batch_steps_every_video_with_its_own_tracker() -> None:
+    from lib.test.evaluation import tracking_traits
+    from lib.trackers import get_plugin, load_tracker
+    from lib.trackers.weights import resolve_config
+    from lib.utils.synthetic import render_video
+    from tracking.dev.tracker_speed import time_batch
+
+    factory = load_tracker("aiatrack", resolve_config("tiny", "aiatrack"), None, "cpu")
+    videos = [render_video(2022, i, num_frames=6, height=96, width=128, min_size=12, max_size=40) for i in range(3)]
+    trackers = [factory(tracking_traits("lasot")) for _ in videos]
+    seconds, boxes = time_batch(trackers, get_plugin("aiatrack").track_batch, videos, 1, lambda: None)
+    assert len(seconds) == 4  # 5 steps, the first left out
+    for video, box in zip(videos, boxes):  # each tracker followed its own video: a lone run gives its box
+        alone = factory(tracking_traits("lasot"))
+        alone.initialize(video.frames[0], {"init_bbox": video.boxes_xywh[0].tolist()})
+        for frame in video.frames[1:]:
+            last = alone.track(frame)["target_bbox"]
+        np.testing.assert_allclose(box, last, atol=1e-3)
+
+
+def test_batch_prints_the_aggregate_speed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config", "tiny", "--frames", "5", "--warmup", "1", "--height", "96", "--width", "128",
+                 "--torch-threads", "1", "--batch", "2"]) == 0
+    assert re.search(r"batch 2: median [0-9.]+ ms/step, [0-9.]+ frames/s aggregate", capsys.readouterr().out)
+
+
+def test_frame_flops_counts_the_network_of_one_frame() -> None:
+    from lib.test.evaluation import tracking_traits
+    from lib.trackers import load_tracker
+    from lib.trackers.weights import resolve_config
+    from lib.utils.synthetic import render_video
+    from tracking.dev.tracker_speed import frame_flops
+
+    factory = load_tracker("aiatrack", resolve_config("tiny", "aiatrack"), None, "cpu")
+    video = render_video(2022, 0, num_frames=3, height=96, width=128, min_size=12, max_size=40)
+    flops = frame_flops(factory(tracking_traits("lasot")), video)
+    again = frame_flops(factory(tracking_traits("lasot")), video)
+    assert flops > 0 and flops == again  # a frame's work does not depend on timing or state left by another tracker

@@ -8,6 +8,15 @@ printed, for each ``--torch-threads`` value. The network work per frame does not
 timings; pass ``--checkpoint`` to time trained weights anyway. ``--tracker siamattn`` times SiamAttn
 (default config ``vot2018``, the official one; its mask branch included).
 
+``--batch N`` (N > 1) tracks N synthetic videos together: every step advances the N trackers by one frame
+through the tracker plug-in's batched step (``track_batch``, the call ``tracking/test.py --batch`` makes), and
+the median step time and the aggregate frames/s (N frames per step) are printed.
+
+The floating-point operations of one tracked frame are counted once (``torch.utils.flop_counter``; operators it
+has no formula for, such as torchvision's ``deform_conv2d`` in SiamAttn, count 0, so the figure is a lower
+bound); on CUDA each speed is also given as a fraction of the GPU's peak at that precision
+(``lib/utils/gpu_peaks.py``; a GPU not in its table is said to be unknown).
+
 Side by side (``--side``, two or more): each side is a checkout with tracker plug-ins (its own ``lib``,
 ``lib/trackers/`` present) and optional extra options, run in its own process (this script against that
 checkout's ``lib``); the sides track the same video in alternating blocks of
@@ -19,6 +28,7 @@ Examples::
     python tracking/dev/tracker_speed.py                               # baseline, CPU, 1 and 2 threads
     python tracking/dev/tracker_speed.py --config tiny --frames 100
     python tracking/dev/tracker_speed.py --device cuda --frames 300 --precision bf16
+    python tracking/dev/tracker_speed.py --device cuda --batch 8 --frames 100
     python tracking/dev/tracker_speed.py --side main=/tmp/main-checkout --side this=. --frames 65
     python tracking/dev/tracker_speed.py --side fp32=. --side "bf16=. --precision bf16"
     python tracking/dev/tracker_speed.py --tracker siamattn --side main=/tmp/main-checkout --side this=.
@@ -39,12 +49,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 import lib
 from lib.config import ConfigError
 from lib.test.evaluation import tracking_traits
 from lib.trackers import DEFAULT_TRACKER, get_plugin, load_config, load_tracker, tracker_names
 from lib.utils.cli import add_device_option, add_precision_option, entry_parser, positive_int
+from lib.utils.gpu_peaks import peak_fraction
 from lib.utils.synthetic import render_video
 
 
@@ -64,6 +76,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="thread counts to time (default: 1 2)")
     add_device_option(parser)
     add_precision_option(parser)
+    parser.add_argument("--batch", type=positive_int, default=1,
+                        help="videos tracked together by the batched step (default 1: one tracker, track() timed)")
     parser.add_argument("--side", action="append", default=None, metavar='"LABEL=CHECKOUT [OPTIONS]"',
                         help="time this checkout (with these extra options) side by side with the other --side "
                              "entries; ratios are relative to the first")
@@ -99,6 +113,29 @@ def time_tracker(tracker, frames: np.ndarray, init_box: list[float], warmup: int
         synchronize()
         seconds.append(time.perf_counter() - start)
     return seconds[warmup:]
+
+
+def time_batch(trackers: list, step, videos: list, warmup: int, synchronize) -> tuple[list[float], list]:
+    """Seconds of each batched ``step`` (one frame of every video) after the first ``warmup`` ones, and the last
+    boxes (xywh) of the trackers; ``trackers[i]`` tracks ``videos[i]`` (all of one length) from its first box."""
+    for tracker, video in zip(trackers, videos, strict=True):
+        tracker.initialize(video.frames[0], {"init_bbox": video.boxes_xywh[0].tolist()})
+    seconds, outputs = [], []
+    for index in range(1, len(videos[0].frames)):
+        synchronize()
+        start = time.perf_counter()
+        outputs = step(trackers, [video.frames[index] for video in videos])
+        synchronize()
+        seconds.append(time.perf_counter() - start)
+    return seconds[warmup:], [output["target_bbox"] for output in outputs]
+
+
+def frame_flops(tracker, video) -> int:
+    """Floating-point operations of ``tracker``'s first ``track()`` on ``video`` (initialised on frame 0)."""
+    tracker.initialize(video.frames[0], {"init_bbox": video.boxes_xywh[0].tolist()})
+    with FlopCounterMode(display=False) as counter:
+        tracker.track(video.frames[1])
+    return counter.get_total_flops()
 
 
 def summary(seconds: list[float]) -> str:
@@ -237,8 +274,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    video = render_video(2022, 0, num_frames=args.frames, height=args.height, width=args.width)
-    init_box = video.boxes_xywh[0].tolist()
+    if args.batch > 1 and args.side:
+        print("error: --batch is timed in this process only, not side by side (--side)", file=sys.stderr)
+        return 2
+    videos = [render_video(2022, index, num_frames=args.frames, height=args.height, width=args.width)
+              for index in range(args.batch)]
+    video, init_box = videos[0], videos[0].boxes_xywh[0].tolist()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{args.tracker} ({args.config}, HYPER '{args.dataset}', {args.precision or 'config'} precision) on "
           f"{args.device}, {args.width}x{args.height} frames, {args.frames - 1 - args.warmup} timed frames; "
@@ -251,10 +292,26 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     factory = build_factory(args)
     synchronize = synchronizer(args.device)
+    flops = frame_flops(factory(tracking_traits(args.dataset)), video)
+    print(f"  {flops / 1e9:.2f} GFLOP per tracked frame (counted; operators without a formula count 0)")
+    precision = args.precision or experiment_config(args).TEST.PRECISION
+
+    def of_peak(frames_per_second: float) -> str:
+        if args.device != "cuda":
+            return ""
+        return f"; {peak_fraction(flops, frames_per_second, torch.cuda.get_device_name(0), precision)}"
+
     for threads in args.torch_threads:
         torch.set_num_threads(threads)
+        if args.batch > 1:
+            trackers = [factory(tracking_traits(args.dataset)) for _ in videos]
+            seconds, _ = time_batch(trackers, get_plugin(args.tracker).track_batch, videos, args.warmup, synchronize)
+            median = statistics.median(seconds)
+            print(f"  torch threads {threads}, batch {args.batch}: median {1000 * median:.1f} ms/step, "
+                  f"{args.batch / median:.2f} frames/s aggregate ({1 / median:.2f} steps/s){of_peak(args.batch / median)}")
+            continue
         seconds = time_tracker(factory(tracking_traits(args.dataset)), video.frames, init_box, args.warmup, synchronize)
-        print(f"  torch threads {threads}: {summary(seconds)}")
+        print(f"  torch threads {threads}: {summary(seconds)}{of_peak(1 / statistics.median(seconds))}")
     return 0
 
 

@@ -1,8 +1,9 @@
 """Run a tracker over benchmark sequences: parallel worker processes, resumable, atomic results.
 
 Each worker process builds the tracker's network once and then tracks whole sequences handed to it
-one at a time over its own pipe; every finished sequence is written atomically, and sequences whose
-result file already exists are skipped, so an interrupted run resumes where it stopped.
+over its own pipe, one at a time or, with ``batch`` > 1, up to ``batch`` together in one batched network
+step per frame (:mod:`lib.test.evaluation.batched`); every finished sequence is written atomically, and
+sequences whose result file already exists are skipped, so an interrupted run resumes where it stopped.
 
 A run never hangs and stops early when it cannot succeed:
 
@@ -30,14 +31,15 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from lib.test.evaluation.batched import track_batched
 from lib.test.evaluation.init_boxes import check_init_boxes
+from lib.test.evaluation.outcomes import RunSummary, SequenceOutcome, failed
 from lib.test.evaluation.results import result_folders, sequence_results_exist, write_sequence_results
 from lib.test.evaluation.sequence import Sequence
-from lib.trackers import TrackerFactory, load_tracker
+from lib.trackers import TrackerFactory, get_plugin, load_tracker
 from lib.trackers.weights import resolve_config
 from lib.utils.cli import torch_threads as policy_threads
 from lib.utils.image import read_image
-from lib.utils.io import WriteError
 
 FrameCallback = Callable[[int], None]  # called with the number of frames just tracked (1)
 
@@ -61,40 +63,6 @@ class TrackerLoadError(RuntimeError):
 
 class ResultsFolderError(OSError):
     """A results folder cannot be created or written; found before any sequence is tracked."""
-
-
-@dataclass
-class SequenceOutcome:
-    """Result of one sequence: frames tracked and tracker seconds, or the error that stopped it."""
-
-    name: str
-    frames: int = 0
-    seconds: float = 0.0
-    error: str | None = None
-    fatal: bool = False     # the error is a tracker build failure, not a problem of this sequence
-    stops_run: bool = False  # no later sequence can succeed either (lost worker, unwritable results)
-
-
-@dataclass
-class RunSummary:
-    """What a benchmark run did. ``not_run``: sequences left untouched because the run stopped early."""
-
-    done: list[SequenceOutcome] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    failed: list[SequenceOutcome] = field(default_factory=list)
-    not_run: list[str] = field(default_factory=list)
-    wall_seconds: float = 0.0
-
-    @property
-    def frames(self) -> int:
-        """Frames tracked in this run (skipped sequences excluded)."""
-        return sum(o.frames for o in self.done)
-
-    @property
-    def fps(self) -> float:
-        """Frames per second of tracker time (initialize + track calls), as the official runner reports."""
-        seconds = sum(o.seconds for o in self.done)
-        return self.frames / seconds if seconds > 0 else 0.0
 
 
 class RunInterrupted(Exception):
@@ -187,16 +155,15 @@ def _run_and_save(factory: TrackerFactory, sequence: Sequence, result_dir: str |
                   task: SequenceTask, on_frame: FrameCallback | None = None) -> SequenceOutcome:
     try:
         frames, seconds = task.run(factory, sequence, result_dir, on_frame)
-    except WriteError as exc:  # the results cannot be stored: later sequences would fail the same way
-        return SequenceOutcome(sequence.name, error=str(exc), stops_run=True)
     except Exception as exc:  # one broken sequence must not stop the benchmark; reported at the end
-        return SequenceOutcome(sequence.name, error=f"{type(exc).__name__}: {exc}")
+        return failed(sequence.name, exc)
     return SequenceOutcome(sequence.name, frames, seconds)
 
 
 def _worker_main(spec: TrackerSpec, device: str, torch_threads: int, result_dir: str,
-                 task: SequenceTask, conn: Connection) -> None:
-    """Worker process: build the tracker, then track each sequence received until ``None`` arrives.
+                 task: SequenceTask, batch: int, conn: Connection) -> None:
+    """Worker process: build the tracker, then track the sequences received (``batch`` at a time) until
+    ``None`` arrives.
 
     Messages to the parent: ``("ready", None)``, ``("fatal", message)``, ``("frames", n)``,
     ``("done", SequenceOutcome)``.
@@ -210,12 +177,33 @@ def _worker_main(spec: TrackerSpec, device: str, torch_threads: int, result_dir:
         return
     try:
         conn.send(("ready", None))
+        if batch > 1:
+            received = _Received(conn)
+            for outcome in track_batched(factory, get_plugin(spec.name).track_batch, received.next, batch,
+                                         result_dir, lambda n: conn.send(("frames", n))):
+                conn.send(("done", outcome))
+            return
         while (sequence := conn.recv()) is not None:
             outcome = _run_and_save(factory, sequence, result_dir, task,
                                     lambda n: conn.send(("frames", n)))
             conn.send(("done", outcome))
     except (EOFError, BrokenPipeError):  # the parent is gone (killed): nothing left to report to
         return
+
+
+class _Received:
+    """The sequences a worker receives over its pipe, as a :data:`~lib.test.evaluation.batched.SequenceSource`."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn, self.ended = conn, False
+
+    def next(self, wait: bool) -> Sequence | None:
+        """The next sequence sent; None when none is waiting (``wait`` False) or after the final ``None``."""
+        if self.ended or (not wait and not self.conn.poll()):
+            return None
+        sequence = self.conn.recv()
+        self.ended = sequence is None
+        return sequence
 
 
 def worker_devices(device: str, num_workers: int) -> list[str]:
@@ -228,7 +216,7 @@ def worker_devices(device: str, num_workers: int) -> list[str]:
 
 def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: str, result_dir: str | Path,
                   num_workers: int = 0, torch_threads: int | None = None, progress: bool = True,
-                  task: SequenceTask = OnePassTask()) -> RunSummary:
+                  task: SequenceTask = OnePassTask(), batch: int = 1) -> RunSummary:
     """Track every sequence without results in ``result_dir``; ``num_workers`` 0 = in this process.
 
     Before tracking, the first-frame boxes are checked (:class:`~lib.utils.errors.AnnotationError`
@@ -241,10 +229,14 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
     ``traits.tracking`` (HYPER row, init style; :mod:`lib.test.evaluation.traits`). ``torch_threads`` = intra-op
     threads per worker (default: the policy of :func:`lib.utils.cli.torch_threads`). ``task`` says how a sequence
     is run and stored (default: one pass, official box files; VOT protocols bring their own). The progress
-    bar counts frames (with the tracking speed) and sequences.
+    bar counts frames (with the tracking speed) and sequences. ``batch``: sequences each process (this one or
+    each worker) tracks together, one batched network step per frame (the plug-in's ``track_batch``); one-pass
+    runs only (ValueError for another ``task``).
     """
     if num_workers < 0:
         raise ValueError(f"num_workers must be >= 0 (0 = in this process), got {num_workers}")
+    if batch < 1 or (batch > 1 and not isinstance(task, OnePassTask)):
+        raise ValueError(f"batch must be >= 1, and 1 for a {type(task).__name__} run; got {batch}")
     summary = RunSummary()
     pending = []
     for sequence in sequences:
@@ -256,8 +248,8 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
     check_results_writable(result_dir, pending)
     torch_threads = policy_threads(torch_threads)
     start = time.perf_counter()
-    source = (_InProcess(spec, pending, str(result_dir), torch_threads, task) if num_workers == 0
-              else _WorkerPool(spec, pending, str(result_dir), num_workers, torch_threads, task))
+    source = (_InProcess(spec, pending, str(result_dir), torch_threads, task, batch) if num_workers == 0
+              else _WorkerPool(spec, pending, str(result_dir), num_workers, torch_threads, task, batch))
     total_frames = sum(len(s) for s in pending)
     with tqdm(total=total_frames, desc=f"{spec.name} on {dataset_name}", unit="frame", disable=not progress,
               smoothing=0.05) as bar:
@@ -285,12 +277,12 @@ def run_benchmark(spec: TrackerSpec, sequences: list[Sequence], dataset_name: st
 
 
 class _InProcess:
-    """Sequences tracked one after another in this process."""
+    """Sequences tracked in this process, one after another or ``batch`` together."""
 
     def __init__(self, spec: TrackerSpec, pending: list[Sequence], result_dir: str,
-                 torch_threads: int, task: SequenceTask) -> None:
+                 torch_threads: int, task: SequenceTask, batch: int = 1) -> None:
         self.spec, self.pending, self.result_dir = spec, pending, result_dir
-        self.torch_threads, self.task = torch_threads, task
+        self.torch_threads, self.task, self.batch = torch_threads, task, batch
         self.stopped = False
 
     def stop(self) -> None:
@@ -308,6 +300,12 @@ class _InProcess:
         torch.set_num_threads(self.torch_threads)
         try:
             factory = _build(self.spec, self.spec.device)
+            if self.batch > 1:
+                queue = iter(self.pending)
+                yield from track_batched(factory, get_plugin(self.spec.name).track_batch,
+                                         lambda wait: None if self.stopped else next(queue, None),
+                                         self.batch, self.result_dir, on_frame)
+                return
             for sequence in self.pending:
                 if self.stopped:
                     return
@@ -320,8 +318,9 @@ class _InProcess:
 class _Worker:
     process: mp.process.BaseProcess
     conn: Connection
-    sequence: Sequence | None = None  # the sequence it is tracking
+    sequences: list[Sequence] = field(default_factory=list)  # the sequences it is tracking
     ready: bool = False               # it has built its tracker
+    ended: bool = False               # it was told that no further sequence comes
 
 
 def describe_exit(exitcode: int | None) -> str:
@@ -350,11 +349,11 @@ def _sigint_ignored() -> Iterator[None]:
 
 
 class _WorkerPool:
-    """Worker processes, each fed one sequence at a time; deaths are seen through process sentinels."""
+    """Worker processes, each fed up to ``batch`` sequences at a time; deaths are seen through process sentinels."""
 
     def __init__(self, spec: TrackerSpec, pending: list[Sequence], result_dir: str,
-                 num_workers: int, torch_threads: int, task: SequenceTask) -> None:
-        self.spec, self.result_dir, self.task = spec, result_dir, task
+                 num_workers: int, torch_threads: int, task: SequenceTask, batch: int = 1) -> None:
+        self.spec, self.result_dir, self.task, self.batch = spec, result_dir, task, batch
         self.queue = list(reversed(pending))
         self.num_workers = min(num_workers, len(pending))
         self.torch_threads = torch_threads
@@ -371,16 +370,21 @@ class _WorkerPool:
             for device in worker_devices(self.spec.device, self.num_workers):
                 parent_end, child_end = context.Pipe()
                 process = context.Process(target=_worker_main, daemon=True, args=(
-                    self.spec, device, self.torch_threads, self.result_dir, self.task, child_end))
+                    self.spec, device, self.torch_threads, self.result_dir, self.task, self.batch, child_end))
                 process.start()
                 child_end.close()
                 self.workers.append(_Worker(process, parent_end))
 
     def _feed(self, worker: _Worker) -> None:
-        """Give ``worker`` the next sequence, or tell it to finish."""
-        worker.sequence = self.queue.pop() if self.queue and not self.stopped else None
+        """Fill ``worker`` up to ``batch`` sequences, or tell it (once) that no further sequence comes."""
         try:
-            worker.conn.send(worker.sequence)
+            while not worker.ended and len(worker.sequences) < self.batch:
+                sequence = self.queue.pop() if self.queue and not self.stopped else None
+                worker.conn.send(sequence)
+                if sequence is None:
+                    worker.ended = True
+                else:
+                    worker.sequences.append(sequence)
         except OSError:  # the worker died; its sentinel reports it
             pass
 
@@ -403,15 +407,13 @@ class _WorkerPool:
                     else:
                         worker.ready = True
                         if kind == "done":
-                            worker.sequence = None
+                            worker.sequences = [s for s in worker.sequences if s.name != payload.name]
                             yield payload
                         self._feed(worker)
                 if ended or not worker.process.is_alive():
                     worker.process.join(5)
                     alive.remove(worker)
-                    lost = self._lost(worker)
-                    if lost is not None:
-                        yield lost
+                    yield from self._lost(worker)
 
     @staticmethod
     def _drain(worker: _Worker) -> tuple[list[tuple[str, object]], bool]:
@@ -424,18 +426,19 @@ class _WorkerPool:
             return messages, True
         return messages, False
 
-    def _lost(self, worker: _Worker) -> SequenceOutcome | None:
-        """The outcome of the sequence a dead worker was tracking (``None`` if it was idle and done)."""
-        if worker.sequence is None and worker.process.exitcode == 0:
-            return None
+    def _lost(self, worker: _Worker) -> list[SequenceOutcome]:
+        """The outcomes of the sequences a dead worker was tracking (none if it was idle and done)."""
+        if not worker.sequences and worker.process.exitcode == 0:
+            return []
         self.stop()
         cause = (f"worker process {worker.process.pid} died ({describe_exit(worker.process.exitcode)}), "
                  "e.g. killed by the out-of-memory killer")
-        if worker.sequence is not None:
-            return SequenceOutcome(worker.sequence.name, stops_run=True,
-                                   error=f"{cause} while tracking it; nothing was written for it")
+        if worker.sequences:
+            return [SequenceOutcome(sequence.name, stops_run=True,
+                                    error=f"{cause} while tracking it; nothing was written for it")
+                    for sequence in worker.sequences]
         when = "between two sequences" if worker.ready else "while building the tracker"
-        return SequenceOutcome(f"(worker {worker.process.pid})", stops_run=True, error=f"{cause} {when}")
+        return [SequenceOutcome(f"(worker {worker.process.pid})", stops_run=True, error=f"{cause} {when}")]
 
     def close(self) -> None:
         """Stop and reap every worker (idempotent)."""
