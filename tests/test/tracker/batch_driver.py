@@ -36,3 +36,8 @@ def run_interleaved(step: BatchStep, make: Callable[[int], Tracker], videos: Seq
                 del next_frame[i]
         clock += 1
     return outputs
+
+
+def one_by_one(step: BatchStep) -> BatchStep:
+    """``step`` on one tracker at a time: the sequential reference of a path that ``track`` does not take."""
+    return lambda trackers, images: [step([tracker], [image])[0] for tracker, image in zip(trackers, images)]

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import functools
+
 import numpy as np
 import pytest
 import torch
@@ -11,8 +13,9 @@ from lib.models.aiatrack import build_aiatrack, prepare_for_tracking
 from lib.test.tracker.aiatrack import AiATracker
 from lib.test.tracker.base import track_each
 from lib.trackers import get_plugin, load_config
+from lib.utils.device import InferencePlan
 from lib.utils.synthetic import render_video
-from tests.test.tracker.batch_driver import run_interleaved
+from tests.test.tracker.batch_driver import one_by_one, run_interleaved
 
 # The fidelity tolerances of the official-fixture tests (tests/test/tracker/test_aiatrack_official.py):
 # free running, per-frame float32 rounding compounds over the video.
@@ -52,9 +55,14 @@ def _run(step, cfg, model):
     return run_interleaved(step, make, videos, boxes, [s[3] for s in SEQUENCES], inspect)
 
 
-def test_batched_equals_sequential_with_sequences_joining_and_leaving(tiny, monkeypatch):
+# The torch crop (the plan's device_crop, forced here on CPU) differs from the OpenCV crop by up to one grey
+# level (tests/utils/test_crop_torch.py), so its batches are compared with the same crop one tracker at a time.
+@pytest.mark.parametrize("device_crop", [False, True], ids=["opencv-crop", "torch-crop"])
+def test_batched_equals_sequential_with_sequences_joining_and_leaving(device_crop, tiny, monkeypatch):
     cfg, model = tiny
-    sequential = _run(track_each, cfg, model)
+    plan = InferencePlan(onednn_prepack=True, windowed_iou_head=True, device_crop=device_crop)
+    step = functools.partial(get_plugin("aiatrack").track_batch, plan=plan)
+    sequential = _run(one_by_one(step) if device_crop else track_each, cfg, model)
     encode, batch_sizes = model.encode, []
 
     def counting_encode(images, masks):
@@ -62,7 +70,7 @@ def test_batched_equals_sequential_with_sequences_joining_and_leaving(tiny, monk
         return encode(images, masks)
 
     monkeypatch.setattr(model, "encode", counting_encode)
-    batched = _run(get_plugin("aiatrack").track_batch, cfg, model)
+    batched = _run(step, cfg, model)
     # one encoder call per reference-count group per step: several searches share a call
     initializations = len(SEQUENCES)
     assert sum(batch_sizes) == initializations + sum(n - 1 for _, _, n, *_ in SEQUENCES)

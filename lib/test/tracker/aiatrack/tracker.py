@@ -21,7 +21,8 @@ from lib.models.aiatrack import EncodedFrame, ReferenceFrame, prepare_for_tracki
 from lib.test.tracker.base import Tracker, validate_init_box
 from lib.test.tracker.aiatrack.reference_memory import ReferenceMemory
 from lib.utils.box_ops import box_to_region_map, box_xyxy_to_cxcywh, box_xyxy_to_xywh, clip_box_xywh
-from lib.utils.crop import SearchRegion, box_in_crop, crop_search_region, normalize_image
+from lib.utils.crop import box_in_crop, crop_search_region, normalize_image, normalize_tensor
+from lib.utils.crop_torch import crop_search_region_torch
 from lib.utils.device import apply_precision
 
 def predict_heads(model: torch.nn.Module, decoded: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -36,6 +37,16 @@ def predict_heads(model: torch.nn.Module, decoded: torch.Tensor) -> tuple[torch.
 
 # Smallest width/height (pixels) a clipped state keeps inside the image, as in the official tracker.
 CLIP_MARGIN = 10
+
+
+@dataclass
+class SearchInput:
+    """A search crop as the network reads it: image (1, 3, S, S) normalized, padding mask (1, S, S) bool,
+    both on the model's device, and the crop's scale (crop pixels -> search-region pixels)."""
+
+    image: torch.Tensor
+    mask: torch.Tensor
+    resize_factor: float
 
 
 @dataclass
@@ -104,17 +115,27 @@ class AiATracker(Tracker):
     @torch.no_grad()
     def predict_step(self, image: np.ndarray) -> TrackStep:
         """Run the network on the search region around the current state; changes nothing."""
-        region = self.search_region(image)
-        encoded = self._encode(region.image, region.padding_mask)
+        search = self.search_input(image)
+        encoded = self.model.encode(search.image, search.mask)
         decoded = self.model.decode(encoded, long_term=self.memory.long_term(), short_term=self.memory.short_term())
         corners, ious = predict_heads(self.model, decoded)
-        return self.finish_step(image.shape[:2], region.resize_factor, encoded, corners, float(ious[0].item()))
+        return self.finish_step(image.shape[:2], search.resize_factor, encoded, corners, float(ious[0].item()))
 
-    def search_region(self, image: np.ndarray) -> SearchRegion:
-        """The search crop around the current state; RuntimeError before :meth:`initialize`."""
+    def search_input(self, image: np.ndarray, device_crop: bool = False) -> SearchInput:
+        """The network input of the search crop around the current state; RuntimeError before :meth:`initialize`.
+
+        ``device_crop`` uploads ``image`` and crops it on the model's device (``lib/utils/crop_torch.py``, within
+        one grey level of the OpenCV crop, see ``InferencePlan.device_crop``) instead of cropping on the host.
+        """
         if self.memory is None or self.state is None:
             raise RuntimeError("call initialize() before track()")
-        return crop_search_region(image, self.state, self.search_factor, self.search_size)
+        if device_crop:
+            frame = torch.from_numpy(np.ascontiguousarray(image)).to(self.device)
+            crop = crop_search_region_torch(frame, self.state, self.search_factor, self.search_size)
+            normalized = normalize_tensor(crop.image, self.mean, self.std).to(dtype=self.dtype)
+            return SearchInput(normalized, crop.padding_mask[None], crop.resize_factor)
+        region = crop_search_region(image, self.state, self.search_factor, self.search_size)
+        return SearchInput(*self._network_input(region.image, region.padding_mask), region.resize_factor)
 
     def finish_step(self, image_size: tuple[int, int], resize_factor: float, encoded: EncodedFrame,
                     corners: torch.Tensor, predicted_iou: float) -> TrackStep:
@@ -152,9 +173,9 @@ class AiATracker(Tracker):
             self.memory.add(self._reference(step.encoded, step.coord_in_crop_xywh_norm), self.frame_index)
 
     def _encode(self, crop: np.ndarray, padding_mask: np.ndarray) -> EncodedFrame:
-        return self.model.encode(*self.network_input(crop, padding_mask))
+        return self.model.encode(*self._network_input(crop, padding_mask))
 
-    def network_input(self, crop: np.ndarray, padding_mask: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    def _network_input(self, crop: np.ndarray, padding_mask: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """A search crop (S, S, 3) uint8 and its padding mask (S, S) -> normalized (1, 3, S, S), mask (1, S, S)."""
         image = normalize_image(crop, self.mean, self.std).to(self.device, self.dtype)
         return image, torch.from_numpy(padding_mask)[None].to(self.device)
