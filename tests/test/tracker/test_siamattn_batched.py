@@ -5,7 +5,6 @@ import functools
 
 import numpy as np
 import pytest
-import torch
 
 from lib.test.evaluation import tracking_traits
 from lib.test.tracker.base import track_each
