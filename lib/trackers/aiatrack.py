@@ -11,6 +11,7 @@ from lib.config import ConfigNode
 from lib.config.aiatrack_defaults import default_config_dict, validate
 from lib.models.aiatrack import build_aiatrack, load_checkpoint, prepare_for_tracking
 from lib.test.tracker.aiatrack import AiATracker
+from lib.test.tracker.aiatrack.batched import track_batch
 from lib.test.tracker.base import TrackingTraits
 from lib.trackers import TrackerPlugin
 from lib.utils.device import PRECISIONS, inference_plan
@@ -43,4 +44,5 @@ PLUGIN = TrackerPlugin(
     precisions=tuple(PRECISIONS),
     capabilities=frozenset({"attention_probe"}),
     profile=lambda argv: importlib.import_module("lib.models.aiatrack.profile").profile(argv),
+    track_batch=track_batch,
 )

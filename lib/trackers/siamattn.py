@@ -13,6 +13,7 @@ from lib.models.siamattn import SiamAttn, build_siamattn, load_siamattn_checkpoi
 from lib.models.siamattn.inference import prepare_siamattn_for_tracking
 from lib.test.tracker.base import TrackingTraits
 from lib.test.tracker.siamattn import SiamAttnTracker
+from lib.test.tracker.siamattn.batched import track_batch
 from lib.trackers import TrackerPlugin
 from lib.utils.device import inference_plan
 
@@ -51,4 +52,5 @@ PLUGIN = TrackerPlugin(
     precisions=("fp32", "tf32"),
     capabilities=frozenset({"masks", "polygons"}),
     profile=lambda argv: importlib.import_module("lib.models.siamattn.profile").profile(argv),
+    track_batch=track_batch,
 )

@@ -64,13 +64,17 @@ class InferencePlan:
     weights). CPU only: on CUDA the frozen trace is used as it is.
     ``windowed_iou_head``: convolve only the window the IoU head's RoI pooling reads (pays on CPU, where
     the convolutions dominate; on a GPU the full map is one launch either way).
+    ``device_crop``: the batched tracking steps upload each frame once and crop it with torch ops on the
+    device (``lib/utils/crop_torch.py``, within one grey level of OpenCV) instead of cropping with OpenCV on
+    the host and uploading the crop. Off on CPU, where the OpenCV crop is the reference and faster.
     """
 
     onednn_prepack: bool
     windowed_iou_head: bool
+    device_crop: bool = False
 
 
 def inference_plan(device: torch.device | str) -> InferencePlan:
     """The inference forms for ``device`` (see :class:`InferencePlan`)."""
     cpu = torch.device(device).type == "cpu"
-    return InferencePlan(onednn_prepack=cpu, windowed_iou_head=cpu)
+    return InferencePlan(onednn_prepack=cpu, windowed_iou_head=cpu, device_crop=not cpu)

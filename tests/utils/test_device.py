@@ -87,8 +87,8 @@ def test_siamattn_refuses_reduced_precision_when_the_config_is_loaded():
 
 def test_plan_gives_cuda_no_cpu_only_form():
     cpu, cuda = inference_plan("cpu"), inference_plan(torch.device("cuda", 1))
-    assert cpu.onednn_prepack and cpu.windowed_iou_head
-    assert not cuda.onednn_prepack and not cuda.windowed_iou_head
+    assert cpu.onednn_prepack and cpu.windowed_iou_head and not cpu.device_crop
+    assert not cuda.onednn_prepack and not cuda.windowed_iou_head and cuda.device_crop
 
 
 def _has_onednn_ops(script_module) -> bool:

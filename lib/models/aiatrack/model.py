@@ -146,10 +146,27 @@ class AiATrack(nn.Module):
         :class:`ReferenceFrame`). ``reference_mode`` decides which lists the decoder reads (see
         lib.models.aiatrack.reference_variants).
         """
-        long_term, short_term = group_references(self.reference_mode, long_term, short_term)
+        return self._decode(search, [group_references(self.reference_mode, long_term, short_term)])
+
+    def decode_batch(self, search: EncodedFrame,
+                     references: Sequence[tuple[Sequence[ReferenceFrame], Sequence[ReferenceFrame]]]) -> Tensor:
+        """:meth:`decode` of a batch of searches, each against its own references -> decoder maps (B, C, H, W).
+
+        ``search`` holds B frames; ``references[i]`` is the (long-term, short-term) pair of search ``i``, its
+        entries being batch-1 references. Every pair must have the same list lengths (the token axes are
+        stacked along the batch axis), else ValueError.
+        """
+        if len(references) != search.memory.shape[1]:
+            raise ValueError(f"{search.memory.shape[1]} search frames but {len(references)} reference sets")
+        return self._decode(search, [group_references(self.reference_mode, long_term, short_term)
+                                     for long_term, short_term in references])
+
+    def _decode(self, search: EncodedFrame,
+                grouped: Sequence[tuple[Sequence[ReferenceFrame], Sequence[ReferenceFrame]]]) -> Tensor:
+        """The decoder on ``search`` against the batch entries' (long-term, short-term) attention inputs."""
         layers = self.transformer.decoder.layers
-        long_tokens = _reference_tokens(long_term, [layer.long_term_attn for layer in layers])
-        short_tokens = _reference_tokens(short_term, [layer.short_term_attn for layer in layers])
+        long_tokens = _reference_tokens([g[0] for g in grouped], [layer.long_term_attn for layer in layers])
+        short_tokens = _reference_tokens([g[1] for g in grouped], [layer.short_term_attn for layer in layers])
         out = self.transformer.decoder(search.memory, long_tokens, short_tokens)
         batch, channels = out.shape[1:]
         return out.permute(1, 2, 0).reshape(batch, channels, self.feat_side, self.feat_side)
@@ -205,19 +222,25 @@ def _select(frame: EncodedFrame, index: slice) -> EncodedFrame:
     return EncodedFrame(memory=frame.memory[:, index], inr=frame.inr[:, index], mask=frame.mask[index])
 
 
-def _reference_tokens(references: Sequence[ReferenceFrame],
+def _reference_tokens(references: Sequence[Sequence[ReferenceFrame]],
                       attentions: Sequence[AiAAttention]) -> ReferenceTokens | None:
-    """Concatenate references along the token axis, with their projections by each layer's ``attentions``.
+    """Per batch entry, its references concatenated along the token axis, with their projections by each
+    layer's ``attentions``; the entries stacked along the batch axis.
 
-    ``None`` for an empty list (that cross-attention is absent in the reference-mode ablations).
+    ``None`` when the lists are empty (that cross-attention is absent in the reference-mode ablations);
+    ValueError when the entries have different reference counts.
     """
-    if not references:
+    counts = {len(entry) for entry in references}
+    if len(counts) != 1:
+        raise ValueError(f"a batch needs the same number of references per entry, got counts {sorted(counts)}")
+    if not references[0]:
         return None
-    inr = torch.cat([r.inr for r in references], dim=0)
+    inr = torch.cat([torch.cat([r.inr for r in entry], dim=0) for entry in references], dim=1)
     projected = []
     for attention in attentions:
-        pairs = [r.key_value(attention) for r in references]
-        projected.append((torch.cat([k for k, _ in pairs], dim=2), torch.cat([v for _, v in pairs], dim=2)))
+        pairs = [[r.key_value(attention) for r in entry] for entry in references]
+        projected.append((torch.cat([torch.cat([k for k, _ in entry], dim=2) for entry in pairs], dim=0),
+                          torch.cat([torch.cat([v for _, v in entry], dim=2) for entry in pairs], dim=0)))
     return ReferenceTokens(keys=None, values=None, inr=inr, projected=tuple(projected))
 
 

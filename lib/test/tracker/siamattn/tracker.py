@@ -21,6 +21,7 @@ from lib.models.siamattn.inference import prepare_siamattn_for_tracking
 import lib.test.tracker.siamattn.post as post
 from lib.test.tracker.base import InitStyle, Tracker
 from lib.utils.crop import crop_pysot_subwindow
+from lib.utils.crop_torch import crop_pysot_subwindow_torch
 from lib.utils.device import apply_precision
 
 
@@ -37,6 +38,21 @@ def hyper_for(cfg: ConfigNode, hyper_key: str) -> SiamAttnHyper:
     """``cfg.TEST.HYPER`` row [PENALTY_K, WINDOW_INFLUENCE, LR] named ``hyper_key`` (case-insensitive), else DEFAULT."""
     row = cfg.TEST.HYPER.get(hyper_key.upper(), cfg.TEST.HYPER.DEFAULT)
     return SiamAttnHyper(float(row[0]), float(row[1]), float(row[2]))
+
+
+@dataclass
+class SearchStep:
+    """One frame's search between the network calls of :meth:`SiamAttnTracker.track` (filled phase by phase)."""
+
+    image_hw: tuple[int, int]
+    geometry: post.CropGeometry
+    crop: torch.Tensor  # (1, 3, S, S) float32 BGR 0..255 on the model's device
+    score: np.ndarray | None = None  # (A * S'^2,) foreground probabilities
+    selection: post.Selection | None = None
+    rpn_box: Any = None  # the chosen anchor box in the crop (cx, cy, w, h) float32
+    roi: torch.Tensor | None = None  # (1, 5) box-head RoI
+    state_in_crop: Any = None  # the new state in crop pixels (cx, cy, w, h)
+    mask_roi: torch.Tensor | None = None  # (1, 5) mask-head RoI; None without the mask branch
 
 
 class SiamAttnTracker(Tracker):
@@ -111,37 +127,69 @@ class SiamAttnTracker(Tracker):
     @torch.no_grad()
     def track(self, image: np.ndarray, info: dict[str, Any] | None = None) -> dict[str, Any]:
         """Locate the target in ``image`` and update the state; see the class docstring for the outputs."""
+        search = self.search_crop(image)
+        outputs = self.model.track_features(self.template, search.crop)
+        step = self.select_anchor(search, outputs["cls"], outputs["loc"])
+        result = self.apply_refinement(step, self.model.refine_box(outputs["b_fused"], step.roi.to(self.device))[0])
+        if step.mask_roi is None:
+            return result
+        logits = self.model.refine_mask(outputs["m_fused"], step.mask_roi.to(self.device))
+        return self.add_mask(step, logits[0, 0], result)
+
+    # The phases of ``track`` between network calls; the batched step (lib/test/tracker/siamattn/batched.py)
+    # runs the same phases around batched calls. A phase's RoI has batch index 0; a batch sets its own.
+    def search_crop(self, image: np.ndarray, device_crop: bool = False) -> SearchStep:
+        """The search crop around the current state; RuntimeError before :meth:`initialize`.
+
+        ``device_crop`` uploads ``image`` and crops it on the model's device (``lib/utils/crop_torch.py``, within
+        one grey level of the OpenCV crop, see ``InferencePlan.device_crop``) instead of cropping on the host.
+        """
         if self.template is None:
             raise RuntimeError("call initialize() before track()")
-        bgr = np.ascontiguousarray(image[..., ::-1])
-        image_hw = bgr.shape[:2]
         geometry = post.search_geometry(self.center_pos, self.size, self.context_amount, self.exemplar_size,
                                         self.instance_size)
+        if device_crop:
+            bgr = torch.from_numpy(np.ascontiguousarray(image)).to(self.device).flip(-1)
+            patch = crop_pysot_subwindow_torch(bgr, self.center_pos, self.instance_size, geometry.s_x,
+                                               self.channel_average)
+            return SearchStep(image.shape[:2], geometry, patch.permute(2, 0, 1)[None].float())
+        bgr = np.ascontiguousarray(image[..., ::-1])
         patch = crop_pysot_subwindow(bgr, self.center_pos, self.instance_size, geometry.s_x, self.channel_average)
-        outputs = self.model.track_features(self.template, self._to_input(patch))
-        score = post.foreground_scores(outputs["cls"])
-        boxes = post.decode_anchor_boxes(outputs["loc"], self.anchors)
-        selection = post.select_box(score, boxes, self.size, geometry.scale_z, self.window,
-                                    self.hyper.penalty_k, self.hyper.window_influence)
-        best = selection.best_idx
-        rpn_box = post.rpn_box_in_crop(boxes, best, self.instance_size)
-        roi = post.refinement_roi(rpn_box).to(self.device)
-        raw = self.model.refine_box(outputs["b_fused"], roi)[0].detach().cpu().numpy()
-        refined = post.decode_refinement(raw, rpn_box, self.bbox_stds, self.bbox_means)
-        lr = post.size_update_rate(selection, score, self.hyper.lr)
+        return SearchStep(image.shape[:2], geometry, self._to_input(patch))
+
+    def select_anchor(self, step: SearchStep, cls: torch.Tensor, loc: torch.Tensor) -> SearchStep:
+        """Pick the anchor from this crop's RPN outputs ``cls`` (1, 2A, S, S), ``loc`` (1, 4A, S, S); sets the
+        box-head RoI (1, 5) of ``step`` and returns it."""
+        step.score = post.foreground_scores(cls)
+        boxes = post.decode_anchor_boxes(loc, self.anchors)
+        step.selection = post.select_box(step.score, boxes, self.size, step.geometry.scale_z, self.window,
+                                         self.hyper.penalty_k, self.hyper.window_influence)
+        step.rpn_box = post.rpn_box_in_crop(boxes, step.selection.best_idx, self.instance_size)
+        step.roi = post.refinement_roi(step.rpn_box)
+        return step
+
+    def apply_refinement(self, step: SearchStep, raw: torch.Tensor) -> dict[str, Any]:
+        """Box-head deltas ``raw`` (4,) of ``step``'s RoI -> the new state and the result without mask keys;
+        sets the mask-head RoI (1, 5) of ``step`` when the model has the mask branch."""
+        refined = post.decode_refinement(raw.detach().cpu().numpy(), step.rpn_box, self.bbox_stds, self.bbox_means)
+        lr = post.size_update_rate(step.selection, step.score, self.hyper.lr)
         # A broken network output (NaN/inf) never becomes the state: it would poison every later crop. It is
         # checked before the clip, whose Python min/max would silently turn a NaN into a border value.
         if np.all(np.isfinite(refined)) and np.isfinite(lr):
-            self.center_pos, self.size = post.update_state(refined, geometry, self.size, lr, image_hw)
-        result: dict[str, Any] = {"target_bbox": self._state_xywh(), "best_score": float(score[best]),
-                                  "best_idx": best}
+            self.center_pos, self.size = post.update_state(refined, step.geometry, self.size, lr, step.image_hw)
+        best = step.selection.best_idx
         if getattr(self.model, "mask_enabled", False):
-            state_in_crop = post.state_box_in_crop(self.center_pos, self.size, geometry)
-            logits = self.model.refine_mask(outputs["m_fused"], post.mask_roi(state_in_crop).to(self.device))
-            mask = torch.sigmoid(logits)[0, 0].detach().cpu().numpy()
-            mask_in_image = post.mask_to_image(mask, state_in_crop, geometry, self.instance_size, image_hw)
-            result["target_polygon"] = post.mask_polygon(mask_in_image, self.mask_threshold, self.center_pos,
-                                                         self.size, self.min_polygon_area)
-            result["mask_prob"] = mask
-            result["mask_area_px"] = int(np.count_nonzero(mask_in_image > self.mask_threshold))
+            step.state_in_crop = post.state_box_in_crop(self.center_pos, self.size, step.geometry)
+            step.mask_roi = post.mask_roi(step.state_in_crop)
+        return {"target_bbox": self._state_xywh(), "best_score": float(step.score[best]), "best_idx": best}
+
+    def add_mask(self, step: SearchStep, logits: torch.Tensor, result: dict[str, Any]) -> dict[str, Any]:
+        """Mask-head logits (M, M) of ``step``'s mask RoI -> ``result`` with the mask keys added."""
+        mask = torch.sigmoid(logits).detach().cpu().numpy()
+        mask_in_image = post.mask_to_image(mask, step.state_in_crop, step.geometry, self.instance_size,
+                                           step.image_hw)
+        result["target_polygon"] = post.mask_polygon(mask_in_image, self.mask_threshold, self.center_pos,
+                                                     self.size, self.min_polygon_area)
+        result["mask_prob"] = mask
+        result["mask_area_px"] = int(np.count_nonzero(mask_in_image > self.mask_threshold))
         return result
