@@ -75,6 +75,7 @@ CATALOG: tuple[DatasetRow, ...] = (
     DatasetRow("vot16", "vot2016", "VOT2016 workspace", ("test",)),
     DatasetRow("vot18", "vot2018", "VOT-ST2018 workspace", ("test",)),
     DatasetRow("vot20", "vot2020", "VOT2020 workspace", ("test",)),
+    DatasetRow("vot22", "vot2022", "VOT2022 short-term workspace (shorttermbox or shortterm)", ("test",)),
 )
 
 

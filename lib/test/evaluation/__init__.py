@@ -71,6 +71,9 @@ BENCHMARKS: dict[str, Benchmark] = {
                        vot.LAYOUT, _traits("VOT18", InitStyle.VOT_REGION, vot=VotTraits("vot2018", "supervised"))),
     "vot20": Benchmark("vot20_dir", {"test": vot.load_vot}, "VOT2020 short-term (60 sequences)", vot.LAYOUT,
                        _traits("VOT20", InitStyle.VOT_REGION, vot=VotTraits("vot2020", "multistart"))),
+    "vot22": Benchmark("vot22_dir", {"test": vot.load_vot},
+                       "VOT2022 short-term (62 sequences; shorttermbox: boxes, shortterm: masks)", vot.LAYOUT,
+                       _traits("VOT22", InitStyle.VOT_REGION, vot=VotTraits("vot2022", "multistart"))),
 }
 
 
