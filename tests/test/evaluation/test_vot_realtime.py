@@ -1,83 +1,28 @@
 """VOT's real-time experiment: which frames reach the tracker and which repeat a late region."""
 from __future__ import annotations
 
-import time
-from typing import Any
-
-import numpy as np
 import pytest
 
-from lib.test.evaluation.vot import RectangleRegion, SpecialRegion, load_vot
-from lib.test.evaluation.vot_realtime import RealtimeConfig, RealtimeSchedule
-from lib.test.evaluation.vot_runner import MultistartTask, run_from_anchor, vot_task
 from lib.test.evaluation.traits import VotTraits
-from lib.test.tracker.base import Tracker
+from lib.test.evaluation.vot import load_vot
+from lib.test.evaluation.vot_realtime import RealtimeConfig, RealtimeSchedule
+from lib.test.evaluation.vot_results import multistart_name, read_trajectory
+from lib.test.evaluation.vot_runner import MultistartTask, run_from_anchor, vot_task
 from lib.utils.errors import AnnotationError
-from lib.utils.image import read_image
 from lib.utils.synthetic import render_video, write_vot
 
-
-class SlowTracker(Tracker):
-    """Answers frame i's ground-truth box shifted right by i pixels (so every answer differs) after
-    ``cost[i]`` seconds: spent by ``sleep`` (real time) or by advancing ``clock`` (a simulated clock)."""
-
-    def __init__(self, frames: list[np.ndarray], boxes: np.ndarray, cost: dict[int, float],
-                 clock: "SimulatedClock | None" = None) -> None:
-        self.frames, self.boxes, self.cost, self.clock = frames, boxes, cost, clock
-
-    def _spend(self, index: int) -> None:
-        seconds = self.cost.get(index, 0.0)
-        if self.clock is not None:
-            self.clock.now += seconds
-        elif seconds:
-            time.sleep(seconds)
-
-    def _index(self, image: np.ndarray) -> int:
-        return next(i for i, frame in enumerate(self.frames) if np.array_equal(frame, image))
-
-    def initialize(self, image: np.ndarray, info: dict[str, Any]) -> dict[str, Any]:
-        self._spend(self._index(image))
-        return {}
-
-    def track(self, image: np.ndarray, info: dict[str, Any] | None = None) -> dict[str, Any]:
-        index = self._index(image)
-        self._spend(index)
-        x, y, w, h = self.boxes[index]
-        return {"target_bbox": [float(x + index), float(y), float(w), float(h)]}
+from tests.test.sleeping_tracker import (WORKED_ANSWERS, WORKED_COSTS, SimulatedClock, SleepingTracker,
+                                         write_worked_sequence)
 
 
-class SimulatedClock:
-    """Seconds that pass only when a tracker spends them."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _sequence(tmp_path, fps: str, num_frames: int = 12):
+def _sequence(tmp_path, fps_line: str, num_frames: int = 12):
+    """A rectangle sequence with anchors 0 (forward) and ``num_frames - 1`` (backward) and ``fps_line``."""
     video = render_video(5, 0, num_frames=num_frames, height=64, width=80, min_size=12, max_size=30, name="seq")
     write_vot(tmp_path, [video], "rectangle", anchor_spacing=num_frames)
     sequence_file = tmp_path / "sequences" / "seq" / "sequence"
-    sequence_file.write_text(sequence_file.read_text().replace("fps=30", fps))
+    sequence_file.write_text(sequence_file.read_text().replace("fps=30", fps_line))
     (sequence,) = load_vot(tmp_path)
-    return sequence, [read_image(path) for path in sequence.frames], video.boxes_xywh
-
-
-def _tracked(regions, boxes, order) -> list[int]:
-    """For every frame of a run, the frame whose answer it records (-1 for the initialisation)."""
-    answers = {i: RectangleRegion(*(float(np.float32(v)) for v in (b[0] + i, b[1], b[2], b[3])))
-               for i, b in enumerate(boxes)}
-    found = []
-    for region in regions:
-        if isinstance(region, SpecialRegion):
-            found.append(-1)
-            continue
-        rounded = RectangleRegion(*(round(v, 3) for v in (region.x, region.y, region.w, region.h)))
-        found.append(next(i for i in order if RectangleRegion(*(round(v, 3) for v in (
-            answers[i].x, answers[i].y, answers[i].w, answers[i].h))) == rounded))
-    return found
+    return sequence, tmp_path / "sequences" / "seq"
 
 
 def test_schedule_worked_example():
@@ -109,38 +54,50 @@ def test_late_initialisation_holds_the_initial_region_and_grace_renews():
         assert schedule.held() is None
 
 
-def test_realtime_run_with_simulated_clock(tmp_path):
-    sequence, frames, boxes = _sequence(tmp_path, "fps=8")  # interval 0.125 s
+def test_worked_example_with_a_simulated_clock(tmp_path):
+    # The worked example that vot-toolkit 0.7.4 reproduces with real sleeps (test_vot_toolkit_realtime.py).
+    seq_dir = write_worked_sequence(tmp_path)
+    (sequence,) = load_vot(tmp_path)
+    assert sequence.extra["fps"] == 4.0
     clock = SimulatedClock()
-    costs = {0: 0.5, 2: 0.5, 3: 0.5, 4: 0.4}  # init late (grace 3 -> 2), 2 and 3 late (-> 0), 4 late: debt 0.275
-    factory = lambda _: SlowTracker(frames, boxes, costs, clock)  # noqa: E731
-    regions, times = run_from_anchor(factory, sequence, 0, backward=False, realtime=RealtimeConfig(grace=3),
-                                     clock=clock)
-    assert _tracked(regions, boxes, range(len(frames))) == [-1, 1, 2, 3, 4, 4, 4, 7, 8, 9, 10, 11]
+    tracker = SleepingTracker.for_sequence(seq_dir, WORKED_COSTS, clock)
+    MultistartTask(realtime=RealtimeConfig(grace=1), clock=clock).run(lambda _: tracker, sequence, tmp_path / "out")
+    for anchor, expected in WORKED_ANSWERS.items():
+        assert tracker.answers(read_trajectory(tmp_path / "out", "seq", multistart_name("seq", anchor))) == expected
+    # the baseline experiment shows every frame to the tracker, however slow
+    regions, _ = run_from_anchor(lambda _: tracker, sequence, 0, backward=False, clock=clock)
+    assert tracker.answers(regions) == [-1] + list(range(1, 16))
+
+
+def test_held_frames_record_zero_seconds_and_grace_counts_the_initialisation(tmp_path):
+    sequence, seq_dir = _sequence(tmp_path, "fps=8")  # interval 0.125 s
+    clock = SimulatedClock()
+    # init late (grace 3 -> 2), frames 2 and 3 late (-> 0), frame 4 late: debt 0.275 -> 5 and 6 held
+    tracker = SleepingTracker.for_sequence(seq_dir, {0: 0.5, 2: 0.5, 3: 0.5, 4: 0.4}, clock)
+    regions, times = run_from_anchor(lambda _: tracker, sequence, 0, backward=False,
+                                     realtime=RealtimeConfig(grace=3), clock=clock)
+    assert tracker.answers(regions) == [-1, 1, 2, 3, 4, 4, 4, 7, 8, 9, 10, 11]
     assert times == pytest.approx([0.5, 0.0, 0.5, 0.5, 0.4, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
-    baseline, _ = run_from_anchor(factory, sequence, 0, backward=False, clock=clock)
-    assert _tracked(baseline, boxes, range(len(frames))) == [-1] + list(range(1, len(frames)))
 
 
-def test_backward_run_without_fps_line_uses_the_default_20_fps(tmp_path):
-    sequence, frames, boxes = _sequence(tmp_path, "format=default")
+def test_without_fps_line_the_default_20_fps(tmp_path):
+    sequence, seq_dir = _sequence(tmp_path, "format=default")
     assert sequence.extra["fps"] is None
     clock = SimulatedClock()
-    # anchors 0 (forward) and 11 (backward); interval 0.05 s, grace 0; frame 9 takes 0.16 s
-    factory = lambda _: SlowTracker(frames, boxes, {9: 0.16}, clock)  # noqa: E731
-    regions, _ = run_from_anchor(factory, sequence, 11, backward=True, realtime=RealtimeConfig(grace=0),
+    # backward from 11; interval 0.05 s, grace 0; frame 9 takes 0.16 s: debt 0.11 -> 8 held (0.06), 7 held (0.01)
+    tracker = SleepingTracker.for_sequence(seq_dir, {9: 0.16}, clock)
+    regions, _ = run_from_anchor(lambda _: tracker, sequence, 11, backward=True, realtime=RealtimeConfig(grace=0),
                                  clock=clock)
-    # debt 0.11: frame 8 held (0.06), frame 7 held (0.01), frame 6 tracked
-    assert _tracked(regions, boxes, range(len(frames))) == [-1, 10, 9, 9, 9, 6, 5, 4, 3, 2, 1, 0]
+    assert tracker.answers(regions) == [-1, 10, 9, 9, 9, 6, 5, 4, 3, 2, 1, 0]
 
 
 def test_realtime_with_a_sleeping_tracker(tmp_path):
     # Real time: 4 fps (0.25 s a frame), grace 0; frame 3 sleeps 0.875 s = 3.5 intervals: debt 0.625 ->
     # frames 4 and 5 repeat frame 3's box (0.375, 0.125 left), frame 6 is tracked. Margins: 0.125 s.
-    sequence, frames, boxes = _sequence(tmp_path, "fps=4", num_frames=8)
-    factory = lambda _: SlowTracker(frames, boxes, {3: 0.875})  # noqa: E731
-    regions, _ = run_from_anchor(factory, sequence, 0, backward=False, realtime=RealtimeConfig(grace=0))
-    assert _tracked(regions, boxes, range(len(frames))) == [-1, 1, 2, 3, 3, 3, 6, 7]
+    sequence, seq_dir = _sequence(tmp_path, "fps=4", num_frames=8)
+    tracker = SleepingTracker.for_sequence(seq_dir, {3: 0.875})
+    regions, _ = run_from_anchor(lambda _: tracker, sequence, 0, backward=False, realtime=RealtimeConfig(grace=0))
+    assert tracker.answers(regions) == [-1, 1, 2, 3, 3, 3, 6, 7]
 
 
 def test_fps_line_is_checked(tmp_path):
