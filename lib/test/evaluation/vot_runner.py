@@ -20,7 +20,8 @@ The tracker receives an axis-aligned box: rectangle ground truth as is, a mask's
 polygon either the area-preserving box of the SiamRPN++/SiamAttn wrappers (``area``, pysot
 ``get_axis_aligned_bbox``) or its min-max hull (``hull``). A fresh tracker is built for every
 initialisation. The region recorded for a frame is the tracker's ``target_polygon`` (8 floats) when it
-gives one and the ground truth is a polygon, else its ``target_bbox`` (xywh).
+gives one and the ground truth is a polygon, its ``target_mask`` when it gives one and the ground truth is
+a mask (VOT2020, VOT2022 ``shortterm``), else its ``target_bbox`` (xywh).
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ from lib.test.analysis.vot_overlap import region_overlap
 from lib.test.evaluation.runner import FrameCallback
 from lib.test.evaluation.sequence import Sequence
 from lib.test.evaluation.traits import VotTraits
-from lib.test.evaluation.vot import PolygonRegion, RectangleRegion, Region, SpecialRegion, region_box
+from lib.test.evaluation.vot import MaskRegion, PolygonRegion, RectangleRegion, Region, SpecialRegion, region_box
 from lib.test.evaluation.vot_realtime import RealtimeConfig, RealtimeSchedule
 from lib.test.evaluation.vot_results import (FAILURE, INITIALIZATION, UNKNOWN, as_reported, multistart_name,
                                              supervised_name, toolkit_region, trajectory_exists, write_trajectory)
@@ -92,10 +93,13 @@ def start_box(sequence: Sequence, frame: int, method: str, purpose: str) -> list
                               f"{purpose} needs a region with an area: {err}") from None
 
 
-def output_region(output: dict[str, Any], polygon: bool) -> Region:
-    """The tracker's answer as a region (``target_polygon`` when ``polygon`` and given, else ``target_bbox``)."""
+def output_region(output: dict[str, Any], polygon: bool, mask: bool = False) -> Region:
+    """The tracker's answer as a region: ``target_polygon`` when ``polygon`` and given, ``target_mask`` ((H, W)
+    bool image) when ``mask`` and given, else ``target_bbox``."""
     if polygon and output.get("target_polygon") is not None:
         return PolygonRegion(np.asarray(output["target_polygon"], dtype=np.float64).reshape(-1, 2))
+    if mask and output.get("target_mask") is not None:
+        return MaskRegion(0, 0, np.asarray(output["target_mask"], dtype=bool))
     return RectangleRegion(*(float(v) for v in output["target_bbox"]))
 
 
@@ -127,7 +131,7 @@ def run_supervised(factory: TrackerFactory, sequence: Sequence, skip_initialize:
     if skip_initialize < 1:
         raise ValueError(f"skip_initialize must be >= 1, got {skip_initialize}")
     truth = [toolkit_region(r) for r in sequence.extra["regions"]]
-    polygon = isinstance(truth[0], PolygonRegion)
+    polygon, mask = isinstance(truth[0], PolygonRegion), isinstance(truth[0], MaskRegion)
     regions: list[Region] = [SpecialRegion(UNKNOWN)] * len(sequence)
     times: list[float | None] = [None] * len(sequence)
     frame, purpose = 0, "the first frame"
@@ -139,7 +143,7 @@ def run_supervised(factory: TrackerFactory, sequence: Sequence, skip_initialize:
         frame += 1
         while frame < len(sequence):
             output, times[frame] = _timed(tracker.track, read_image(sequence.frames[frame]))
-            region = as_reported(output_region(output, polygon))
+            region = as_reported(output_region(output, polygon, mask))
             if region_overlap(region, truth[frame], size) <= failure_overlap:
                 regions[frame] = SpecialRegion(FAILURE)
                 purpose = (f"the re-initialisation after the failure at frame {frame} (the VOT toolkit does not "
@@ -182,7 +186,7 @@ def run_from_anchor(factory: TrackerFactory, sequence: Sequence, anchor: int, ba
     """
     truth = [toolkit_region(r) for r in sequence.extra["regions"]]
     order = list(range(anchor, -1, -1)) if backward else list(range(anchor, len(sequence)))
-    polygon = isinstance(truth[0], PolygonRegion)
+    polygon, mask = isinstance(truth[0], PolygonRegion), isinstance(truth[0], MaskRegion)
     box = _anchor_box(sequence, anchor, backward, method)
     tracker, seconds, _ = _start(factory, sequence.traits.tracking, sequence.frames[anchor], box, clock)
     schedule = None
@@ -198,7 +202,7 @@ def run_from_anchor(factory: TrackerFactory, sequence: Sequence, anchor: int, ba
             times.append(0.0)
             continue
         output, seconds = _timed(tracker.track, read_image(sequence.frames[index]), clock=clock)
-        region = as_reported(output_region(output, polygon))
+        region = as_reported(output_region(output, polygon, mask))
         if schedule is not None:
             schedule.answered(seconds, region)
         regions.append(region)
