@@ -129,3 +129,17 @@ def test_realtime_is_refused_for_supervised_benchmarks(capsys):
     with pytest.raises(SystemExit) as info:
         run_main(["aiatrack", "tiny", "--dataset", "vot18", "--experiment", "realtime"])
     assert info.value.code == 2 and "multistart VOT benchmarks only (vot20, vot22)" in capsys.readouterr().err
+
+
+def test_malformed_fps_line_is_one_line_naming_the_file(tmp_path, tiny_checkpoint, capsys):
+    videos = list(render_videos(9, 1, num_frames=4, height=64, width=80, min_size=12, max_size=30))
+    write_vot(tmp_path / "vot2022", videos, "rectangle", anchor_spacing=2)
+    sequence_file = tmp_path / "vot2022" / "sequences" / "synthetic_9_0" / "sequence"
+    sequence_file.write_text(sequence_file.read_text().replace("fps=30", "fps=-5"))
+    save_settings(Settings(vot22_dir=str(tmp_path / "vot2022"), results_dir=str(tmp_path / "results")),
+                  tmp_path / "settings.yaml")
+    assert run_main(["aiatrack", "tiny", "--dataset", "vot22", "--experiment", "realtime", "--checkpoint",
+                     str(tiny_checkpoint), "--no-progress", "--settings", str(tmp_path / "settings.yaml")]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"error: {sequence_file}: line 2: fps=-5 is not a positive number")
+    assert not (tmp_path / "results").exists()

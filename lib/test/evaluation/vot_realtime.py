@@ -6,8 +6,8 @@ frame interval ``1 / fps`` (``fps=`` of ``<seq>/sequence``, else the experiment'
 * a call (initialisation or frame) that takes longer than the interval, while ``grace`` late calls
   remain, only uses up one of them (the ``grace`` budget is renewed at every initialisation);
 * once the grace is spent, a late call leaves a debt ``seconds - interval``; while the debt exceeds one
-  interval, the next frame is not shown to the tracker: the late call's region is recorded again (time
-  0) and the debt shrinks by one interval; the first frame with debt ``<= interval`` goes to the tracker
+  interval, the next frame is not shown to the tracker: the late call's region is recorded again and
+  the debt shrinks by one interval; the first frame with debt ``<= interval`` goes to the tracker
   and the remaining debt is forgiven.
 * a late initialisation holds the region the tracker was initialised with (the toolkit holds its
   initialisation reply, which echoes the ground truth).

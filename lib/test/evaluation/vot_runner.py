@@ -181,7 +181,8 @@ def run_from_anchor(factory: TrackerFactory, sequence: Sequence, anchor: int, ba
     """One multistart run: regions and seconds in run order (anchor first; backward runs end at frame 0).
 
     With ``realtime`` the frames arrive at the sequence's rate (:mod:`lib.test.evaluation.vot_realtime`):
-    a frame that arrives while the tracker is still busy records the late region again, with 0 seconds.
+    a frame that arrives while the tracker is still busy records the late region again and no seconds (None:
+    the tracker did not run; the toolkit writes 0 there).
     ``clock`` measures the tracker's seconds.
     """
     truth = [toolkit_region(r) for r in sequence.extra["regions"]]
@@ -199,7 +200,7 @@ def run_from_anchor(factory: TrackerFactory, sequence: Sequence, anchor: int, ba
         late = schedule.held() if schedule is not None else None
         if late is not None:
             regions.append(late)
-            times.append(0.0)
+            times.append(None)
             continue
         output, seconds = _timed(tracker.track, read_image(sequence.frames[index]), clock=clock)
         region = as_reported(output_region(output, polygon, mask))
