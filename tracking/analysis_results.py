@@ -16,10 +16,11 @@ Protocols (--protocol):
   got10k-otb     the got10k toolkit's OTB/NfS/UAV123 experiments
   got10k         the got10k toolkit's GOT-10k experiment (AO, SR0.5, SR0.75, fps; for got10k_val)
   trackingnet    the TrackingNet devkit (areas under the curves; for TrackingNet TRAIN_k splits)
-  vot            the VOT toolkit's A, R and EAO (vot16/vot18: supervised, vot20: multistart; --stack picks
-                 another stack or a toolkit stack YAML); --results takes a <param> folder of ours (its
-                 <dataset>/ sub-folder is read, as got10k/ for GOT-10k), that sub-folder, or the toolkit's
-                 results/<tracker>/<experiment>; the EAO curve goes to <plot-dir>/<dataset>_vot_eao.png
+  vot            the VOT toolkit's A, R and EAO (vot16/vot18: supervised, vot20/vot22: multistart; --stack
+                 picks another stack or a toolkit stack YAML); --results takes a <param> folder of ours (its
+                 <dataset>/ sub-folder is read, as got10k/ for GOT-10k), that sub-folder (also the real-time
+                 experiment's <dataset>_realtime/), or the toolkit's results/<tracker>/<experiment>; the EAO
+                 curve goes to <plot-dir>/<dataset>_vot_eao.png
 The printed table and the plot titles name the protocol that produced the numbers. GOT-10k test and
 TrackingNet test withhold their ground truth: pack them with tracking/pack_submission.py instead.
 """
@@ -52,7 +53,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="average the runs given by --run-id per sequence (official merge_results; the "
                              "got10k protocol pools them like the toolkit's repetitions)")
     parser.add_argument("--dataset", required=True, choices=sorted(BENCHMARKS),
-                        help="benchmark whose ground truth is used (vot16/vot18/vot20 with --protocol vot)")
+                        help="benchmark whose ground truth is used (vot16/vot18/vot20/vot22 with --protocol vot)")
     parser.add_argument("--split", default=None, help="benchmark split where it has several")
     parser.add_argument("--root", default=None, metavar="DIR",
                         help="the benchmark's root folder, instead of its settings entry (e.g. --dataset custom "
@@ -61,7 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--protocol", default="aiatrack", choices=sorted(PROTOCOLS),
                         help="evaluation rules (default: aiatrack, the official AiATrack analysis)")
     parser.add_argument("--stack", default=None,
-                        help="VOT stack name (vot2016, vot2018, vot2020, ...) or toolkit stack YAML "
+                        help="VOT stack name (vot2016, vot2018, vot2020, vot2022/shortterm, ...) or toolkit stack YAML "
                              "(default: the dataset's own)")
     parser.add_argument("--plot-dir", type=Path, default=None,
                         help="folder for the PNG plots (default: <result_plots_dir>/<dataset>)")

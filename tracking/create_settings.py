@@ -2,7 +2,7 @@
 
 Entries of an existing file are kept unless given again (``--fresh`` starts from the defaults).
 ``--data-root DIR`` fills every dataset root with its conventional sub-folder of DIR (LaSOT/,
-GOT10k/, TrackingNet/, COCO/, YouTube-VOS/, NFS30/, OTB100/, UAV123/, vot2016/, vot2018/, vot2020/,
+GOT10k/, TrackingNet/, COCO/, YouTube-VOS/, NFS30/, OTB100/, UAV123/, vot2016/, vot2018/, vot2020/, vot2022/,
 <name>_lmdb/: one per row of lib/datasets/catalog.py); explicit flags win over it.
 At run time each entry can still be overridden by the environment variable AIATRACK_<NAME>.
 

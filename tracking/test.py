@@ -6,9 +6,10 @@ Example::
     python tracking/test.py aiatrack baseline --dataset got10k_test --checkpoint AIATRACK_ep0500.pth.tar
     python tracking/test.py aiatrack baseline --dataset vot18 --threads 4
 
-VOT benchmarks run the toolkit's experiments (vot16/vot18: supervised with re-initialisation; vot20:
+VOT benchmarks run the toolkit's experiments (vot16/vot18: supervised with re-initialisation; vot20/vot22:
 multistart from every anchor) and write ``<seq>/<seq>_001.txt``-style trajectories to
-``<results_dir>/<tracker>/<param>/<dataset>/`` (score them with analysis_results.py --protocol vot).
+``<results_dir>/<tracker>/<param>/<dataset>/`` (score them with analysis_results.py --protocol vot);
+``--experiment realtime`` (vot20/vot22) runs the real-time experiment into ``<dataset>_realtime/``.
 
 Results go to ``<results_dir>/<tracker>/<param>[_<id>]/`` (settings file or ``--results-dir``); sequences
 whose result file exists are skipped, so re-running the same command resumes an interrupted run
@@ -41,7 +42,7 @@ from lib.test.evaluation.run_identity import claim_run_dir, release_run_dir, run
 from lib.trackers import get_plugin, load_config, tracker_names
 from lib.test.evaluation.runner import (OnePassTask, RunInterrupted, TrackerLoadError, TrackerSpec,
                                        run_benchmark)
-from lib.test.evaluation.vot_runner import INIT_METHODS, vot_task
+from lib.test.evaluation.vot_runner import EXPERIMENTS, INIT_METHODS, vot_task
 from lib.utils.cli import (INTERRUPTED, add_device_option, add_precision_option, add_settings_options,
                            add_torch_threads_option, apply_torch_threads, entry_parser, non_negative_int, positive_int,
                            print_run_summary, settings_from_args)
@@ -93,6 +94,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "trackers)")
     parser.add_argument("--init", default="area", choices=INIT_METHODS,
                         help="VOT: box from a polygon, area-preserving (default) or the min-max hull")
+    parser.add_argument("--experiment", default="baseline", choices=EXPERIMENTS,
+                        help="VOT multistart benchmarks (vot20, vot22): baseline, or realtime (frames arrive at the "
+                             "sequence's fps, default 20; a late answer repeats its region, 3 late frames forgiven "
+                             "per run); realtime results go to <param>/<dataset>_realtime/")
     args = parser.parse_args(argv)
     if args.param and args.config and args.param != args.config:
         parser.error(f"two experiments given: {args.param!r} and --config {args.config!r}")
@@ -109,6 +114,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.batch > 1 and vot is not None:
         parser.error(f"--batch applies to one-pass benchmarks; {args.dataset} runs the VOT protocol "
                      "(re-initialisations), one sequence at a time per process: use --threads")
+    if args.experiment != "baseline" and (vot is None or vot.protocol != "multistart"):
+        multistart = ", ".join(name for name, benchmark in BENCHMARKS.items()
+                               if benchmark.traits.vot is not None and benchmark.traits.vot.protocol == "multistart")
+        parser.error(f"--experiment {args.experiment} applies to the multistart VOT benchmarks only ({multistart})")
     return args
 
 
@@ -140,10 +149,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out_dir = result_dir(settings, args.tracker, Path(args.param).stem, args.run_id)
-    task = vot_task(BENCHMARKS[args.dataset].traits.vot, args.repetitions or 1, args.init)
+    task = vot_task(BENCHMARKS[args.dataset].traits.vot, args.repetitions or 1, args.init, args.experiment)
     if task is not None:
-        out_dir = vot_run_dir(out_dir, args.dataset)
+        out_dir = vot_run_dir(out_dir, args.dataset, args.experiment)
     options = {"init": args.init, "repetitions": args.repetitions or 1} if task is not None else {}
+    if args.experiment != "baseline":
+        options["experiment"] = args.experiment
     try:
         created = claim_run_dir(out_dir, run_identity(args.tracker, cfg.to_dict(), checkpoint, options))
     except (OSError, ValueError) as exc:  # another run's results there, or an unwritable folder

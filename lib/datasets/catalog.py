@@ -78,6 +78,7 @@ CATALOG: tuple[DatasetRow, ...] = (
     DatasetRow("vot20", "vot2020", "VOT2020 workspace", ("test",)),
     DatasetRow("custom", "", "root of your own sequences (docs/custom-data.md)", ("all",),
                "lib.train.dataset.custom:Custom"),
+    DatasetRow("vot22", "vot2022", "VOT2022 short-term workspace (shorttermbox or shortterm)", ("test",)),
 )
 
 

@@ -11,8 +11,9 @@ one line on stderr (exit status 2) before the TraX handshake.
 
 The toolkit sends image paths and the ground-truth region (rectangle, polygon or mask); the tracker is
 initialised on its axis-aligned box exactly as the native runner does it (``vot_runner.init_box``; a
-fresh tracker per initialisation) and every frame's answer goes back as a rectangle, or as a polygon
-when the tracker returns ``target_polygon`` and the ground truth is a polygon. Only stderr is written:
+fresh tracker per initialisation) and every frame's answer goes back as a rectangle, as a polygon when
+the tracker returns ``target_polygon`` and the ground truth is a polygon, or as a mask when it returns
+``target_mask`` and the ground truth is a mask (VOT2020, VOT2022 ``shortterm``). Only stderr is written:
 stdout may be the TraX channel.
 """
 from __future__ import annotations
@@ -69,11 +70,13 @@ def from_trax(region: Any) -> Region:
 
 
 def to_trax(region: Region) -> Any:
-    """One of our rectangle/polygon regions as a TraX region."""
-    from trax.region import Polygon, Rectangle
+    """One of our rectangle/polygon/mask regions as a TraX region."""
+    from trax.region import Mask, Polygon, Rectangle
 
     if isinstance(region, PolygonRegion):
         return Polygon.create([(float(x), float(y)) for x, y in region.points])
+    if isinstance(region, MaskRegion):
+        return Mask.create(np.ascontiguousarray(region.mask, dtype=np.uint8), region.x0, region.y0)
     return Rectangle.create(region.x, region.y, region.w, region.h)
 
 
@@ -94,7 +97,7 @@ def serve(args: argparse.Namespace, factory: TrackerFactory) -> None:
 
     formats = [TraxRegion.RECTANGLE, TraxRegion.POLYGON, TraxRegion.MASK]
     with trax.Server(formats, [Image.PATH], metadata={"tracker": args.tracker}) as server:
-        tracker, polygon = None, False
+        tracker, polygon, mask = None, False, False
         while True:
             request = server.wait()
             if request.type == trax.TraxStatus.QUIT:
@@ -105,12 +108,12 @@ def serve(args: argparse.Namespace, factory: TrackerFactory) -> None:
                 # TraX hands VOT regions whatever the HYPER row: the tracker starts the VOT way.
                 tracker = factory(replace(tracking_traits(args.dataset), init_style=InitStyle.VOT_REGION))
                 tracker.initialize(image, {"init_bbox": init_box(region, args.init)})
-                polygon = isinstance(region, PolygonRegion)
+                polygon, mask = isinstance(region, PolygonRegion), isinstance(region, MaskRegion)
                 server.status([(request.objects[0][0], {})])
             elif tracker is None:
                 raise RuntimeError("TraX frame request before any initialisation")
             else:
-                server.status([(to_trax(output_region(tracker.track(image), polygon)), {})])
+                server.status([(to_trax(output_region(tracker.track(image), polygon, mask)), {})])
 
 
 def main(argv: list[str] | None = None) -> int:

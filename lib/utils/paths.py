@@ -50,6 +50,10 @@ def results_run_dir(results_dir: str | Path, tracker: str, param: str, run_id: i
     return Path(results_dir) / tracker / name
 
 
-def vot_run_dir(run_dir: str | Path, dataset: str) -> Path:
-    """``<run_dir>/<dataset>``: where a VOT benchmark run keeps its ``<seq>/`` trajectory folders."""
-    return Path(run_dir) / dataset
+def vot_run_dir(run_dir: str | Path, dataset: str, experiment: str = "baseline") -> Path:
+    """``<run_dir>/<dataset>``: where a VOT benchmark run keeps its ``<seq>/`` trajectory folders.
+
+    Experiments other than the baseline go to ``<run_dir>/<dataset>_<experiment>`` (``vot22_realtime``).
+    """
+    name = dataset if experiment == "baseline" else f"{dataset}_{experiment}"
+    return Path(run_dir) / name

@@ -191,3 +191,34 @@ def test_region_overlap_equals_the_toolkit_on_random_regions(toolkit_python, tmp
     ours = [region_overlap(toolkit_region(parse_region(a)), toolkit_region(parse_region(b)), (64, 48) if k else None)
             for a, b, k in cases]
     np.testing.assert_allclose(ours, expected, atol=1e-12)
+
+
+def test_mask_stack_siamattn_masks_equal_native(toolkit_python, tmp_path):
+    """VOT2020/VOT2022 ``shortterm`` (mask ground truth): SiamAttn with its mask branch (tiny config, random
+    weights) answers masks; the toolkit's mask lines equal those of tracking/test.py byte for byte."""
+    import torch
+
+    from lib.trackers import load_config
+    from lib.models.siamattn.model import build_siamattn
+
+    config = tmp_path / "tiny_mask.yaml"
+    config.write_text((REPO_ROOT / "experiments" / "siamattn" / "tiny.yaml").read_text()
+                      .replace("MASK: false", "MASK: true"))
+    cfg = load_config(config, tracker="siamattn")
+    torch.manual_seed(0)
+    checkpoint = tmp_path / "tiny_mask.pth"
+    torch.save({"net": build_siamattn(cfg).state_dict(), "config": cfg.to_dict(), "epoch": 0}, checkpoint)
+
+    workspace = _workspace(tmp_path / "ws", "mask", MULTISTART_STACK)
+    command = (f"from lib.test.vot_trax import main; sys.exit(main(['--tracker', 'siamattn', '--param', "
+               f"{str(config)!r}, '--checkpoint', {str(checkpoint)!r}]))")
+    (workspace / "trackers.ini").write_text(f"[masks]\nlabel = masks\nprotocol = traxpython\ncommand = {command}\n"
+                                            f"paths = {REPO_ROOT}\npython = {sys.executable}\n")
+    _toolkit(toolkit_python, "evaluate", "--workspace", str(workspace), "masks", cwd=workspace)
+    save_settings(Settings(vot22_dir=str(workspace), results_dir=str(tmp_path / "native")), tmp_path / "settings.yaml")
+    assert run_test_py(["siamattn", str(config), "--dataset", "vot22", "--settings", str(tmp_path / "settings.yaml"),
+                        "--checkpoint", str(checkpoint), "--no-progress", "--torch-threads", "1"]) == 0
+    native = tmp_path / "native" / "siamattn" / "tiny_mask" / "vot22"
+    assert _same_trajectories(native, workspace / "results" / "masks" / "baseline") == 4
+    answers = [line for path in native.glob("*/*.txt") for line in path.read_text().splitlines()[1:]]
+    assert answers and all(line.startswith("m") for line in answers)

@@ -22,6 +22,9 @@ def test_regions_to_trax():
     assert to_trax(RectangleRegion(1, 2, 3, 4)).bounds() == (1, 2, 3, 4)
     back = to_trax(PolygonRegion(np.array([[0, 0], [4, 0.5], [2, 3]])))
     assert back.type == trax_region.Region.POLYGON and list(back) == [(0, 0), (4, 0.5), (2, 3)]
+    mask = to_trax(MaskRegion(5, 7, np.array([[False, True, True], [True, False, False]])))
+    assert mask.type == trax_region.Region.MASK and mask.offset() == (5, 7)
+    np.testing.assert_array_equal(mask.array(), [[0, 1, 1], [1, 0, 0]])
 
 
 def test_defaults_serve_the_embedded_aiatrack_on_one_thread(monkeypatch):

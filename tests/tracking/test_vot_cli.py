@@ -88,3 +88,58 @@ def test_results_folder_finds_the_vot_subfolder_as_for_got10k(vot_settings, caps
         assert written["label"] == "mine"
         assert [written["scores"][k] for k in ("A", "R")] == pytest.approx([expected.scores[k] for k in ("A", "R")])
     assert expected.scores["R"] == (0 if dataset == "vot18" else 1)  # never lost: no failure / tracked throughout
+
+
+@pytest.mark.parametrize("region,stack", [("rectangle", "vot2022/shorttermbox"), ("mask", "vot2022/shortterm")])
+def test_vot22_baseline_and_realtime(tmp_path, tiny_checkpoint, capsys, region, stack):
+    # A mini VOT2022 stack (boxes or masks). Its sequence file says fps=1e9: every call is late, so in the
+    # real-time experiment the grace (3) forgives the initialisation and frames 1-2, frame 3's answer is late
+    # too and is recorded for every later frame of the run.
+    videos = list(render_videos(9, 1, num_frames=8, height=64, width=80, min_size=12, max_size=30))
+    write_vot(tmp_path / "vot2022", videos, region, anchor_spacing=4)
+    sequence_file = tmp_path / "vot2022" / "sequences" / "synthetic_9_0" / "sequence"
+    sequence_file.write_text(sequence_file.read_text().replace("fps=30", "fps=1e9"))
+    settings = tmp_path / "settings.yaml"
+    save_settings(Settings(vot22_dir=str(tmp_path / "vot2022"), results_dir=str(tmp_path / "results"),
+                           result_plots_dir=str(tmp_path / "plots")), settings)
+    common = ["--dataset", "vot22", "--checkpoint", str(tiny_checkpoint), "--no-progress", "--torch-threads", "1",
+              "--settings", str(settings)]
+    assert run_main(["aiatrack", "tiny", *common]) == 0
+    assert run_main(["aiatrack", "tiny", "--experiment", "realtime", *common]) == 0
+    param = tmp_path / "results" / "aiatrack" / "tiny"
+    for anchor, length in ((0, 8), (4, 5), (7, 8)):
+        name = f"synthetic_9_0/synthetic_9_0_{anchor:08d}.txt"
+        baseline = (param / "vot22" / name).read_text().splitlines()
+        realtime = (param / "vot22_realtime" / name).read_text().splitlines()
+        assert len(baseline) == len(realtime) == length
+        assert realtime[:4] == baseline[:4] and realtime[4:] == [baseline[3]] * (length - 4)
+    capsys.readouterr()
+    report = tmp_path / "report.json"
+    assert analysis_main(["--results", f"rt={param / 'vot22_realtime'}", "--dataset", "vot22", "--protocol", "vot",
+                          "--stack", stack, "--no-plots", "--json", str(report), "--settings", str(settings)]) == 0
+    assert f"Stack: {stack}, protocol: VOT multistart" in capsys.readouterr().out
+    (sequence,) = load_vot(tmp_path / "vot2022")
+    assert type(sequence.extra["regions"][0]).__name__ == {"mask": "MaskRegion", "rectangle": "RectangleRegion"}[region]
+    expected = evaluate([sequence], param / "vot22_realtime", STACKS[stack])
+    written = json.loads(report.read_text())["trackers"][0]["scores"]
+    assert [written[k] for k in ("A", "R", "EAO")] == pytest.approx([expected.scores[k] for k in ("A", "R", "EAO")])
+
+
+def test_realtime_is_refused_for_supervised_benchmarks(capsys):
+    with pytest.raises(SystemExit) as info:
+        run_main(["aiatrack", "tiny", "--dataset", "vot18", "--experiment", "realtime"])
+    assert info.value.code == 2 and "multistart VOT benchmarks only (vot20, vot22)" in capsys.readouterr().err
+
+
+def test_malformed_fps_line_is_one_line_naming_the_file(tmp_path, tiny_checkpoint, capsys):
+    videos = list(render_videos(9, 1, num_frames=4, height=64, width=80, min_size=12, max_size=30))
+    write_vot(tmp_path / "vot2022", videos, "rectangle", anchor_spacing=2)
+    sequence_file = tmp_path / "vot2022" / "sequences" / "synthetic_9_0" / "sequence"
+    sequence_file.write_text(sequence_file.read_text().replace("fps=30", "fps=-5"))
+    save_settings(Settings(vot22_dir=str(tmp_path / "vot2022"), results_dir=str(tmp_path / "results")),
+                  tmp_path / "settings.yaml")
+    assert run_main(["aiatrack", "tiny", "--dataset", "vot22", "--experiment", "realtime", "--checkpoint",
+                     str(tiny_checkpoint), "--no-progress", "--settings", str(tmp_path / "settings.yaml")]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"error: {sequence_file}: line 2: fps=-5 is not a positive number")
+    assert not (tmp_path / "results").exists()

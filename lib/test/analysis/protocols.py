@@ -414,7 +414,7 @@ class VotProtocol(Protocol[vot.VotEvaluation]):
 
     name = "vot"
     description = ("VOT toolkit 0.7.x A, R and EAO: supervised (reset-based, vot16/vot18) or multistart "
-                   "(anchor-based, vot20) experiment of the benchmark's stack or --stack")
+                   "(anchor-based, vot20/vot22, baseline or realtime) experiment of the benchmark's stack or --stack")
     merges_runs = False
 
     def __init__(self, stack: vot.VotStack | None = None, dataset: str = "") -> None:

@@ -65,6 +65,9 @@ STACKS: dict[str, VotStack] = {
     "vot2020": VotStack("vot2020", "multistart", 115, 755),
     "vot2021": VotStack("vot2021", "multistart", 115, 755),
     "vot2022": VotStack("vot2022", "multistart", 115, 755),
+    # the toolkit's names of the VOT2022 short-term stacks; baseline and realtime are scored alike
+    "vot2022/shortterm": VotStack("vot2022/shortterm", "multistart", 115, 755),
+    "vot2022/shorttermbox": VotStack("vot2022/shorttermbox", "multistart", 115, 755),
 }
 
 

@@ -77,6 +77,9 @@ BENCHMARKS: dict[str, Benchmark] = {
     # zero-size boxes mark absent frames (written so by tracking/convert_dataset.py), so no flags are needed
     "custom": Benchmark("custom_dir", {"all": custom.load_custom}, "your own sequences (--root DIR, "
                         "docs/custom-data.md)", custom.LAYOUT, _traits("CUSTOM")),
+    "vot22": Benchmark("vot22_dir", {"test": vot.load_vot},
+                       "VOT2022 short-term (62 sequences; shorttermbox: boxes, shortterm: masks)", vot.LAYOUT,
+                       _traits("VOT22", InitStyle.VOT_REGION, vot=VotTraits("vot2022", "multistart"))),
 }
 
 

@@ -1,5 +1,5 @@
-"""VOT short-term sequences as laid out by the VOT toolkit (VOT2016/2018 polygons, VOT2020 masks). Layouts:
-README, section VOT.
+"""VOT short-term sequences as laid out by the VOT toolkit (VOT2016/2018 polygons, VOT2020/2022 masks, VOT2022
+boxes). Layouts: README, section VOT.
 
 Ground-truth regions (masks in VOT2020; rectangles and polygons are read too) are kept in
 ``extra["regions"]`` and the path of their file in ``extra["groundtruth_file"]`` (line N = 0-based
@@ -7,7 +7,8 @@ frame N - 1); ``ground_truth_xywh`` holds their bounding boxes: the tight box of
 ``0,0,0,0`` for an empty mask and NaN for unknown regions (special codes, NaN values).
 ``target_visible`` says whether a region covers any area. ``extra["anchors"]`` (float, one per frame:
 >0 forward anchor, <0 backward anchor) and ``extra["tags"]`` (name -> bool per frame) come from
-``anchor.value`` and ``*.tag``; files shorter than the sequence are padded with 0.
+``anchor.value`` and ``*.tag``; files shorter than the sequence are padded with 0. ``extra["fps"]`` is the
+``fps=`` line of ``<seq>/sequence`` (None without one), the frame rate of the real-time experiment.
 
 Frames are found as the VOT toolkit finds them (:func:`frame_paths`): the ``channels.color`` line of
 ``<seq>/sequence`` (a pattern or a folder), ``color/%08d.jpg`` when that line or the whole ``sequence``
@@ -15,6 +16,7 @@ file is missing; without a ``sequence`` file the legacy layout, frames in the se
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,7 +131,7 @@ def region_box(region: Region) -> np.ndarray:
 def load_vot(root: Path, sequences: Iterable[str] | None = None) -> list[Sequence]:
     """VOT sequences listed in ``<root>/list.txt`` (or ``<root>/sequences/list.txt``), dataset tag ``vot``.
 
-    VOT2016, 2018 and 2020 alike. Raises :class:`DatasetLayoutError` for a missing list, folder, frame or
+    VOT2016, 2018, 2020 and 2022 alike. Raises :class:`DatasetLayoutError` for a missing list, folder, frame or
     file and :class:`AnnotationError` naming the file and line for malformed content.
     """
     if not (root / "list.txt").is_file() and (root / "sequences" / "list.txt").is_file():
@@ -158,7 +160,8 @@ def _load_sequence(name: str, seq_dir: Path) -> Sequence:
                               f"to initialise the tracker")
     frames = frame_paths(seq_dir, len(regions))
     check_frame_ends(frames, LAYOUT)
-    extra = {"regions": regions, "groundtruth_file": gt_file, "anchors": np.zeros(len(regions)), "tags": {}}
+    extra = {"regions": regions, "groundtruth_file": gt_file, "anchors": np.zeros(len(regions)), "tags": {},
+             "fps": sequence_fps(seq_dir)}
     anchor_file = seq_dir / "anchor.value"
     if anchor_file.is_file():
         extra["anchors"] = _pad(anchor_file, read_rows(anchor_file, columns=1, what="anchor")[:, 0], len(regions))
@@ -193,6 +196,28 @@ def frame_paths(seq_dir: Path, count: int) -> list[str]:
         raise AnnotationError(f"{metadata_file}: line {line}: channels.color={channel} is neither a folder nor a "
                               f"frame pattern with one integer field (such as {DEFAULT_COLOR})") from None
     return [os.path.join(str(seq_dir), name) for name in names]
+
+
+def sequence_fps(seq_dir: Path) -> float | None:
+    """The frame rate (Hz) of the ``fps=`` line of ``<seq>/sequence``; None without that line or file.
+
+    Raises :class:`AnnotationError` naming the file and line when the value is not a positive number.
+    """
+    metadata_file = seq_dir / "sequence"
+    if not metadata_file.is_file():
+        return None
+    entry = _read_metadata(metadata_file).get("fps")
+    if entry is None:
+        return None
+    value, line = entry
+    try:
+        fps = float(value)
+    except ValueError:
+        fps = math.nan
+    if not fps > 0 or math.isinf(fps):
+        raise AnnotationError(f"{metadata_file}: line {line}: fps={value} is not a positive number of frames per "
+                              f"second")
+    return fps
 
 
 def _check_legacy_frames(seq_dir: Path) -> None:

@@ -13,13 +13,15 @@ the trajectories they write equal the toolkit's for the same deterministic track
 * **multistart**: for every anchor (``anchor.value`` > 0 forward, < 0 backward) one run initialised
   there and run to the last frame (forward) or to frame 0 (backward, stored in that reversed order).
   Every anchor's region is checked before any run starts (the toolkit finds an unknown or empty one
-  only when it reaches that anchor).
+  only when it reaches that anchor). The real-time variant (``realtime``, VOT2020-2022) delivers frames
+  at the sequence's rate: see :mod:`lib.test.evaluation.vot_realtime`.
 
 The tracker receives an axis-aligned box: rectangle ground truth as is, a mask's tight box, and for a
 polygon either the area-preserving box of the SiamRPN++/SiamAttn wrappers (``area``, pysot
 ``get_axis_aligned_bbox``) or its min-max hull (``hull``). A fresh tracker is built for every
 initialisation. The region recorded for a frame is the tracker's ``target_polygon`` (8 floats) when it
-gives one and the ground truth is a polygon, else its ``target_bbox`` (xywh).
+gives one and the ground truth is a polygon, its ``target_mask`` when it gives one and the ground truth is
+a mask (VOT2020, VOT2022 ``shortterm``), else its ``target_bbox`` (xywh).
 """
 from __future__ import annotations
 
@@ -36,7 +38,8 @@ from lib.test.analysis.vot_overlap import region_overlap
 from lib.test.evaluation.runner import FrameCallback
 from lib.test.evaluation.sequence import Sequence
 from lib.test.evaluation.traits import VotTraits
-from lib.test.evaluation.vot import PolygonRegion, RectangleRegion, Region, SpecialRegion, region_box
+from lib.test.evaluation.vot import MaskRegion, PolygonRegion, RectangleRegion, Region, SpecialRegion, region_box
+from lib.test.evaluation.vot_realtime import RealtimeConfig, RealtimeSchedule
 from lib.test.evaluation.vot_results import (FAILURE, INITIALIZATION, UNKNOWN, as_reported, multistart_name,
                                              supervised_name, toolkit_region, trajectory_exists, write_trajectory)
 from lib.test.tracker.base import Tracker, TrackerFactory, TrackingTraits
@@ -90,25 +93,32 @@ def start_box(sequence: Sequence, frame: int, method: str, purpose: str) -> list
                               f"{purpose} needs a region with an area: {err}") from None
 
 
-def output_region(output: dict[str, Any], polygon: bool) -> Region:
-    """The tracker's answer as a region (``target_polygon`` when ``polygon`` and given, else ``target_bbox``)."""
+def output_region(output: dict[str, Any], polygon: bool, mask: bool = False) -> Region:
+    """The tracker's answer as a region: ``target_polygon`` when ``polygon`` and given, ``target_mask`` ((H, W)
+    bool image) when ``mask`` and given, else ``target_bbox``."""
     if polygon and output.get("target_polygon") is not None:
         return PolygonRegion(np.asarray(output["target_polygon"], dtype=np.float64).reshape(-1, 2))
+    if mask and output.get("target_mask") is not None:
+        return MaskRegion(0, 0, np.asarray(output["target_mask"], dtype=bool))
     return RectangleRegion(*(float(v) for v in output["target_bbox"]))
 
 
-def _timed(call: Callable[..., dict[str, Any]], *args: Any) -> tuple[dict[str, Any], float]:
-    start = time.perf_counter()
+Clock = Callable[[], float]  # seconds, monotonic (time.perf_counter)
+
+
+def _timed(call: Callable[..., dict[str, Any]], *args: Any,
+           clock: Clock = time.perf_counter) -> tuple[dict[str, Any], float]:
+    start = clock()
     result = call(*args)
-    return result, time.perf_counter() - start
+    return result, clock() - start
 
 
-def _start(factory: TrackerFactory, traits: TrackingTraits, frame: str,
-           box: list[float]) -> tuple[Tracker, float, np.ndarray]:
+def _start(factory: TrackerFactory, traits: TrackingTraits, frame: str, box: list[float],
+           clock: Clock = time.perf_counter) -> tuple[Tracker, float, np.ndarray]:
     """A fresh tracker initialised on ``frame`` with ``box`` (x, y, w, h); (tracker, seconds, image (H, W, 3))."""
     image = read_image(frame)
     tracker = factory(traits)
-    _, seconds = _timed(tracker.initialize, image, {"init_bbox": box})
+    _, seconds = _timed(tracker.initialize, image, {"init_bbox": box}, clock=clock)
     return tracker, seconds, image
 
 
@@ -121,7 +131,7 @@ def run_supervised(factory: TrackerFactory, sequence: Sequence, skip_initialize:
     if skip_initialize < 1:
         raise ValueError(f"skip_initialize must be >= 1, got {skip_initialize}")
     truth = [toolkit_region(r) for r in sequence.extra["regions"]]
-    polygon = isinstance(truth[0], PolygonRegion)
+    polygon, mask = isinstance(truth[0], PolygonRegion), isinstance(truth[0], MaskRegion)
     regions: list[Region] = [SpecialRegion(UNKNOWN)] * len(sequence)
     times: list[float | None] = [None] * len(sequence)
     frame, purpose = 0, "the first frame"
@@ -133,7 +143,7 @@ def run_supervised(factory: TrackerFactory, sequence: Sequence, skip_initialize:
         frame += 1
         while frame < len(sequence):
             output, times[frame] = _timed(tracker.track, read_image(sequence.frames[frame]))
-            region = as_reported(output_region(output, polygon))
+            region = as_reported(output_region(output, polygon, mask))
             if region_overlap(region, truth[frame], size) <= failure_overlap:
                 regions[frame] = SpecialRegion(FAILURE)
                 purpose = (f"the re-initialisation after the failure at frame {frame} (the VOT toolkit does not "
@@ -166,18 +176,37 @@ def check_anchor_regions(sequence: Sequence, method: str = "area") -> None:
 
 
 def run_from_anchor(factory: TrackerFactory, sequence: Sequence, anchor: int, backward: bool,
-                    method: str = "area") -> tuple[list[Region], list[float | None]]:
-    """One multistart run: regions and seconds in run order (anchor first; backward runs end at frame 0)."""
+                    method: str = "area", realtime: RealtimeConfig | None = None,
+                    clock: Clock = time.perf_counter) -> tuple[list[Region], list[float | None]]:
+    """One multistart run: regions and seconds in run order (anchor first; backward runs end at frame 0).
+
+    With ``realtime`` the frames arrive at the sequence's rate (:mod:`lib.test.evaluation.vot_realtime`):
+    a frame that arrives while the tracker is still busy records the late region again and no seconds (None:
+    the tracker did not run; the toolkit writes 0 there).
+    ``clock`` measures the tracker's seconds.
+    """
     truth = [toolkit_region(r) for r in sequence.extra["regions"]]
     order = list(range(anchor, -1, -1)) if backward else list(range(anchor, len(sequence)))
-    polygon = isinstance(truth[0], PolygonRegion)
+    polygon, mask = isinstance(truth[0], PolygonRegion), isinstance(truth[0], MaskRegion)
     box = _anchor_box(sequence, anchor, backward, method)
-    tracker, seconds, _ = _start(factory, sequence.traits.tracking, sequence.frames[anchor], box)
+    tracker, seconds, _ = _start(factory, sequence.traits.tracking, sequence.frames[anchor], box, clock)
+    schedule = None
+    if realtime is not None:
+        schedule = RealtimeSchedule(realtime.grace, realtime.interval(sequence.extra.get("fps")))
+        schedule.initialized(seconds, as_reported(truth[anchor]))
     regions: list[Region] = [SpecialRegion(INITIALIZATION)]
     times: list[float | None] = [seconds]
     for index in order[1:]:
-        output, seconds = _timed(tracker.track, read_image(sequence.frames[index]))
-        regions.append(as_reported(output_region(output, polygon)))
+        late = schedule.held() if schedule is not None else None
+        if late is not None:
+            regions.append(late)
+            times.append(None)
+            continue
+        output, seconds = _timed(tracker.track, read_image(sequence.frames[index]), clock=clock)
+        region = as_reported(output_region(output, polygon, mask))
+        if schedule is not None:
+            schedule.answered(seconds, region)
+        regions.append(region)
         times.append(seconds)
     return regions, times
 
@@ -221,9 +250,15 @@ class SupervisedTask:
 
 @dataclass(frozen=True)
 class MultistartTask:
-    """Runner task: one run from every anchor of a sequence (runs already on disk are kept)."""
+    """Runner task: one run from every anchor of a sequence (runs already on disk are kept).
+
+    ``realtime``: the real-time experiment's options (None: the baseline experiment); ``clock``: see
+    :func:`run_from_anchor`.
+    """
 
     method: str = "area"
+    realtime: RealtimeConfig | None = None
+    clock: Clock = time.perf_counter
 
     def done(self, result_dir: str | Path, sequence: Sequence) -> bool:
         """Whether every anchor's run is on disk; first checks every anchor's region (:func:`check_anchor_regions`).
@@ -238,18 +273,32 @@ class MultistartTask:
     def run(self, factory: TrackerFactory, sequence: Sequence, result_dir: str | Path,
             on_frame: FrameCallback | None = None) -> tuple[int, float]:
         runs = {multistart_name(sequence.name, anchor): functools.partial(
-                    run_from_anchor, factory, sequence, anchor, backward, self.method)
+                    run_from_anchor, factory, sequence, anchor, backward, self.method, self.realtime, self.clock)
                 for anchor, backward in anchor_runs(sequence)}
         return _run_missing(runs, result_dir, sequence, on_frame)
 
 
-def vot_task(vot: VotTraits | None, repetitions: int = 1,
-             method: str = "area") -> SupervisedTask | MultistartTask | None:
-    """The runner task of a benchmark's declared VOT experiment (``BenchmarkTraits.vot``); None without one."""
+EXPERIMENTS = ("baseline", "realtime")
+
+
+def vot_task(vot: VotTraits | None, repetitions: int = 1, method: str = "area",
+             experiment: str = "baseline") -> SupervisedTask | MultistartTask | None:
+    """The runner task of a benchmark's declared VOT experiment (``BenchmarkTraits.vot``); None without one.
+
+    ``experiment``: ``baseline`` or ``realtime`` (multistart benchmarks only, the stacks' grace 3 and default
+    20 fps); ValueError otherwise.
+    """
     if repetitions < 1:
         raise ValueError(f"repetitions must be >= 1, got {repetitions}")
+    if experiment not in EXPERIMENTS:
+        raise ValueError(f"unknown VOT experiment {experiment!r}; known: {', '.join(EXPERIMENTS)}")
     if vot is None:
+        if experiment != "baseline":
+            raise ValueError(f"the {experiment} experiment applies to the VOT benchmarks only")
         return None
     if vot.protocol == "supervised":
+        if experiment != "baseline":
+            raise ValueError(f"the {experiment} experiment applies to the multistart (anchor-based) VOT benchmarks "
+                             f"only, not to the supervised {vot.stack}")
         return SupervisedTask(repetitions=repetitions, method=method)
-    return MultistartTask(method=method)
+    return MultistartTask(method=method, realtime=RealtimeConfig() if experiment == "realtime" else None)

@@ -136,3 +136,34 @@ def test_anchor_without_area_stops_the_benchmark_before_any_tracking(tmp_path, v
         run_benchmark(spec, [sequence], "vot", tmp_path / "ms", progress=False, task=MultistartTask())
     assert str(err.value).startswith(f"{gt}: line 16 (frame 15, 0-based): ")
     assert not list((tmp_path / "ms").rglob("*.txt"))  # the anchors 0 and 8 were not run first
+
+
+class MaskTracker(ScriptedTracker):
+    """Answers, besides the box, a full-image mask: the box's pixels with its first row left out."""
+
+    def track(self, image: np.ndarray, info: dict[str, Any] | None = None) -> dict[str, Any]:
+        out = super().track(image)
+        x, y, w, h = (int(round(v)) for v in out["target_bbox"])
+        mask = np.zeros(image.shape[:2], dtype=bool)
+        mask[y + 1:y + h, x:x + w] = True
+        return {**out, "target_mask": mask}
+
+
+@pytest.mark.parametrize("region", ["mask", "rectangle"])
+def test_a_tracker_mask_is_recorded_on_mask_ground_truth_only(tmp_path, region):
+    video = render_video(4, 0, num_frames=6, height=64, width=80, min_size=12, max_size=30, name="seq")
+    write_vot(tmp_path, [video], region, anchor_spacing=6)
+    (sequence,) = load_vot(tmp_path)
+    frames = [read_image(path) for path in sequence.frames]
+    factory = lambda _: MaskTracker(frames, video.boxes_xywh, lost=set(), inits=[])  # noqa: E731
+    MultistartTask().run(factory, sequence, tmp_path / "out")
+    lines = (tmp_path / "out" / "seq" / "seq_00000000.txt").read_text().splitlines()
+    for frame in range(1, 6):
+        x, y, w, h = (int(round(v)) for v in MaskTracker(frames, video.boxes_xywh, set(), []).track(
+            frames[frame])["target_bbox"])
+        # the toolkit's text: the mask cropped to its pixels, offset, size, then runs starting with zeros
+        expected = f"m{x},{y + 1},{w},{h - 1},0,{w * (h - 1)}" if region == "mask" else None
+        if expected is None:
+            assert lines[frame].count(",") == 3 and not lines[frame].startswith("m")
+        else:
+            assert lines[frame] == expected

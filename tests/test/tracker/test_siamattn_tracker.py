@@ -30,7 +30,7 @@ def test_benchmark_hyper_parameters():
     assert (vot.TEST.EXEMPLAR_SIZE, vot.TEST.INSTANCE_SIZE, vot.TEST.BASE_SIZE) == (127, 255, 8)
     assert (vot.TEST.CONTEXT_AMOUNT, vot.TEST.MASK_THRESHOLD) == (0.5, 0.2)
     # Rows are keyed by the --dataset names: a VOT benchmark gets the VOT row even under the OTB100 config.
-    for name in ("vot16", "vot18", "vot20"):
+    for name in ("vot16", "vot18", "vot20", "vot22"):
         row = hyper_for(otb, name)
         assert (row.penalty_k, row.window_influence, row.lr) == (0.10, 0.25, 0.45)
 
@@ -59,7 +59,7 @@ def _start(tracker: SiamAttnTracker, tracker_fixture, siamattn_run) -> np.ndarra
     return video
 
 
-def _compare_step(out: dict, tracker: SiamAttnTracker, run: dict, t: int) -> bool:
+def _compare_step(out: dict, tracker: SiamAttnTracker, run: dict, t: int, image_hw: tuple[int, int]) -> bool:
     """Check frame t's outputs against the official ones; False when a near tie chose another anchor."""
     if run["pscore_top2_gap"][t] > GAP:
         assert out["best_idx"] == int(run["best_idx"][t]), t
@@ -74,6 +74,8 @@ def _compare_step(out: dict, tracker: SiamAttnTracker, run: dict, t: int) -> boo
     # A mask pixel within ~1e-4 of the threshold may flip (the fixture counts them per frame); a few flipped
     # pixels do not move the polygon measurably, a larger disagreement could switch its branch.
     assert abs(out["mask_area_px"] - int(run["mask_area_px"][t])) <= 2, t
+    assert out["target_mask"].dtype == bool and out["target_mask"].shape == image_hw
+    assert abs(int(out["target_mask"].sum()) - int(run["mask_area_px"][t])) <= 2, t
     np.testing.assert_allclose(out["target_polygon"], run["polygon"][t].numpy(), rtol=0, atol=STATE_TOL,
                                err_msg=str(t))
     return True
@@ -87,7 +89,7 @@ def test_teacher_forced_video(tracker, tracker_fixture, siamattn_run):
     for t in range(1, video.shape[0]):
         tracker.center_pos = siamattn_run["center_pos_before"][t].numpy().copy()
         tracker.size = siamattn_run["size_before"][t].numpy().copy()
-        compared += _compare_step(tracker.track(video[t]), tracker, siamattn_run, t)
+        compared += _compare_step(tracker.track(video[t]), tracker, siamattn_run, t, video.shape[1:3])
     assert compared >= 25  # near ties (gap < 1e-3 on 5 frames) may go either way, not most of them
 
 
@@ -98,7 +100,7 @@ def test_free_running_while_stable(tracker, tracker_fixture, siamattn_run):
     stable_until = int(np.argmax(gaps[1:] < GAP)) + 1  # first frame whose official choice is a near tie
     assert stable_until >= 3
     for t in range(1, stable_until):
-        assert _compare_step(tracker.track(video[t]), tracker, siamattn_run, t), t
+        assert _compare_step(tracker.track(video[t]), tracker, siamattn_run, t, video.shape[1:3]), t
 
 
 SMALL = {"MODEL": {"BACKBONE": {"TYPE": "resnet18"}, "CHANNELS": 16, "DEFORM_FC_CHANNELS": 16, "FC_CHANNELS": 16,
@@ -135,4 +137,4 @@ def test_initialisation_follows_the_declared_init_style_not_the_hyper_row_name()
     assert factory(TrackingTraits("OTB", InitStyle.VOT_REGION)).initialize(frame, box)["target_bbox"] == [40, 30, 20, 16]
     vot_started = {name for name, benchmark in BENCHMARKS.items()
                    if factory(benchmark.traits.tracking).initialize(frame, box)["target_bbox"] == [40, 30, 20, 16]}
-    assert vot_started == {"vot16", "vot18", "vot20"}
+    assert vot_started == {"vot16", "vot18", "vot20", "vot22"}

@@ -60,8 +60,9 @@ class SiamAttnTracker(Tracker):
 
     ``initialize`` takes ``info['init_bbox']`` ([x, y, w, h], or an 8-value polygon on VOT benchmarks);
     ``track`` returns ``target_bbox`` [cx - w/2, cy - h/2, w, h], ``best_score``, ``best_idx`` (the chosen
-    anchor) and, with the mask branch, ``target_polygon`` (8 floats), ``mask_prob`` (the (M, M) float32
-    mask probabilities of the state box) and ``mask_area_px`` (image pixels above the threshold).
+    anchor) and, with the mask branch, ``target_polygon`` (8 floats), ``target_mask`` (the (H, W) bool image
+    pixels above ``TEST.MASK_THRESHOLD``, what VOT's mask stacks record), ``mask_prob`` (the (M, M) float32
+    mask probabilities of the state box) and ``mask_area_px`` (the pixels of ``target_mask``).
     ``center_pos`` and ``size`` (float64) are the state and may be set between frames (teacher forcing).
     ``hyper_key`` names the ``cfg.TEST.HYPER`` row; ``init_style`` VOT_REGION initialises the VOT way
     (quirk C1 via ``post.official_init_box``), BOX the way of the other benchmarks.
@@ -190,6 +191,7 @@ class SiamAttnTracker(Tracker):
                                            step.image_hw)
         result["target_polygon"] = post.mask_polygon(mask_in_image, self.mask_threshold, self.center_pos,
                                                      self.size, self.min_polygon_area)
+        result["target_mask"] = mask_in_image > self.mask_threshold
         result["mask_prob"] = mask
-        result["mask_area_px"] = int(np.count_nonzero(mask_in_image > self.mask_threshold))
+        result["mask_area_px"] = int(np.count_nonzero(result["target_mask"]))
         return result
