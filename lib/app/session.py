@@ -89,13 +89,19 @@ class TrackingSession:
         """Ids of the targets being tracked, in the order they were added."""
         return list(self.trackers)
 
-    def start(self, frame: np.ndarray | torch.Tensor, regions: Sequence[Sequence[float]]) -> list[TargetResult]:
-        """Forget every target, then add one per region on ``frame`` (ids restart at 1)."""
+    def start(self, frame: np.ndarray | torch.Tensor, regions: Sequence[Sequence[float]],
+              where: Sequence[str] | None = None) -> list[TargetResult]:
+        """Forget every target, then add one per region on ``frame`` (ids restart at 1).
+
+        Every region is checked before any tracker starts: AnnotationError (a ValueError) naming ``where[k]``
+        (e.g. the file and line region ``k`` came from; default ``target k``) for a box outside the frame or
+        without area.
+        """
         self.trackers.clear()
         self.next_id = 1
         image = as_rgb_frame(frame)
-        for region in regions:  # all checked before any tracker is built
-            self._check(region, image)
+        for k, region in enumerate(regions):
+            self._check(region, image, where[k] if where is not None else f"target {k + 1}")
         return [self._initialize(self._new_id(), image, region) for region in regions]
 
     def add(self, frame: np.ndarray | torch.Tensor, region: Sequence[float]) -> TargetResult:
@@ -134,12 +140,12 @@ class TrackingSession:
         if target_id not in self.trackers:
             raise KeyError(f"no target {target_id}; targets: {self.target_ids}")
 
-    def _check(self, region: Sequence[float], image: np.ndarray) -> None:
+    def _check(self, region: Sequence[float], image: np.ndarray, where: str = "target") -> None:
         values = list(region)
         if len(values) == 8 and self.traits.init_style is not InitStyle.VOT_REGION:
             raise ValueError("a polygon initialises the VOT way only: open the session with a VOT benchmark "
                              "as hyper (e.g. vot18)")
-        check_init_box(region_bounds(values), (image.shape[1], image.shape[0]), "target")
+        check_init_box(region_bounds(values), (image.shape[1], image.shape[0]), where)
 
     def _initialize(self, target_id: int, image: np.ndarray, region: Sequence[float]) -> TargetResult:
         tracker = self.factory(self.traits)

@@ -10,9 +10,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from lib.utils.errors import AnnotationError
 from lib.utils.image import read_image
 
-__all__ = ["FRAME_SUFFIXES", "FrameSource", "parse_box"]
+__all__ = ["FRAME_SUFFIXES", "FrameSource", "parse_box", "read_boxes"]
 
 FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -69,3 +70,26 @@ def parse_box(text: str) -> list[float]:
     if len(box) != 4 or box[2] <= 0 or box[3] <= 0:
         raise argparse.ArgumentTypeError(f"--init-bbox must be x,y,w,h with w, h > 0, got {text!r}")
     return box
+
+
+def read_boxes(path: str | os.PathLike) -> list[tuple[list[float], str]]:
+    """The boxes of a text file, one target per line: ``x,y,w,h`` (commas or blanks; blank and ``#`` lines skipped).
+
+    Returns ``(box, "<path>:<line>")`` pairs. Raises ``FileNotFoundError`` naming the file, and
+    :class:`~lib.utils.errors.AnnotationError` naming the file and line of a malformed box or an empty file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"box file not found: {path}")
+    boxes = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        try:
+            boxes.append((parse_box(",".join(text.replace(",", " ").split())), f"{path}:{number}"))
+        except argparse.ArgumentTypeError:
+            raise AnnotationError(f"{path}:{number}: expected x,y,w,h with w, h > 0, got {text!r}") from None
+    if not boxes:
+        raise AnnotationError(f"{path}: no box in the file (one x,y,w,h per line)")
+    return boxes
