@@ -137,6 +137,16 @@ def _timed(frames: Iterable[np.ndarray]) -> Iterator[TimedFrame]:
         yield TimedFrame(index, image, time.monotonic())
 
 
+def _not_empty(frames: Iterable[TimedFrame], name: str) -> Iterator[TimedFrame]:
+    """``frames``, or ValueError naming the source when it ends before its first frame."""
+    empty = True
+    for frame in frames:
+        empty = False
+        yield frame
+    if empty:
+        raise ValueError(f"{name}: no frame could be read (unsupported or empty video)")
+
+
 def open_frames(source: str, realtime: bool = False, default_fps: float = 30.0) -> OpenedSource:
     """Open ``source``: a camera index (``"0"``), an ``rtsp://`` / ``http(s)://`` URL, a video file or a folder of frames.
 
@@ -149,12 +159,14 @@ def open_frames(source: str, realtime: bool = False, default_fps: float = 30.0) 
         what = f"camera {source}" if camera else f"stream {source}"
         capture = cv2.VideoCapture(int(source) if camera else source)
         if not capture.isOpened():
-            raise ValueError(f"{what}: OpenCV cannot open it ({'no such camera or it is busy' if camera else 'unreachable or unsupported'})")
+            reason = "no such camera, or it is busy" if camera else "unreachable or unsupported"
+            raise ValueError(f"{what}: OpenCV cannot open it ({reason})")
         fps = capture.get(cv2.CAP_PROP_FPS)
         live = LatestFrame(_capture_reader(capture))
-        return OpenedSource(live, fps if 0 < fps < 1000 else default_fps, None, what, live)
+        return OpenedSource(_not_empty(live, what), fps if 0 < fps < 1000 else default_fps, None, what, live)
     recorded = FrameSource(source, default_fps)
+    name = str(recorded.path)
     if not realtime:
-        return OpenedSource(_timed(recorded), recorded.fps, recorded.count, str(recorded.path))
+        return OpenedSource(_not_empty(_timed(recorded), name), recorded.fps, recorded.count, name)
     live = LatestFrame(paced(recorded, recorded.fps))
-    return OpenedSource(live, recorded.fps, recorded.count, str(recorded.path), live)
+    return OpenedSource(_not_empty(live, name), recorded.fps, recorded.count, name, live)

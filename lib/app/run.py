@@ -7,8 +7,11 @@ written atomically from what was tracked.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +43,23 @@ class RunLog:
         return (len(self.indices) - 1) / self.elapsed if len(self.indices) > 1 and self.elapsed > 0 else 0.0
 
 
+@contextmanager
+def _interrupt_after() -> Iterator[None]:
+    """Hold a Ctrl-C back until the block is done (then raise KeyboardInterrupt), so a frame is either in the
+    video and the log or in neither. Outside the main thread Python delivers no signal and this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
 def track_frames(session: TrackingSession, frames: Iterable[TimedFrame], regions: Sequence[Sequence[float]] | None,
                  output: Path, fps: float, choose: Callable[[np.ndarray], list[list[float]]] | None = None,
                  on_frame: Callable[[RunLog], None] | None = None, where: Sequence[str] | None = None) -> RunLog:
@@ -47,8 +67,9 @@ def track_frames(session: TrackingSession, frames: Iterable[TimedFrame], regions
     later frame, and write the annotated video to ``output`` at ``fps``.
 
     ``on_frame`` is called after each frame (progress display). Raises what the session raises for bad regions
-    (``where`` names each region's origin, see :meth:`TrackingSession.start`) before anything is written; a KeyboardInterrupt ends the loop with ``interrupted`` set and the video kept.
-    ValueError when the source yields no frame; OSError when the video cannot be written.
+    (``where`` names each region's origin, see :meth:`TrackingSession.start`) before anything is written, and
+    OSError when the video cannot be written. A KeyboardInterrupt ends the loop with ``interrupted`` set and the
+    video kept; before the first frame is tracked it is raised again (nothing written).
     """
     log = RunLog()
     writer = None
@@ -58,21 +79,19 @@ def track_frames(session: TrackingSession, frames: Iterable[TimedFrame], regions
         for frame in frames:
             if writer is None:
                 results = session.start(frame.image, regions if regions is not None else choose(frame.image), where)
-                height, width = frame.image.shape[:2]
-                output.parent.mkdir(parents=True, exist_ok=True)
-                writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
-                if not writer.isOpened():
-                    raise OSError(f"cannot write {output}: OpenCV cannot write this video")
                 start = frame.captured
             else:
                 results = session.update(frame.image)
             done = time.monotonic()
-            log.indices.append(frame.index)
-            log.results.append(results)
-            log.latencies.append(done - frame.captured)
-            log.elapsed = done - start
-            label = f"frame {frame.index}  {log.latencies[-1] * 1000:.0f} ms  {log.fps:.1f} fps"
-            writer.write(annotate(frame.image, results, label))
+            with _interrupt_after():
+                if writer is None:
+                    writer = _open_writer(partial, output, fps, frame.image.shape)
+                log.indices.append(frame.index)
+                log.results.append(results)
+                log.latencies.append(done - frame.captured)
+                log.elapsed = done - start
+                label = f"frame {frame.index}  {log.latencies[-1] * 1000:.0f} ms  {log.fps:.1f} fps"
+                writer.write(annotate(frame.image, results, label))
             if on_frame is not None:
                 on_frame(log)
     except KeyboardInterrupt:
@@ -85,10 +104,19 @@ def track_frames(session: TrackingSession, frames: Iterable[TimedFrame], regions
     if writer is None:
         if log.interrupted:
             raise KeyboardInterrupt
-        raise ValueError("the source gave no frame")
+        raise ValueError("the source gave no frame")  # open_frames' sources name themselves instead
     writer.release()
     os.replace(partial, output)
     return log
+
+
+def _open_writer(partial: Path, output: Path, fps: float, shape: tuple[int, ...]) -> cv2.VideoWriter:
+    """An mp4v writer of (H, W, 3) frames to ``partial``; OSError naming ``output`` when OpenCV cannot write it."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"mp4v"), fps, (shape[1], shape[0]))
+    if not writer.isOpened():
+        raise OSError(f"cannot write {output}: OpenCV cannot write this video")
+    return writer
 
 
 def write_mot(path: Path, log: RunLog) -> None:
