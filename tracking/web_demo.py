@@ -117,13 +117,13 @@ class App:
             progress((len(log.indices), total), desc="tracking", unit="frames")
 
         try:
-            log = track_frames(session, source.frames, regions, run.with_suffix(".mp4"), source.fps,
+            log = track_frames(session, source.frames, regions, run.with_suffix(".webm"), source.fps,
                                on_frame=report)
         except (ValueError, OSError) as exc:
             raise gr.Error(str(exc)) from None
         mot = run.with_suffix(".mot.txt")
         write_mot(mot, log)
-        return str(run.with_suffix(".mp4")), str(mot), mot.read_text()
+        return str(run.with_suffix(".webm")), str(mot), mot.read_text()
 
 
 def build(app: App) -> gr.Blocks:

@@ -110,10 +110,16 @@ def track_frames(session: TrackingSession, frames: Iterable[TimedFrame], regions
     return log
 
 
+#: codec per output suffix (browsers play VP8 WebM; OpenCV's wheels write no H.264); MPEG-4 part 2 otherwise
+CODECS = {".webm": "VP80"}
+
+
 def _open_writer(partial: Path, output: Path, fps: float, shape: tuple[int, ...]) -> cv2.VideoWriter:
-    """An mp4v writer of (H, W, 3) frames to ``partial``; OSError naming ``output`` when OpenCV cannot write it."""
+    """A writer of (H, W, 3) frames to ``partial`` in the codec of ``output``'s suffix (:data:`CODECS`, else mp4v);
+    OSError naming ``output`` when OpenCV cannot write it."""
     output.parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"mp4v"), fps, (shape[1], shape[0]))
+    codec = CODECS.get(output.suffix.lower(), "mp4v")
+    writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*codec), fps, (shape[1], shape[0]))
     if not writer.isOpened():
         raise OSError(f"cannot write {output}: OpenCV cannot write this video")
     return writer
