@@ -129,7 +129,8 @@ def initial_regions(args: argparse.Namespace, name: str) -> tuple[list[list[floa
         return [box for box, _ in pairs], [where for _, where in pairs]
     if args.init_bbox:
         many = len(args.init_bbox) > 1
-        return args.init_bbox, [f"{name}: --init-bbox" + (f" {k + 1}" if many else "") for k in range(len(args.init_bbox))]
+        where = [f"{name}: --init-bbox" + (f" {k + 1}" if many else "") for k in range(len(args.init_bbox))]
+        return args.init_bbox, where
     return None, None
 
 

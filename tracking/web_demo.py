@@ -24,7 +24,8 @@ from lib.app.session import TargetResult, TrackingSession, open_session
 from lib.trackers import DEFAULT_TRACKER, tracker_names
 from lib.utils.cli import add_device_option, entry_parser, positive_int
 from lib.utils.synthetic import render_video
-from lib.utils.video import FrameSource, parse_box
+from lib.utils.errors import AnnotationError
+from lib.utils.video import FrameSource, parse_boxes
 
 SHIPPED = "shipped small checkpoint"
 
@@ -41,18 +42,12 @@ def synthetic_clip(folder: Path) -> Path:
     return path
 
 
-def parse_boxes(text: str) -> list[list[float]]:
-    """One ``x,y,w,h`` box per non-empty line; gr.Error naming the line otherwise."""
-    boxes = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                boxes.append(parse_box(",".join(line.replace(",", " ").split())))
-            except Exception:
-                raise gr.Error(f"boxes, line {number}: expected x,y,w,h with w, h > 0, got {line.strip()!r}") from None
-    if not boxes:
-        raise gr.Error("give at least one box x,y,w,h (one line per target)")
-    return boxes
+def boxes_of(text: str) -> list[list[float]]:
+    """The boxes typed on the page, one ``x,y,w,h`` per line; gr.Error naming the line of a malformed one."""
+    try:
+        return [box for box, _ in parse_boxes(text, "boxes")]
+    except AnnotationError as exc:
+        raise gr.Error(str(exc)) from None
 
 
 def first_frame(video: str | None, boxes: str) -> np.ndarray | None:
@@ -64,7 +59,7 @@ def first_frame(video: str | None, boxes: str) -> np.ndarray | None:
     except (ValueError, OSError, StopIteration) as exc:
         raise gr.Error(f"{Path(video).name}: cannot read this video ({exc})") from None
     try:
-        shown = [TargetResult(k + 1, box, 1.0) for k, box in enumerate(parse_boxes(boxes))]
+        shown = [TargetResult(k + 1, box, 1.0) for k, box in enumerate(boxes_of(boxes))]
     except gr.Error:
         shown = []
     return cv2.cvtColor(annotate(frame, shown, "frame 0"), cv2.COLOR_BGR2RGB)
@@ -104,7 +99,7 @@ class App:
         """Track ``video`` from ``boxes``: (annotated video path, MOT file path, MOT text)."""
         if not video:
             raise gr.Error("upload a video or take the synthetic one first")
-        regions = parse_boxes(boxes)
+        regions = boxes_of(boxes)
         session = self.session(tracker, weights)
         try:
             source = open_frames(video)

@@ -148,7 +148,7 @@ def _not_empty(frames: Iterable[TimedFrame], name: str) -> Iterator[TimedFrame]:
 
 
 def open_frames(source: str, realtime: bool = False, default_fps: float = 30.0) -> OpenedSource:
-    """Open ``source``: a camera index (``"0"``), an ``rtsp://`` / ``http(s)://`` URL, a video file or a folder of frames.
+    """Open ``source``: a camera index (``"0"``), an ``rtsp://`` / ``http(s)://`` URL, a video file or a folder.
 
     Cameras and URLs are always real time (the newest frame, others dropped); a file or folder is read frame by
     frame, or with ``realtime`` played at its frame rate as if live. Raises ``ValueError`` naming the source

@@ -10,10 +10,9 @@ from lib.app import open_session
 from lib.utils.synthetic import render_video
 from lib.utils.video import FrameSource
 
-webdriver = pytest.importorskip("selenium.webdriver")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+needs_browser = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
                                 reason="chromium and chromedriver are needed for the browser test (install.sh "
                                        "installs them as root: apt-get install chromium chromium-driver)")
 
@@ -39,6 +38,7 @@ def page(tmp_path):
 
 @pytest.fixture()
 def browser():
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (requirements.txt) is not installed")
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
@@ -51,6 +51,7 @@ def browser():
     driver.quit()
 
 
+@needs_browser
 def test_page_tracks_like_the_api(page, browser, tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
@@ -91,3 +92,13 @@ def test_page_tracks_like_the_api(page, browser, tmp_path):
         expected += [[index + 1, r.target_id, *r.box] for r in results]
     assert rows.shape == (30, 7)
     np.testing.assert_allclose(rows[:, :6], expected, atol=0.006)
+
+
+def test_typed_boxes_are_read_per_line_and_errors_name_the_line():
+    import gradio as gr
+
+    from tracking.web_demo import boxes_of
+
+    assert boxes_of("1,2,3,4\n\n5 6 7 8\n") == [[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]
+    with pytest.raises(gr.Error, match="boxes:2: expected x,y,w,h"):
+        boxes_of("1,2,3,4\n5,6,0,8")
