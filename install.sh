@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One-step set-up: system JPEG library (optional), a virtual environment in .venv,
+# One-step set-up: system JPEG library and chromium for the browser test (both optional), a virtual environment in .venv,
 # the pinned requirements and this project as an editable package. No CUDA compile.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,6 +13,17 @@ if ! ldconfig -p 2>/dev/null | grep -q libturbojpeg; then
             || echo "[install] libturbojpeg0 unavailable: images will be decoded with OpenCV (same RGB output)"
     else
         echo "[install] libturbojpeg not found and apt-get not usable: images will be decoded with OpenCV"
+    fi
+fi
+
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        echo "[install] installing chromium and chromium-driver for the web demo's browser test"
+        apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 \
+            || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1; } \
+            || echo "[install] chromium unavailable: tests/tracking/test_web_demo.py will be skipped"
+    else
+        echo "[install] chromium/chromedriver not found and apt-get not usable: the web demo's browser test will be skipped"
     fi
 fi
 

@@ -1,16 +1,25 @@
-"""Track one object through a video file (any format OpenCV reads) or a folder of frames.
+"""Track one or several objects through a video file, a folder of frames, a camera or a network stream.
 
-Example::
+Examples::
 
     python tracking/video_demo.py clip.mp4 --init-bbox 120,80,60,40                # clip_aiatrack_tiny_synthetic.mp4
-    python tracking/video_demo.py clip.mp4 --init-bbox 120,80,60,40 --tracker siamattn --output out.mp4
+    python tracking/video_demo.py clip.mp4 --init-bbox 120,80,60,40 --init-bbox 300,90,40,40 --tracker siamattn
+    python tracking/video_demo.py --source 0 --init-bbox 200,150,80,80                # webcam 0, real time
+    python tracking/video_demo.py --source rtsp://camera.local/stream --init-boxes boxes.txt
 
-Writes the annotated video (default: ``<video name>_<tracker>_<experiment>.mp4`` in the current folder,
-so a run of another tracker or experiment does not overwrite it) and a text file with one ``x,y,w,h``
-box per frame (the annotated video's path with ``.txt``). Without ``--init-bbox`` the box is the first line
-of the folder's ``groundtruth.txt`` where there is one (a sequence of a custom root, docs/custom-data.md,
-e.g. ``python tracking/video_demo.py data/mine/walk``), else the first frame is shown for drawing the box,
-which needs a display.
+Writes the annotated video (default: ``<source name>_<tracker>_<experiment>.mp4`` in the current folder, so a
+run of another tracker or experiment does not overwrite it; one colour and id per target), beside it
+``.mot.txt`` with ``frame,id,x,y,w,h,score`` per target and frame (MOT challenge style, frames 1-based) and
+``.timing.csv`` with each frame's latency, and for one target tracked on every frame ``.txt`` with one
+``x,y,w,h`` per frame.
+
+A camera index or an ``rtsp://`` / ``http://`` URL runs in real time: while the tracker works on a frame the
+source goes on, and only its newest frame is tracked next (the others are dropped, not queued); ``--realtime``
+plays a file at its frame rate the same way. Latency (capture to result) and the achieved fps are shown on the
+video and the progress bar and logged. Ctrl-C stops the run with valid outputs of the frames tracked so far.
+Without ``--init-bbox``/``--init-boxes`` the box is the first line of the folder's ``groundtruth.txt`` where
+there is one (a sequence of a custom root, docs/custom-data.md, e.g. ``python tracking/video_demo.py
+data/mine/walk``), else the first frame is shown for drawing the box, which needs a display.
 """
 from __future__ import annotations
 
@@ -23,17 +32,18 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from lib.app.live import open_frames
+from lib.app.run import RunLog, track_frames, write_mot, write_timing
+from lib.app.session import open_session
 from lib.datasets.annotations import read_rows
 from lib.datasets.custom import GROUND_TRUTH
-from lib.test.evaluation import tracking_traits
-from lib.test.evaluation.init_boxes import check_init_box
-from lib.test.tracker import Tracker
 from lib.trackers import DEFAULT_TRACKER, tracker_names
-from lib.trackers.weights import WeightsChoice, choose_weights, describe_weights, load_tracker_from_weights
-from lib.utils.cli import (add_device_option, add_precision_option, add_torch_threads_option, apply_torch_threads,
-                           entry_parser)
+from lib.trackers.weights import WeightsChoice, describe_weights
+from lib.utils.cli import (INTERRUPTED, add_device_option, add_precision_option, add_torch_threads_option,
+                           apply_torch_threads, entry_parser)
 from lib.utils.io import atomic_write_text
-from lib.utils.video import FrameSource, parse_box
+from lib.utils.video import parse_box, read_boxes
+
 
 def display_available() -> bool:
     """Whether an interactive window can be opened (X11/Wayland session, or not Linux)."""
@@ -42,8 +52,8 @@ def display_available() -> bool:
     return True
 
 
-def select_box(frame_rgb: np.ndarray) -> list[float]:
-    """Let the user draw the initial box on the first frame."""
+def select_box(frame_rgb: np.ndarray) -> list[list[float]]:
+    """Let the user draw the target box on the first frame; RuntimeError (one line) without a display."""
     if not display_available():
         raise RuntimeError("no display available for drawing the box: pass --init-bbox x,y,w,h")
     try:
@@ -54,56 +64,20 @@ def select_box(frame_rgb: np.ndarray) -> list[float]:
         raise RuntimeError(f"OpenCV cannot open a window ({exc.err}); pass --init-bbox x,y,w,h") from None
     if w <= 0 or h <= 0:
         raise RuntimeError("no box drawn; pass --init-bbox x,y,w,h")
-    return [float(x), float(y), float(w), float(h)]
+    return [[float(x), float(y), float(w), float(h)]]
 
 
-def draw_box(frame_rgb: np.ndarray, box: list[float], label: str) -> np.ndarray:
-    """BGR copy of the frame with the box and a label drawn on it."""
-    image = cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2BGR)
-    x, y, w, h = (int(round(v)) for v in box)
-    cv2.rectangle(image, (x, y), (x + w, y + h), (0, 255, 0), 2)
-    cv2.putText(image, label, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 255, 255), 2, cv2.LINE_AA)
-    return image
+def source_name(source: str) -> str:
+    """The name outputs are called after: the file or folder name, ``camera<N>``, or ``stream``."""
+    if source.isdigit():
+        return f"camera{source}"
+    if "://" in source:
+        return "stream"
+    return Path(source).stem
 
 
-def track_video(tracker: Tracker, source: FrameSource, init_box: list[float] | None, output: Path,
-                progress: bool = True) -> np.ndarray:
-    """Track through ``source``, writing the annotated video to ``output``; returns the (N, 4) boxes."""
-    boxes: list[list[float]] = []
-    writer = None
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(f".{output.stem}.partial{output.suffix}")
-    try:
-        for index, frame in enumerate(tqdm(source, total=source.count, unit="frame", disable=not progress)):
-            if index == 0:
-                init_box = init_box or select_box(frame)
-                check_init_box(init_box, (frame.shape[1], frame.shape[0]), f"{source.path}: --init-bbox")
-                result = tracker.initialize(frame, {"init_bbox": init_box})
-                label = "frame 0 (init)"
-                height, width = frame.shape[:2]
-                writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"mp4v"), source.fps, (width, height))
-                if not writer.isOpened():
-                    raise RuntimeError(f"OpenCV cannot write the video {output}")
-            else:
-                result = tracker.track(frame)
-                iou = result.get("predicted_iou")
-                label = f"frame {index}" + (f"  predicted IoU {iou:.2f}" if iou is not None else "")
-            boxes.append([float(v) for v in result["target_bbox"]])
-            writer.write(draw_box(frame, boxes[-1], label))
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    finally:
-        if writer is not None:
-            writer.release()
-    if not boxes:
-        raise ValueError(f"{source.path}: no frames could be read")
-    os.replace(partial, output)
-    return np.asarray(boxes)
-
-
-def default_output(video: str | os.PathLike, tracker: str, weights: WeightsChoice) -> Path:
-    """``<video name>_<tracker>_<experiment>.mp4`` in the current folder.
+def default_output(source: str, tracker: str, weights: WeightsChoice) -> Path:
+    """``<source name>_<tracker>_<experiment>.mp4`` in the current folder.
 
     The experiment is the config's name, or for a config stored in a checkpoint the checkpoint's name
     (up to its first dot, without a leading ``<tracker>_``); ``_random`` is appended for untrained weights.
@@ -112,13 +86,13 @@ def default_output(video: str | os.PathLike, tracker: str, weights: WeightsChoic
         experiment = Path(weights.config).stem
     else:
         experiment = Path(weights.checkpoint).name.split(".")[0].removeprefix(f"{tracker}_")
-    return Path(f"{Path(video).stem}_{tracker}_{experiment}{'_random' if weights.random else ''}.mp4")
+    return Path(f"{source_name(source)}_{tracker}_{experiment}{'_random' if weights.random else ''}.mp4")
 
 
-def sequence_init_box(folder: Path) -> list[float] | None:
-    """Line 1 of ``folder/groundtruth.txt`` (x, y, w, h in pixels) when ``folder`` is a sequence folder holding
+def sequence_init_box(source: str) -> list[float] | None:
+    """Line 1 of ``<source>/groundtruth.txt`` (x, y, w, h in pixels) when ``source`` is a sequence folder holding
     one, else None. Raises ``AnnotationError`` (a ``ValueError``) naming the file and line when malformed."""
-    ground_truth = folder / GROUND_TRUTH
+    ground_truth = Path(source) / GROUND_TRUTH
     if not ground_truth.is_file():
         return None
     return [float(v) for v in read_rows(ground_truth)[0]]
@@ -126,49 +100,106 @@ def sequence_init_box(folder: Path) -> list[float] | None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = entry_parser(__doc__)
-    parser.add_argument("video", help="video file or folder of frames (sorted by name)")
+    parser.add_argument("video", nargs="?", default=None, help="video file or folder of frames (or use --source)")
+    parser.add_argument("--source", default=None,
+                        help="video file, folder of frames (sorted by name), camera index (0) or rtsp/http URL")
     parser.add_argument("--tracker", default=DEFAULT_TRACKER, choices=tracker_names(),
                         help=f"tracker (default: {DEFAULT_TRACKER})")
-    parser.add_argument("--init-bbox", type=parse_box, default=None,
-                        help="initial box x,y,w,h in pixels of frame 0 (default: line 1 of <folder>/groundtruth.txt "
-                             "where there is one, else drawn on the first frame)")
+    parser.add_argument("--init-bbox", type=parse_box, action="append", default=None,
+                        help="initial box x,y,w,h in pixels of the first frame; repeat for several targets (default: line 1 "
+                             "of <folder>/groundtruth.txt where there is one, else drawn on the first frame)")
+    parser.add_argument("--init-boxes", default=None, metavar="FILE",
+                        help="text file with one initial box x,y,w,h per line, one target per line")
+    parser.add_argument("--realtime", action="store_true",
+                        help="play a file at its frame rate and drop the frames the tracker is too slow for "
+                             "(always on for cameras and streams)")
     parser.add_argument("--checkpoint", default=None,
                         help="weights (default: the tracker's small checkpoint in checkpoints/, else random)")
     parser.add_argument("--config", default=None,
                         help="experiment name or YAML of the weights (default: the one the checkpoint was trained with)")
     parser.add_argument("--hyper", default="default", help="TEST.HYPER row to use (a benchmark name; default: DEFAULT)")
     parser.add_argument("--output", default=None,
-                        help="annotated video (default: <video name>_<tracker>_<experiment>.mp4 here)")
-    parser.add_argument("--boxes", default=None, help="box text file (default: the output path with .txt)")
-    parser.add_argument("--fps", type=float, default=30.0, help="frame rate of a folder of frames (default: 30)")
+                        help="annotated video (default: <source name>_<tracker>_<experiment>.mp4 here)")
+    parser.add_argument("--boxes", default=None, help="x,y,w,h box file of one target (default: the output with .txt)")
+    parser.add_argument("--fps", type=float, default=30.0,
+                        help="frame rate of a folder of frames, or of a camera that does not report one (default: 30)")
     add_device_option(parser)
     add_precision_option(parser)
     add_torch_threads_option(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if (args.video is None) == (args.source is None):
+        parser.error("give the video either as the first argument or as --source, once")
+    if args.init_bbox and args.init_boxes:
+        parser.error("give the boxes with --init-bbox or --init-boxes, not both")
+    args.source = args.source or args.video
+    return args
+
+
+def initial_regions(args: argparse.Namespace, name: str) -> tuple[list[list[float]] | None, list[str] | None]:
+    """The boxes given on the command line (else line 1 of a sequence folder's ground truth) and where each came
+    from (for messages); (None, None): draw one."""
+    if args.init_boxes:
+        pairs = read_boxes(args.init_boxes)
+        return [box for box, _ in pairs], [where for _, where in pairs]
+    if args.init_bbox:
+        many = len(args.init_bbox) > 1
+        where = [f"{name}: --init-bbox" + (f" {k + 1}" if many else "") for k in range(len(args.init_bbox))]
+        return args.init_bbox, where
+    box = sequence_init_box(args.source)
+    if box is not None:
+        return [box], [f"{Path(args.source) / GROUND_TRUTH}:1"]
+    return None, None
+
+
+def write_outputs(log: RunLog, output: Path, boxes_path: Path, dropped: int) -> list[Path]:
+    """The MOT file, the timing log and (one target, every frame tracked) the x,y,w,h box file."""
+    written = [output.with_suffix(".mot.txt"), output.with_suffix(".timing.csv")]
+    write_mot(written[0], log)
+    write_timing(written[1], log)
+    if dropped == 0 and all(len(results) == 1 for results in log.results):
+        atomic_write_text(boxes_path, "".join(",".join(f"{v:.2f}" for v in results[0].box) + "\n"
+                                              for results in log.results))
+        written.append(boxes_path)
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     apply_torch_threads(args.torch_threads)
+    source = None
     try:
-        source = FrameSource(args.video, args.fps)
-        init_box = args.init_bbox or sequence_init_box(Path(args.video))
-        weights = choose_weights(args.checkpoint, args.config, args.tracker, args.precision)
-        output = Path(args.output) if args.output else default_output(args.video, args.tracker, weights)
+        session = open_session(args.tracker, args.checkpoint, args.config, args.device, args.precision, args.hyper)
+        print(describe_weights(session.weights))
+        output = Path(args.output) if args.output else default_output(args.source, args.tracker, session.weights)
         boxes_path = Path(args.boxes) if args.boxes else output.with_suffix(".txt")
-        print(describe_weights(weights))
-        traits = tracking_traits(args.hyper, weights.config_node().TEST.HYPER.keys())
-        tracker = load_tracker_from_weights(weights, args.device)(traits)
-        boxes = track_video(tracker, source, init_box, output, progress=not args.no_progress)
-        atomic_write_text(boxes_path, "".join(",".join(f"{v:.2f}" for v in box) + "\n" for box in boxes))
-    except (RuntimeError, ValueError, OSError) as exc:  # bad video, weights, box; unwritable output
+        source = open_frames(args.source, args.realtime, args.fps)
+        regions, where = initial_regions(args, source.name)
+        bar = tqdm(total=source.count, unit="frame", disable=args.no_progress)
+
+        def progress(log: RunLog) -> None:
+            bar.update(log.indices[-1] + 1 - bar.n)
+            bar.set_postfix_str(f"{log.latencies[-1] * 1000:.0f} ms latency, {log.fps:.1f} fps")
+
+        log = track_frames(session, source.frames, regions, output, source.fps, select_box, progress, where)
+        bar.close()
+        dropped = source.live.dropped if source.live is not None else 0
+        written = write_outputs(log, output, boxes_path, dropped)
+    except (RuntimeError, ValueError, OSError) as exc:  # bad source, weights, box; unwritable output
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"interrupted; no output written for {args.video}", file=sys.stderr)
-        return 130
-    print(f"{len(boxes)} frames tracked: video {output}, boxes {boxes_path}")
+        print(f"interrupted before the first frame was tracked; no output written for {args.source}", file=sys.stderr)
+        return INTERRUPTED
+    finally:
+        if source is not None and source.live is not None:
+            source.live.close()
+    latency = np.median(log.latencies) * 1000
+    print(f"{len(log.indices)} frames tracked ({dropped} dropped), median latency {latency:.0f} ms, "
+          f"{log.fps:.1f} fps: video {output}, " + ", ".join(str(path) for path in written))
+    if log.interrupted:
+        print("interrupted: the outputs hold the frames tracked so far", file=sys.stderr)
+        return INTERRUPTED
     return 0
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from lib.utils.errors import AnnotationError
 from lib.utils.image import read_image
 
-__all__ = ["FRAME_SUFFIXES", "FrameSource", "parse_box"]
+__all__ = ["FRAME_SUFFIXES", "FrameSource", "parse_box", "parse_boxes", "read_boxes"]
 
 FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -69,3 +70,30 @@ def parse_box(text: str) -> list[float]:
     if len(box) != 4 or box[2] <= 0 or box[3] <= 0:
         raise argparse.ArgumentTypeError(f"--init-bbox must be x,y,w,h with w, h > 0, got {text!r}")
     return box
+
+
+def read_boxes(path: str | os.PathLike) -> list[tuple[list[float], str]]:
+    """The boxes of a text file, one target per line (see :func:`parse_boxes`); ``FileNotFoundError`` naming the
+    file, :class:`~lib.utils.errors.AnnotationError` naming the file and line of a malformed box."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"box file not found: {path}")
+    return parse_boxes(path.read_text(), str(path))
+
+
+def parse_boxes(text: str, source: str) -> list[tuple[list[float], str]]:
+    """Boxes ``x,y,w,h`` one per line (commas or blanks; blank lines and ``#`` comments skipped) as
+    ``(box, "<source>:<line>")`` pairs. Raises :class:`~lib.utils.errors.AnnotationError` naming ``source`` and
+    the line of a malformed box, or ``source`` when there is no box at all."""
+    boxes = []
+    for number, line in enumerate(text.splitlines(), 1):
+        values = line.split("#", 1)[0].strip()
+        if not values:
+            continue
+        try:
+            boxes.append((parse_box(",".join(values.replace(",", " ").split())), f"{source}:{number}"))
+        except argparse.ArgumentTypeError:
+            raise AnnotationError(f"{source}:{number}: expected x,y,w,h with w, h > 0, got {values!r}") from None
+    if not boxes:
+        raise AnnotationError(f"{source}: no box given (one x,y,w,h per line)")
+    return boxes
