@@ -128,6 +128,6 @@ def test_batched_teacher_forced_official_video(siamattn_dir, test_device, tracke
             trackers[i].size = siamattn_run["size_before"][frame_of[i]].numpy().copy()
         outputs = get_plugin("siamattn").track_batch([trackers[i] for i in live], [video[frame_of[i]] for i in live])
         for i, out in zip(live, outputs):
-            compared += _compare_step(out, trackers[i], siamattn_run, frame_of[i])
+            compared += _compare_step(out, trackers[i], siamattn_run, frame_of[i], video.shape[1:3])
             frame_of[i] += 1
     assert compared >= 2 * 25  # as the sequential test: near ties may go either way, not most of them
