@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,11 @@ def export_graph(module: nn.Module, inputs: tuple[torch.Tensor, ...], path: Path
         return path
     buffer = io.BytesIO()
     try:
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            # Shapes are static by design, so the tracer's shape-as-constant warnings hold no news; the
+            # TorchScript exporter is deprecated but needs no extra package (the dynamo one needs onnxscript).
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
             torch.onnx.export(module.eval(), inputs, buffer, opset_version=ONNX_OPSET, dynamo=False,
                               input_names=input_names, output_names=output_names)
     except Exception as exc:  # the exporter raises many types; each becomes one line naming the graph
