@@ -53,8 +53,12 @@ def cache_folder(checkpoint: str | Path | None, key: str) -> Path:
 
 
 def export_graph(module: nn.Module, inputs: tuple[torch.Tensor, ...], path: Path, input_names: list[str],
-                 output_names: list[str]) -> Path:
+                 output_names: list[str], fold_batchnorm: bool = True) -> Path:
     """Export ``module`` (eval mode, static shapes of ``inputs``) to ``path`` atomically; kept if present.
+
+    ``fold_batchnorm=False`` keeps each BatchNorm a node of its own (the exporter otherwise folds it into
+    the convolution before it, rounding every weight; run such graphs with ``session(...,
+    fold_batchnorm=False)`` so ONNX Runtime does not fold them either).
 
     Raises :class:`OnnxExportError` (one line: the file and the exporter's first line, which names an
     unsupported operator) when the exporter refuses the graph.
@@ -68,7 +72,9 @@ def export_graph(module: nn.Module, inputs: tuple[torch.Tensor, ...], path: Path
             # TorchScript exporter is deprecated but needs no extra package (the dynamo one needs onnxscript).
             warnings.simplefilter("ignore", torch.jit.TracerWarning)
             warnings.simplefilter("ignore", DeprecationWarning)
-            torch.onnx.export(module.eval(), inputs, buffer, opset_version=ONNX_OPSET, dynamo=False,
+            # PRESERVE exports the eval-mode module as it is, without the exporter's Conv+BatchNorm folding
+            mode = torch.onnx.TrainingMode.EVAL if fold_batchnorm else torch.onnx.TrainingMode.PRESERVE
+            torch.onnx.export(module.eval(), inputs, buffer, opset_version=ONNX_OPSET, dynamo=False, training=mode,
                               input_names=input_names, output_names=output_names)
     except Exception as exc:  # the exporter raises many types; each becomes one line naming the graph
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -78,17 +84,20 @@ def export_graph(module: nn.Module, inputs: tuple[torch.Tensor, ...], path: Path
     return path
 
 
-def session(path: Path, device: str | torch.device = "cpu", threads: int | None = None) -> Any:
+def session(path: Path, device: str | torch.device = "cpu", threads: int | None = None,
+            fold_batchnorm: bool = True) -> Any:
     """An ONNX Runtime session for ``path`` on the providers :func:`lib.utils.device.onnx_providers` picks.
 
     ``threads``: intra-op threads (None: torch's current setting, so ``OMP_NUM_THREADS`` applies alike).
+    ``fold_batchnorm=False`` turns off ONNX Runtime's Conv+BatchNorm fusion (see :func:`export_graph`).
     """
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads or torch.get_num_threads()
     options.inter_op_num_threads = 1
-    return onnxruntime.InferenceSession(str(path), options, providers=onnx_providers(device))
+    return onnxruntime.InferenceSession(str(path), options, providers=onnx_providers(device),
+                                        disabled_optimizers=[] if fold_batchnorm else ["ConvBNFusion"])
 
 
 def run(session_: Any, **arrays: Any) -> list[Any]:
