@@ -26,8 +26,8 @@ from lib.test.evaluation.init_boxes import check_init_box
 from lib.test.tracker import Tracker
 from lib.trackers import DEFAULT_TRACKER, tracker_names
 from lib.trackers.weights import WeightsChoice, choose_weights, describe_weights, load_tracker_from_weights
-from lib.utils.cli import (add_device_option, add_precision_option, add_torch_threads_option, apply_torch_threads,
-                           entry_parser)
+from lib.utils.cli import (add_backend_option, add_device_option, add_precision_option, add_torch_threads_option,
+                           apply_torch_threads, entry_parser)
 from lib.utils.io import atomic_write_text
 from lib.utils.video import FrameSource, parse_box
 
@@ -128,6 +128,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fps", type=float, default=30.0, help="frame rate of a folder of frames (default: 30)")
     add_device_option(parser)
     add_precision_option(parser)
+    add_backend_option(parser)
     add_torch_threads_option(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         boxes_path = Path(args.boxes) if args.boxes else output.with_suffix(".txt")
         print(describe_weights(weights))
         traits = tracking_traits(args.hyper, weights.config_node().TEST.HYPER.keys())
-        tracker = load_tracker_from_weights(weights, args.device)(traits)
+        tracker = load_tracker_from_weights(weights, args.device, args.backend)(traits)
         boxes = track_video(tracker, source, args.init_bbox, output, progress=not args.no_progress)
         atomic_write_text(boxes_path, "".join(",".join(f"{v:.2f}" for v in box) + "\n" for box in boxes))
     except (RuntimeError, ValueError, OSError) as exc:  # bad video, weights, box; unwritable output

@@ -72,6 +72,8 @@ def export_graph(module: nn.Module, inputs: tuple[torch.Tensor, ...], path: Path
             # TorchScript exporter is deprecated but needs no extra package (the dynamo one needs onnxscript).
             warnings.simplefilter("ignore", torch.jit.TracerWarning)
             warnings.simplefilter("ignore", DeprecationWarning)
+            # PRESERVE on an eval-mode module folds no parameter of a training-mode layer: nothing to warn about
+            warnings.filterwarnings("ignore", "It is recommended that constant folding", UserWarning)
             # PRESERVE exports the eval-mode module as it is, without the exporter's Conv+BatchNorm folding
             mode = torch.onnx.TrainingMode.EVAL if fold_batchnorm else torch.onnx.TrainingMode.PRESERVE
             torch.onnx.export(module.eval(), inputs, buffer, opset_version=ONNX_OPSET, dynamo=False, training=mode,

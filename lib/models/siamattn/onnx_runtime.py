@@ -30,7 +30,7 @@ class OrtSiamAttn:
     search_stage = "track.onnx"
 
     def __init__(self, folder: Path, device: str | torch.device = "cpu") -> None:
-        folder = Path(folder)
+        self.folder = folder = Path(folder)
         self._template, self._track, self._box = (session(folder / name, device, fold_batchnorm=False)
                                                   for name in ("template.onnx", "track.onnx", "refine_box.onnx"))
         self.mask_enabled = (folder / "refine_mask.onnx").exists()
