@@ -22,7 +22,7 @@ from torch import nn
 from lib.utils.device import onnx_providers
 from lib.utils.io import atomic_open
 
-__all__ = ["ONNX_OPSET", "OnnxExportError", "cache_folder", "export_graph", "export_key", "run", "session"]
+__all__ = ["ONNX_OPSET", "OnnxExportError", "Sessions", "cache_folder", "export_graph", "export_key", "run", "session"]
 
 #: the ONNX opset every graph is exported with (ONNX Runtime 1.32 runs it on every provider)
 ONNX_OPSET = 17
@@ -100,6 +100,22 @@ def session(path: Path, device: str | torch.device = "cpu", threads: int | None 
     options.inter_op_num_threads = 1
     return onnxruntime.InferenceSession(str(path), options, providers=onnx_providers(device),
                                         disabled_optimizers=[] if fold_batchnorm else ["ConvBNFusion"])
+
+
+class Sessions:
+    """ONNX Runtime sessions of the graphs in ``folder``, one per graph and intra-op thread count: ``sessions[name]``
+    is the session of ``folder/name`` for torch's current thread count (``torch.set_num_threads`` applies to
+    both backends alike; ONNX Runtime fixes the count when a session is made). Arguments as :func:`session`."""
+
+    def __init__(self, folder: Path, device: str | torch.device = "cpu", fold_batchnorm: bool = True) -> None:
+        self.folder, self.device, self.fold_batchnorm = Path(folder), device, fold_batchnorm
+        self._made: dict[tuple[str, int], Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        key = (name, torch.get_num_threads())
+        if key not in self._made:
+            self._made[key] = session(self.folder / name, self.device, key[1], self.fold_batchnorm)
+        return self._made[key]
 
 
 def run(session_: Any, **arrays: Any) -> list[Any]:

@@ -185,3 +185,18 @@ def test_official_video_free_running_on_onnxruntime(official, tracker_fixture, r
         assert abs(output["predicted_iou"] - run["predicted_iou"][t].item()) < 1e-4, f"frame {t}"
         np.testing.assert_allclose(output["target_bbox"], run["target_bbox_xywh"][t], rtol=0, atol=FREE_RUN_ATOL_PX,
                                    err_msg=f"frame {t}")
+
+
+def test_sessions_follow_torch_thread_count(tiny):
+    """ONNX Runtime fixes its threads per session: a session is made for each torch thread count in use."""
+    _, _, ort = tiny
+    previous = torch.get_num_threads()
+    try:
+        threads = {}
+        for count in (1, 2, 1):
+            torch.set_num_threads(count)
+            threads[count] = ort._sessions["encode.onnx"]
+            assert threads[count].get_session_options().intra_op_num_threads == count
+        assert threads[1] is not threads[2]
+    finally:
+        torch.set_num_threads(previous)

@@ -21,6 +21,7 @@ Examples::
     python tracking/dev/tracker_speed.py --device cuda --frames 300 --precision bf16
     python tracking/dev/tracker_speed.py --side main=/tmp/main-checkout --side this=. --frames 65
     python tracking/dev/tracker_speed.py --side fp32=. --side "bf16=. --precision bf16"
+    python tracking/dev/tracker_speed.py --side torch=. --side "ort=. --backend onnxruntime"   # docs/performance.md
     python tracking/dev/tracker_speed.py --tracker siamattn --side main=/tmp/main-checkout --side this=.
 """
 from __future__ import annotations
@@ -44,7 +45,7 @@ import lib
 from lib.config import ConfigError
 from lib.test.evaluation import tracking_traits
 from lib.trackers import DEFAULT_TRACKER, get_plugin, load_config, load_tracker, tracker_names
-from lib.utils.cli import add_device_option, add_precision_option, entry_parser, positive_int
+from lib.utils.cli import add_backend_option, add_device_option, add_precision_option, entry_parser, positive_int
 from lib.utils.synthetic import render_video
 
 
@@ -64,6 +65,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="thread counts to time (default: 1 2)")
     add_device_option(parser)
     add_precision_option(parser)
+    add_backend_option(parser)
     parser.add_argument("--side", action="append", default=None, metavar='"LABEL=CHECKOUT [OPTIONS]"',
                         help="time this checkout (with these extra options) side by side with the other --side "
                              "entries; ratios are relative to the first")
@@ -80,7 +82,7 @@ def experiment_config(args: argparse.Namespace):
 
 def build_factory(args: argparse.Namespace):
     """Tracker factory for the options (tracker, config, precision, weights, device)."""
-    return load_tracker(args.tracker, experiment_config(args), args.checkpoint, args.device)
+    return load_tracker(args.tracker, experiment_config(args), args.checkpoint, args.device, args.backend)
 
 
 def synchronizer(device: str):

@@ -16,7 +16,7 @@ from torch import Tensor
 
 from lib.models.aiatrack.model import AiATrack, EncodedFrame, ReferenceFrame
 from lib.models.aiatrack.onnx_graphs import decode_graph_name, export_aiatrack
-from lib.utils.onnx_cache import run, session
+from lib.utils.onnx_cache import Sessions, run
 
 __all__ = ["OrtAiATrack"]
 
@@ -32,12 +32,10 @@ class OrtAiATrack:
     tracking_precision = "fp32"  # the tracker takes the model as already prepared for fp32
 
     def __init__(self, folder: Path, source: AiATrack | None = None, device: str | torch.device = "cpu") -> None:
-        self.folder, self.source, self.device = Path(folder), source, device
-        self._encode = session(self.folder / "encode.onnx", device)
-        self._embedding = session(self.folder / "target_embedding.onnx", device)
-        self._corners = session(self.folder / "corners.onnx", device)
-        self._iou = session(self.folder / "iou.onnx", device)
-        self._decoders: dict[int, object] = {}
+        self.folder, self.source = Path(folder), source
+        self._sessions = Sessions(self.folder, device)
+        for name in ("encode.onnx", "target_embedding.onnx", "corners.onnx", "iou.onnx"):
+            self._sessions[name]  # fail now for a missing or broken graph, not on the first frame
 
     def parameters(self) -> Iterator[Tensor]:
         """One empty CPU tensor: the tracker places its inputs on the device of the model's parameters."""
@@ -45,13 +43,13 @@ class OrtAiATrack:
 
     def encode(self, images: Tensor, masks: Tensor) -> EncodedFrame:
         """Image (1, 3, S, S) normalized and padding mask (1, S, S) bool -> the frame's encoder memory."""
-        memory, inr, mask = run(self._encode, image=_array(images), mask=masks.numpy())
+        memory, inr, mask = run(self._sessions["encode.onnx"], image=_array(images), mask=masks.numpy())
         return EncodedFrame(torch.from_numpy(memory), torch.from_numpy(inr), torch.from_numpy(mask))
 
     def target_embedding(self, region: Tensor, memory: Tensor | None = None) -> Tensor:
         """Target region map (1, H, W), 1 = target, and memory (HW, 1, C) -> embedding (HW, 1, C)."""
         memory_array = _array(memory) if memory is not None else np.zeros((0,), np.float32)
-        (embedding,) = run(self._embedding, region=_array(region), memory=memory_array)
+        (embedding,) = run(self._sessions["target_embedding.onnx"], region=_array(region), memory=memory_array)
         return torch.from_numpy(embedding)
 
     def decode(self, search: EncodedFrame, long_term: Sequence[ReferenceFrame],
@@ -65,22 +63,20 @@ class OrtAiATrack:
 
     def predict_corners(self, decoded: Tensor) -> Tensor:
         """Decoder map (1, C, H, W) -> normalized corners (1, 4) x1, y1, x2, y2."""
-        return torch.from_numpy(run(self._corners, decoded=_array(decoded))[0])
+        return torch.from_numpy(run(self._sessions["corners.onnx"], decoded=_array(decoded))[0])
 
     def predict_iou(self, decoded: Tensor, proposals: Tensor) -> Tensor:
         """Decoder map and one proposal (1, 1, 4) normalized xywh -> predicted IoU (1, 1)."""
-        return torch.from_numpy(run(self._iou, decoded=_array(decoded), proposals=_array(proposals))[0])
+        return torch.from_numpy(run(self._sessions["iou.onnx"], decoded=_array(decoded), proposals=_array(proposals))[0])
 
     def _decoder(self, num_short: int) -> object:
-        if num_short not in self._decoders:
-            path = self.folder / decode_graph_name(num_short)
-            if not path.exists():
-                if self.source is None:
-                    raise FileNotFoundError(f"{path}: no decode graph for {num_short} short-term references "
-                                            f"(export it with tracking/export_onnx.py)")
-                export_aiatrack(self.source, self.folder, [num_short])
-            self._decoders[num_short] = session(path, self.device)
-        return self._decoders[num_short]
+        path = self.folder / decode_graph_name(num_short)
+        if not path.exists():
+            if self.source is None:
+                raise FileNotFoundError(f"{path}: no decode graph for {num_short} short-term references "
+                                        f"(export it with tracking/export_onnx.py)")
+            export_aiatrack(self.source, self.folder, [num_short])
+        return self._sessions[path.name]
 
 
 def _array(tensor: Tensor) -> np.ndarray:

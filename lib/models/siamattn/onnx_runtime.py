@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from lib.utils.onnx_cache import run, session
+from lib.utils.onnx_cache import Sessions, run
 
 __all__ = ["OrtSiamAttn"]
 
@@ -30,11 +30,11 @@ class OrtSiamAttn:
     search_stage = "track.onnx"
 
     def __init__(self, folder: Path, device: str | torch.device = "cpu") -> None:
-        self.folder = folder = Path(folder)
-        self._template, self._track, self._box = (session(folder / name, device, fold_batchnorm=False)
-                                                  for name in ("template.onnx", "track.onnx", "refine_box.onnx"))
-        self.mask_enabled = (folder / "refine_mask.onnx").exists()
-        self._mask = session(folder / "refine_mask.onnx", device, fold_batchnorm=False) if self.mask_enabled else None
+        self.folder = Path(folder)
+        self.mask_enabled = (self.folder / "refine_mask.onnx").exists()
+        self._sessions = Sessions(self.folder, device, fold_batchnorm=False)
+        for name in ("template.onnx", "track.onnx", "refine_box.onnx") + ("refine_mask.onnx",) * self.mask_enabled:
+            self._sessions[name]  # fail now for a missing or broken graph, not on the first frame
 
     def parameters(self) -> Iterator[Tensor]:
         """One empty CPU tensor: the tracker places its inputs on the device of the model's parameters."""
@@ -42,23 +42,23 @@ class OrtSiamAttn:
 
     def template_features(self, z: Tensor) -> list[Tensor]:
         """z (1, 3, Z, Z) BGR 0..255 -> the neck features of levels 2-4, each (1, C, 7, 7)."""
-        return [torch.from_numpy(f) for f in run(self._template, template=_array(z))]
+        return [torch.from_numpy(f) for f in run(self._sessions["template.onnx"], template=_array(z))]
 
     def track_features(self, zf: list[Tensor], x: Tensor) -> dict[str, Tensor]:
         """Template features and the search crop (1, 3, X, X) -> ``cls``, ``loc``, ``b_fused`` (and ``m_fused``)."""
-        outputs = run(self._track, zf2=_array(zf[0]), zf3=_array(zf[1]), zf4=_array(zf[2]), search=_array(x))
+        outputs = run(self._sessions["track.onnx"], zf2=_array(zf[0]), zf3=_array(zf[1]), zf4=_array(zf[2]), search=_array(x))
         return {name: torch.from_numpy(value) for name, value in zip(TRACK_OUTPUTS, outputs)}
 
     def refine_box(self, b_fused: Tensor, rois: Tensor) -> Tensor:
         """``b_fused`` (1, C, 25, 25) and one RoI (1, 5) in crop pixels -> raw deltas (1, 4)."""
-        return torch.from_numpy(run(self._box, b_fused=_array(b_fused), rois=_array(rois))[0])
+        return torch.from_numpy(run(self._sessions["refine_box.onnx"], b_fused=_array(b_fused), rois=_array(rois))[0])
 
     def refine_mask(self, m_fused: Tensor, rois: Tensor) -> Tensor:
         """``m_fused`` (1, C, 63, 63) and one RoI (1, 5) -> mask logits (1, 1, 64, 64); RuntimeError without
         the mask branch."""
-        if self._mask is None:
+        if not self.mask_enabled:
             raise RuntimeError("this SiamAttn model was built with MODEL.MASK False: it has no mask head")
-        return torch.from_numpy(run(self._mask, m_fused=_array(m_fused), rois=_array(rois))[0])
+        return torch.from_numpy(run(self._sessions["refine_mask.onnx"], m_fused=_array(m_fused), rois=_array(rois))[0])
 
 
 def _array(tensor: Tensor) -> np.ndarray:
