@@ -80,7 +80,7 @@ def inference_plan(device: torch.device | str) -> InferencePlan:
 
 #: backends a tracking network runs on (``--backend``)
 BACKENDS = ("torch", "onnxruntime")
-#: the backend when none is asked for: PyTorch (ONNX Runtime is not faster here, see docs/performance.md)
+#: the backend when none is asked for (why PyTorch stays the default: docs/performance.md, ONNX Runtime)
 DEFAULT_BACKEND = "torch"
 
 
