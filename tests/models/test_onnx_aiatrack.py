@@ -24,7 +24,7 @@ from lib.utils.box_ops import box_xyxy_to_xywh
 from lib.utils.crop import normalize_image
 from lib.utils.onnx_cache import OnnxExportError, export_graph
 from lib.utils.synthetic import render_video
-from tests.models.test_fidelity import BOX_TOL, IOU_TOL, REL_TOL, check, check_abs, reference_from_fixture
+from tests.models.test_fidelity import BOX_TOL, IOU_TOL, check, check_abs, reference_from_fixture
 from tests.test.tracker.test_aiatrack_official import FREE_RUN_ATOL_PX, RUNS
 
 TINY = get_plugin("aiatrack").embedded_checkpoint

@@ -67,7 +67,8 @@ class OrtAiATrack:
 
     def predict_iou(self, decoded: Tensor, proposals: Tensor) -> Tensor:
         """Decoder map and one proposal (1, 1, 4) normalized xywh -> predicted IoU (1, 1)."""
-        return torch.from_numpy(run(self._sessions["iou.onnx"], decoded=_array(decoded), proposals=_array(proposals))[0])
+        (iou,) = run(self._sessions["iou.onnx"], decoded=_array(decoded), proposals=_array(proposals))
+        return torch.from_numpy(iou)
 
     def _decoder(self, num_short: int) -> object:
         path = self.folder / decode_graph_name(num_short)

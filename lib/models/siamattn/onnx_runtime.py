@@ -46,7 +46,8 @@ class OrtSiamAttn:
 
     def track_features(self, zf: list[Tensor], x: Tensor) -> dict[str, Tensor]:
         """Template features and the search crop (1, 3, X, X) -> ``cls``, ``loc``, ``b_fused`` (and ``m_fused``)."""
-        outputs = run(self._sessions["track.onnx"], zf2=_array(zf[0]), zf3=_array(zf[1]), zf4=_array(zf[2]), search=_array(x))
+        levels = {f"zf{level}": _array(features) for level, features in zip((2, 3, 4), zf)}
+        outputs = run(self._sessions["track.onnx"], search=_array(x), **levels)
         return {name: torch.from_numpy(value) for name, value in zip(TRACK_OUTPUTS, outputs)}
 
     def refine_box(self, b_fused: Tensor, rois: Tensor) -> Tensor:
