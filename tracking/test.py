@@ -43,9 +43,10 @@ from lib.trackers import get_plugin, load_config, tracker_names
 from lib.test.evaluation.runner import (OnePassTask, RunInterrupted, TrackerLoadError, TrackerSpec,
                                        run_benchmark)
 from lib.test.evaluation.vot_runner import EXPERIMENTS, INIT_METHODS, vot_task
-from lib.utils.cli import (INTERRUPTED, add_device_option, add_precision_option, add_settings_options,
-                           add_torch_threads_option, apply_torch_threads, entry_parser, non_negative_int, positive_int,
-                           print_run_summary, settings_from_args)
+from lib.utils.cli import (INTERRUPTED, add_backend_option, add_device_option, add_precision_option,
+                           add_settings_options, add_torch_threads_option, apply_torch_threads, entry_parser,
+                           non_negative_int, positive_int, print_run_summary, settings_from_args)
+from lib.utils.device import DEFAULT_BACKEND, check_backend
 from lib.utils.settings import Settings
 from lib.utils.paths import training_checkpoint, vot_run_dir
 
@@ -83,6 +84,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "<TRACKER>_ep<TEST.EPOCH>.pth.tar)")
     add_device_option(parser)
     add_precision_option(parser)
+    add_backend_option(parser)
     parser.add_argument("--run-id", type=int, default=None,
                         help="results go to <param>_<id:03d>; repeated runs of a non-VOT benchmark are separate "
                              "run ids (e.g. GOT-10k's 3 repetitions: --run-id 1, 2, 3)")
@@ -138,6 +140,7 @@ def _run(args: argparse.Namespace) -> int:
         config_path = resolve_experiment(args.param, args.tracker)
         overrides = {"TEST": {"PRECISION": args.precision}} if args.precision else None
         cfg = load_config(config_path, overrides=overrides, tracker=args.tracker)
+        check_backend(args.backend, cfg.TEST.PRECISION)
         checkpoint = Path(args.checkpoint) if args.checkpoint else default_checkpoint(
             settings, args.tracker, Path(args.param).stem, cfg.TEST.EPOCH)
         if not checkpoint.is_file():
@@ -155,13 +158,15 @@ def _run(args: argparse.Namespace) -> int:
     options = {"init": args.init, "repetitions": args.repetitions or 1} if task is not None else {}
     if args.experiment != "baseline":
         options["experiment"] = args.experiment
+    if args.backend != DEFAULT_BACKEND:  # ONNX Runtime's results are within the fidelity tolerances, not equal
+        options["backend"] = args.backend
     try:
         created = claim_run_dir(out_dir, run_identity(args.tracker, cfg.to_dict(), checkpoint, options))
     except (OSError, ValueError) as exc:  # another run's results there, or an unwritable folder
         print(f"error: {exc}", file=sys.stderr)
         return 2
     spec = TrackerSpec(args.tracker, cfg.to_dict() if args.precision else str(config_path), str(checkpoint),
-                       args.device)
+                       args.device, args.backend)
     print(f"{args.tracker}/{Path(args.param).stem} on {args.dataset}: {len(sequences)} sequence(s), "
           f"weights {checkpoint}")
     try:

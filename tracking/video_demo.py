@@ -39,8 +39,8 @@ from lib.datasets.annotations import read_rows
 from lib.datasets.custom import GROUND_TRUTH
 from lib.trackers import DEFAULT_TRACKER, tracker_names
 from lib.trackers.weights import WeightsChoice, describe_weights
-from lib.utils.cli import (INTERRUPTED, add_device_option, add_precision_option, add_torch_threads_option,
-                           apply_torch_threads, entry_parser)
+from lib.utils.cli import (INTERRUPTED, add_backend_option, add_device_option, add_precision_option,
+                           add_torch_threads_option, apply_torch_threads, entry_parser)
 from lib.utils.io import atomic_write_text
 from lib.utils.video import parse_box, read_boxes
 
@@ -125,6 +125,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="frame rate of a folder of frames, or of a camera that does not report one (default: 30)")
     add_device_option(parser)
     add_precision_option(parser)
+    add_backend_option(parser)
     add_torch_threads_option(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
@@ -169,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     apply_torch_threads(args.torch_threads)
     source = None
     try:
-        session = open_session(args.tracker, args.checkpoint, args.config, args.device, args.precision, args.hyper)
+        session = open_session(args.tracker, args.checkpoint, args.config, args.device, args.precision, args.hyper,
+                               args.backend)
         print(describe_weights(session.weights))
         output = Path(args.output) if args.output else default_output(args.source, args.tracker, session.weights)
         boxes_path = Path(args.boxes) if args.boxes else output.with_suffix(".txt")

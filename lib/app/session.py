@@ -15,9 +15,10 @@ import torch
 
 from lib.test.evaluation import tracking_traits
 from lib.test.evaluation.init_boxes import check_init_box
-from lib.test.tracker.base import InitStyle, Tracker, TrackerFactory, TrackingTraits
-from lib.trackers import DEFAULT_TRACKER, TrackerPlugin, get_plugin
+from lib.test.tracker.base import BatchStep, InitStyle, Tracker, TrackerFactory, TrackingTraits
+from lib.trackers import DEFAULT_TRACKER, TrackerPlugin, batch_step, get_plugin
 from lib.trackers.weights import WeightsChoice, choose_weights, load_tracker_from_weights
+from lib.utils.device import DEFAULT_BACKEND
 
 __all__ = ["TargetResult", "TrackingSession", "as_rgb_frame", "open_session", "region_bounds"]
 
@@ -79,8 +80,9 @@ class TrackingSession:
     """
 
     def __init__(self, plugin: TrackerPlugin, factory: TrackerFactory, traits: TrackingTraits,
-                 weights: WeightsChoice | None = None) -> None:
+                 weights: WeightsChoice | None = None, step: BatchStep | None = None) -> None:
         self.plugin, self.factory, self.traits, self.weights = plugin, factory, traits, weights
+        self.step = plugin.track_batch if step is None else step
         self.trackers: dict[int, Tracker] = {}
         self.next_id = 1
 
@@ -129,7 +131,7 @@ class TrackingSession:
             return []
         image = as_rgb_frame(frame)
         ids = list(self.trackers)
-        outputs = self.plugin.track_batch([self.trackers[i] for i in ids], [image] * len(ids))
+        outputs = self.step([self.trackers[i] for i in ids], [image] * len(ids))
         return [_result(i, output) for i, output in zip(ids, outputs)]
 
     def _new_id(self) -> int:
@@ -166,9 +168,10 @@ def _result(target_id: int, output: dict[str, Any]) -> TargetResult:
 
 def open_session(tracker: str = DEFAULT_TRACKER, checkpoint: str | None = None, config: str | None = None,
                  device: str | torch.device = "cpu", precision: str | None = None,
-                 hyper: str = "default") -> TrackingSession:
+                 hyper: str = "default", backend: str = DEFAULT_BACKEND) -> TrackingSession:
     """Load ``tracker`` with its weights (default: the checkpoint its plug-in ships, see
-    ``lib/trackers/weights.py``) on ``device`` at ``precision``, for the ``TEST.HYPER`` row or benchmark ``hyper``.
+    ``lib/trackers/weights.py``) on ``device`` at ``precision``, for the ``TEST.HYPER`` row or benchmark ``hyper``,
+    its network run by ``backend`` (``torch`` or ``onnxruntime``, see docs/onnx.md).
 
     Raises ValueError (unknown tracker or hyper row), FileNotFoundError / CheckpointError (weights, naming the
     file) and ConfigError (config or precision), all before the network is built where they can be.
@@ -176,4 +179,5 @@ def open_session(tracker: str = DEFAULT_TRACKER, checkpoint: str | None = None, 
     plugin = get_plugin(tracker)
     weights = choose_weights(checkpoint, config, tracker, precision)
     traits = tracking_traits(hyper, weights.config_node().TEST.HYPER.keys())
-    return TrackingSession(plugin, load_tracker_from_weights(weights, device), traits, weights)
+    return TrackingSession(plugin, load_tracker_from_weights(weights, device, backend), traits, weights,
+                           batch_step(tracker, backend))

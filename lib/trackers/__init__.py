@@ -31,11 +31,12 @@ from lib.config import (ConfigError, ConfigNode, check_precision, config_differe
                         merge_experiment)
 from lib.config.node import merge_strict
 from lib.test.tracker.base import BatchStep, Tracker, TrackerFactory, TrackingTraits, track_each
+from lib.utils.device import DEFAULT_BACKEND, check_backend
 from lib.utils.safe_pickle import CheckpointError, read_training_config
 
 __all__ = ["DEFAULT_TRACKER", "TRACKERS_VARIABLE", "TRACKER_MODULES", "TrackerFactory", "TrackerPlugin",
-           "build_network", "config_from_dict", "config_tracker", "get_plugin", "load_config", "load_tracker",
-           "register_tracker", "tracker_names"]
+           "batch_step", "build_network", "config_from_dict", "config_tracker", "get_plugin", "load_config",
+           "load_tracker", "register_tracker", "tracker_names"]
 
 #: tracker name -> module exposing ``PLUGIN`` (imported on first use)
 TRACKER_MODULES: dict[str, str] = {
@@ -62,7 +63,10 @@ class TrackerPlugin:
     :class:`lib.train.recipe.TrainingRecipe` (imported only when training). ``embedded_checkpoint`` is the
     small checkpoint shipped in ``checkpoints/`` (None: none); demos without one run ``random_experiment``.
     ``precisions`` lists the ``TEST.PRECISION`` values it runs; ``capabilities`` what else it offers
-    (``"masks"``, ``"polygons"``, ``"attention_probe"``); ``profile(argv)`` is its per-stage profiler
+    (``"masks"``, ``"polygons"``, ``"attention_probe"``, ``"onnx"``); ``prepare_onnx(model, cfg, checkpoint,
+    device)`` exports the network's per-frame graphs (cached beside ``checkpoint``, see
+    ``lib/utils/onnx_cache.py``) and returns an object with the prepared model's methods backed by ONNX
+    Runtime (None: the tracker declares no ``"onnx"``); ``profile(argv)`` is its per-stage profiler
     (``tracking/dev/profile_model.py``), None when it has none. ``track_batch`` advances several of its
     trackers (several sequences, or several targets of one video) in one call (:data:`BatchStep`);
     :func:`~lib.test.tracker.base.track_each` for a tracker without a batched form.
@@ -84,6 +88,7 @@ class TrackerPlugin:
     precisions: tuple[str, ...]
     capabilities: frozenset[str] = frozenset()
     profile: Callable[[list[str] | None], int] | None = None
+    prepare_onnx: Callable[[nn.Module, ConfigNode, Path | None, torch.device], Any] | None = None
     track_batch: BatchStep = track_each
 
 
@@ -167,24 +172,42 @@ def _plugin_for_config(tracker: str) -> TrackerPlugin:
 
 # ------------------------------------------------------------------------------------------ loading
 def load_tracker(name: str, cfg: ConfigNode, checkpoint: str | Path | None,
-                 device: str | torch.device = "cpu") -> TrackerFactory:
+                 device: str | torch.device = "cpu", backend: str = DEFAULT_BACKEND) -> TrackerFactory:
     """Build tracker ``name``'s network from ``cfg``, load ``checkpoint`` (None: random weights, warned, seeded
     so every process builds the same network), prepare its inference form on ``device`` once, and return
-    the factory the benchmark runner calls per sequence.
+    the factory the benchmark runner calls per sequence. ``backend`` (``lib.utils.device.BACKENDS``):
+    ``torch`` runs the prepared PyTorch form; ``onnxruntime`` the tracker's exported graphs (exported on
+    first use and cached, see ``lib/utils/onnx_cache.py``).
+
+    Raises ValueError (one line) for an unknown backend, a precision it does not run, or a tracker without
+    the ``"onnx"`` capability; ``OnnxExportError`` (one line) when a graph does not export.
 
     Raises :class:`~lib.utils.safe_pickle.CheckpointError` (one line naming the file) when the weights do
     not fit the network of ``cfg``; for a checkpoint of ``tracking/train.py`` the message also names the
     tracker it belongs to, or the keys in which its stored training config differs from ``cfg``.
     """
     plugin = get_plugin(name)
+    check_backend(backend, cfg.TEST.PRECISION)
+    if backend == "onnxruntime" and plugin.prepare_onnx is None:
+        raise ValueError(f"{plugin.label} has no ONNX export: run it with the torch backend")
     if checkpoint is None:
         warnings.warn(f"{plugin.label} runs with RANDOMLY INITIALISED weights: its boxes are meaningless",
                       stacklevel=2)
         torch.manual_seed(0)
     model = build_network(name, cfg, checkpoint)
     # Prepared once per process; the trackers of every sequence share it.
-    prepared = plugin.prepare(model.to(device), cfg, torch.device(device))
+    if backend == "onnxruntime":
+        prepared = plugin.prepare_onnx(model, cfg, None if checkpoint is None else Path(checkpoint),
+                                       torch.device(device))
+    else:
+        prepared = plugin.prepare(model.to(device), cfg, torch.device(device))
     return lambda traits: plugin.make_tracker(prepared, cfg, traits)
+
+
+def batch_step(name: str, backend: str = DEFAULT_BACKEND) -> BatchStep:
+    """The step advancing several trackers of ``name`` together: the plug-in's batched step on the torch
+    backend; one ``track`` after another on ONNX Runtime, whose graphs are exported at batch 1."""
+    return get_plugin(name).track_batch if backend == "torch" else track_each
 
 
 def build_network(name: str, cfg: ConfigNode, checkpoint: str | Path | None) -> nn.Module:

@@ -20,6 +20,7 @@ from lib.config import ConfigNode
 from lib.config.loader import REPO_ROOT
 from lib.trackers import (DEFAULT_TRACKER, TrackerFactory, config_from_dict, config_tracker, get_plugin, load_config,
                           load_tracker)
+from lib.utils.device import DEFAULT_BACKEND
 from lib.utils.safe_pickle import CheckpointError, read_training_config
 
 #: config of a shipped checkpoint that stores none
@@ -126,6 +127,8 @@ def describe_weights(choice: WeightsChoice) -> str:
     return text
 
 
-def load_tracker_from_weights(choice: WeightsChoice, device: str | torch.device = "cpu") -> TrackerFactory:
-    """Tracker factory (``TrackingTraits -> Tracker``) of the chosen tracker with the chosen weights."""
-    return load_tracker(choice.tracker, choice.config_node(), choice.checkpoint, device)
+def load_tracker_from_weights(choice: WeightsChoice, device: str | torch.device = "cpu",
+                              backend: str = DEFAULT_BACKEND) -> TrackerFactory:
+    """Tracker factory (``TrackingTraits -> Tracker``) of the chosen tracker with the chosen weights, its network
+    run by ``backend`` (see :func:`lib.trackers.load_tracker`)."""
+    return load_tracker(choice.tracker, choice.config_node(), choice.checkpoint, device, backend)

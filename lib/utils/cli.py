@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import torch
 import yaml
 
-from lib.utils.device import PRECISIONS
+from lib.utils.device import BACKENDS, DEFAULT_BACKEND, PRECISIONS
 from lib.utils.settings import Settings, load_settings, setting_names
 
 if TYPE_CHECKING:
@@ -168,6 +168,13 @@ def add_precision_option(parser: argparse.ArgumentParser) -> None:
                         help="network precision, sets TEST.PRECISION (default: the config's, fp32 = IEEE float32, "
                              "TF32 off; tf32 = float32 with TF32 matmuls/convolutions on Ampere+ GPUs; bf16/fp16: "
                              "AiATrack only, fp16 on GPUs)")
+
+
+def add_backend_option(parser: argparse.ArgumentParser) -> None:
+    """``--backend`` (default ``lib.utils.device.DEFAULT_BACKEND``), one of ``lib.utils.device.BACKENDS``."""
+    parser.add_argument("--backend", default=DEFAULT_BACKEND, choices=BACKENDS,
+                        help="what runs the network: torch (default) or onnxruntime (exported ONNX graphs, fp32, "
+                             "exported on first use and cached beside the checkpoint; see docs/onnx.md)")
 
 
 def add_torch_threads_option(parser: argparse.ArgumentParser) -> None:

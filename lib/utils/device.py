@@ -8,6 +8,8 @@
   in TF32, so fp32 must switch it off explicitly: :func:`apply_precision` sets both process-wide flags.
 * **Training** (``TRAIN.TF32``, default off, as the official training ran): :func:`set_tf32`.
 * **Inference forms** that exist for one device only: :func:`inference_plan`.
+* **Backend** that runs a tracking network (``--backend``, :data:`BACKENDS`): ``torch`` (the prepared
+  PyTorch form) or ``onnxruntime`` (exported graphs, :func:`onnx_providers` picks the execution providers).
 """
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["PRECISIONS", "InferencePlan", "apply_precision", "inference_plan", "network_dtype", "set_tf32",
-           "tf32_enabled"]
+__all__ = ["BACKENDS", "DEFAULT_BACKEND", "PRECISIONS", "InferencePlan", "apply_precision", "check_backend",
+           "inference_plan", "network_dtype", "onnx_providers", "set_tf32", "tf32_enabled"]
 
 #: tracking precision -> dtype the network is stored and run in
 PRECISIONS: dict[str, torch.dtype] = {"fp32": torch.float32, "tf32": torch.float32, "bf16": torch.bfloat16,
@@ -78,3 +80,29 @@ def inference_plan(device: torch.device | str) -> InferencePlan:
     """The inference forms for ``device`` (see :class:`InferencePlan`)."""
     cpu = torch.device(device).type == "cpu"
     return InferencePlan(onednn_prepack=cpu, windowed_iou_head=cpu, device_crop=not cpu)
+
+
+#: backends a tracking network runs on (``--backend``)
+BACKENDS = ("torch", "onnxruntime")
+#: the backend when none is asked for (why PyTorch stays the default: docs/performance.md, ONNX Runtime)
+DEFAULT_BACKEND = "torch"
+
+
+def check_backend(backend: str, precision: str) -> None:
+    """ValueError (one line) for an unknown ``backend`` or a precision ONNX Runtime graphs do not run (not fp32)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == "onnxruntime" and precision != "fp32":
+        raise ValueError(f"the onnxruntime backend runs TEST.PRECISION fp32 only, got {precision!r}")
+
+
+def onnx_providers(device: torch.device | str) -> list[str]:
+    """ONNX Runtime execution providers for ``device``: the CPU provider on CPU; on CUDA, TensorRT and CUDA
+    first where this onnxruntime build has them (untested here), the CPU provider always last."""
+    import onnxruntime
+
+    wanted = ["CPUExecutionProvider"]
+    if torch.device(device).type == "cuda":
+        wanted = ["TensorrtExecutionProvider", "CUDAExecutionProvider", *wanted]
+    available = set(onnxruntime.get_available_providers())
+    return [provider for provider in wanted if provider in available]

@@ -31,6 +31,7 @@ Examples::
     python tracking/dev/tracker_speed.py --device cuda --batch 8 --frames 100
     python tracking/dev/tracker_speed.py --side main=/tmp/main-checkout --side this=. --frames 65
     python tracking/dev/tracker_speed.py --side fp32=. --side "bf16=. --precision bf16"
+    python tracking/dev/tracker_speed.py --side torch=. --side "ort=. --backend onnxruntime"   # docs/performance.md
     python tracking/dev/tracker_speed.py --tracker siamattn --side main=/tmp/main-checkout --side this=.
 """
 from __future__ import annotations
@@ -54,8 +55,8 @@ from torch.utils.flop_counter import FlopCounterMode
 import lib
 from lib.config import ConfigError
 from lib.test.evaluation import tracking_traits
-from lib.trackers import DEFAULT_TRACKER, get_plugin, load_config, load_tracker, tracker_names
-from lib.utils.cli import add_device_option, add_precision_option, entry_parser, positive_int
+from lib.trackers import DEFAULT_TRACKER, batch_step, get_plugin, load_config, load_tracker, tracker_names
+from lib.utils.cli import add_backend_option, add_device_option, add_precision_option, entry_parser, positive_int
 from lib.utils.gpu_peaks import peak_fraction
 from lib.utils.synthetic import render_video
 
@@ -78,6 +79,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_precision_option(parser)
     parser.add_argument("--batch", type=positive_int, default=1,
                         help="videos tracked together by the batched step (default 1: one tracker, track() timed)")
+    add_backend_option(parser)
     parser.add_argument("--side", action="append", default=None, metavar='"LABEL=CHECKOUT [OPTIONS]"',
                         help="time this checkout (with these extra options) side by side with the other --side "
                              "entries; ratios are relative to the first")
@@ -94,7 +96,7 @@ def experiment_config(args: argparse.Namespace):
 
 def build_factory(args: argparse.Namespace):
     """Tracker factory for the options (tracker, config, precision, weights, device)."""
-    return load_tracker(args.tracker, experiment_config(args), args.checkpoint, args.device)
+    return load_tracker(args.tracker, experiment_config(args), args.checkpoint, args.device, args.backend)
 
 
 def synchronizer(device: str):
@@ -305,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(threads)
         if args.batch > 1:
             trackers = [factory(tracking_traits(args.dataset)) for _ in videos]
-            seconds, _ = time_batch(trackers, get_plugin(args.tracker).track_batch, videos, args.warmup, synchronize)
+            seconds, _ = time_batch(trackers, batch_step(args.tracker, args.backend), videos, args.warmup, synchronize)
             median = statistics.median(seconds)
             print(f"  torch threads {threads}, batch {args.batch}: median {1000 * median:.1f} ms/step, "
                   f"{args.batch / median:.2f} frames/s aggregate ({1 / median:.2f} steps/s){of_peak(args.batch / median)}")

@@ -30,7 +30,7 @@ __all__ = ["DeformRoIPoolPack", "deform_roi_pool", "round_half_away_from_zero"]
 
 def round_half_away_from_zero(x: Tensor) -> Tensor:
     """C ``roundf``: nearest integer, ties away from zero (``torch.round`` rounds ties to even)."""
-    whole = torch.trunc(x)
+    whole = torch.sign(x) * torch.floor(x.abs())  # trunc(x), in operators ONNX has (it has no Trunc)
     return whole + torch.where((x - whole).abs() >= 0.5, torch.sign(x), torch.zeros_like(x))
 
 

@@ -36,8 +36,9 @@ from lib.test.evaluation.init_boxes import check_init_boxes
 from lib.test.evaluation.outcomes import RunSummary, SequenceOutcome, failed
 from lib.test.evaluation.results import result_folders, sequence_results_exist, write_sequence_results
 from lib.test.evaluation.sequence import Sequence
-from lib.trackers import TrackerFactory, get_plugin, load_tracker
+from lib.trackers import TrackerFactory, batch_step, load_tracker
 from lib.trackers.weights import resolve_config
+from lib.utils.device import DEFAULT_BACKEND
 from lib.utils.cli import torch_threads as policy_threads
 from lib.utils.image import read_image
 
@@ -46,15 +47,17 @@ FrameCallback = Callable[[int], None]  # called with the number of frames just t
 
 @dataclass(frozen=True)
 class TrackerSpec:
-    """What a worker needs to build a tracker: registry name, config, weights (None = random), device.
+    """What a worker needs to build a tracker: registry name, config, weights (None = random), device, backend.
 
-    ``config`` is an experiment name or YAML path, or a config dict saved in a checkpoint.
+    ``config`` is an experiment name or YAML path, or a config dict saved in a checkpoint; ``backend`` what runs
+    the network (``lib.utils.device.BACKENDS``).
     """
 
     name: str
     config: str | dict
     checkpoint: str | None
     device: str = "cpu"
+    backend: str = DEFAULT_BACKEND
 
 
 class TrackerLoadError(RuntimeError):
@@ -146,7 +149,7 @@ def check_results_writable(result_dir: str | Path, sequences: list[Sequence]) ->
 
 def _build(spec: TrackerSpec, device: str) -> TrackerFactory:
     try:
-        return load_tracker(spec.name, resolve_config(spec.config, spec.name), spec.checkpoint, device)
+        return load_tracker(spec.name, resolve_config(spec.config, spec.name), spec.checkpoint, device, spec.backend)
     except Exception as exc:
         raise TrackerLoadError(f"could not build tracker {spec.name!r}: {exc}") from exc
 
@@ -179,7 +182,7 @@ def _worker_main(spec: TrackerSpec, device: str, torch_threads: int, result_dir:
         conn.send(("ready", None))
         if batch > 1:
             received = _Received(conn)
-            for outcome in track_batched(factory, get_plugin(spec.name).track_batch, received.next, batch,
+            for outcome in track_batched(factory, batch_step(spec.name, spec.backend), received.next, batch,
                                          result_dir, lambda n: conn.send(("frames", n))):
                 conn.send(("done", outcome))
             return
@@ -302,7 +305,7 @@ class _InProcess:
             factory = _build(self.spec, self.spec.device)
             if self.batch > 1:
                 queue = iter(self.pending)
-                yield from track_batched(factory, get_plugin(self.spec.name).track_batch,
+                yield from track_batched(factory, batch_step(self.spec.name, self.spec.backend),
                                          lambda wait: None if self.stopped else next(queue, None),
                                          self.batch, self.result_dir, on_frame)
                 return
