@@ -122,6 +122,7 @@ SIAMATTN_HYPER: dict[str, list[float]] = {
     "NFS": OFFICIAL_OTB100_HYPER,  # ours
     "UAV": OFFICIAL_OTB100_HYPER,  # ours
     "TNL2K": OFFICIAL_OTB100_HYPER,  # ours
+    "VASTTRACK": OFFICIAL_OTB100_HYPER,  # ours
 }
 
 

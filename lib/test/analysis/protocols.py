@@ -205,7 +205,8 @@ class AiATrackProtocol(BoxProtocol[metrics.SequenceCurves]):
 
 class LasotToolkitProtocol(BoxProtocol[lasot_toolkit.LasotCurves]):
     """docs/benchmarks.md#lasot-matlab-toolkit: the LaSOT MATLAB toolkit (absent frames count as misses), whose
-    rules the TNL2K toolkit shares (docs/benchmarks.md#tnl2k-matlab-toolkit)."""
+    rules the TNL2K and VastTrack toolkits share (docs/benchmarks.md#tnl2k-matlab-toolkit,
+    docs/benchmarks.md#vasttrack-matlab-toolkit)."""
 
     name = "lasot-toolkit"
     description = ("LaSOT MATLAB toolkit (eval_tracker.m): absent frames deleted but counted in the "

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from lib.datasets.annotations import AnnotationError
-from lib.test.evaluation import custom, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav, vot
+from lib.test.evaluation import custom, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav, vasttrack, vot
 from lib.datasets.layout import DatasetLayoutError
 from lib.test.evaluation.sequence import Sequence
 from lib.test.evaluation.traits import Absence, BenchmarkTraits, InitStyle, TrackingTraits, VotTraits
@@ -68,6 +68,9 @@ BENCHMARKS: dict[str, Benchmark] = {
     "tnl2k": Benchmark("tnl2k_dir", {"test": tnl2k.load_tnl2k},
                        "TNL2K test (700 sequences; absent frames are 0,0,0,0 boxes)", tnl2k.LAYOUT,
                        _traits("TNL2K", **_LASOT)),
+    "vasttrack": Benchmark("vasttrack_dir", {"test": vasttrack.load_vasttrack},
+                           "VastTrack test (3500 sequences; absent frames are 0,0,0,0 boxes)", vasttrack.LAYOUT,
+                           _traits("VASTTRACK", **_LASOT)),
     "vot16": Benchmark("vot16_dir", {"test": vot.load_vot}, "VOT2016 (60 sequences, polygon ground truth)",
                        vot.LAYOUT, _traits("VOT16", InitStyle.VOT_REGION, vot=VotTraits("vot2016", "supervised"))),
     "vot18": Benchmark("vot18_dir", {"test": vot.load_vot}, "VOT-ST2018 (60 sequences, polygon ground truth)",
