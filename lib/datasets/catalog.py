@@ -76,6 +76,7 @@ CATALOG: tuple[DatasetRow, ...] = (
     DatasetRow("vasttrack", "VastTrack", "VastTrack test root", ("test",)),
     DatasetRow("vasttrack_train", "VastTrack_train", "VastTrack training root", ("train",),
                "lib.train.dataset.vasttrack:VastTrack"),
+    DatasetRow("avist", "AVisT", "AVisT root", ("test",)),
     DatasetRow("vot16", "vot2016", "VOT2016 workspace", ("test",)),
     DatasetRow("vot18", "vot2018", "VOT-ST2018 workspace", ("test",)),
     DatasetRow("vot20", "vot2020", "VOT2020 workspace", ("test",)),

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from lib.datasets.annotations import AnnotationError
-from lib.test.evaluation import custom, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav, vasttrack, vot
+from lib.test.evaluation import avist, custom, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav, vasttrack, vot
 from lib.datasets.layout import DatasetLayoutError
 from lib.test.evaluation.sequence import Sequence
 from lib.test.evaluation.traits import Absence, BenchmarkTraits, InitStyle, TrackingTraits, VotTraits
@@ -71,6 +71,9 @@ BENCHMARKS: dict[str, Benchmark] = {
     "vasttrack": Benchmark("vasttrack_dir", {"test": vasttrack.load_vasttrack},
                            "VastTrack test (3500 sequences; absent frames are 0,0,0,0 boxes)", vasttrack.LAYOUT,
                            _traits("VASTTRACK", **_LASOT)),
+    "avist": Benchmark("avist_dir", {"test": avist.load_avist},
+                       "AVisT (120 sequences in adverse visibility; occlusion and out-of-view flags)", avist.LAYOUT,
+                       _traits("AVIST", **_LASOT)),
     "vot16": Benchmark("vot16_dir", {"test": vot.load_vot}, "VOT2016 (60 sequences, polygon ground truth)",
                        vot.LAYOUT, _traits("VOT16", InitStyle.VOT_REGION, vot=VotTraits("vot2016", "supervised"))),
     "vot18": Benchmark("vot18_dir", {"test": vot.load_vot}, "VOT-ST2018 (60 sequences, polygon ground truth)",
