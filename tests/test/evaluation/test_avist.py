@@ -26,6 +26,8 @@ def avist_root(tmp_path: Path, write_frames) -> Path:
     write_avist_sequence(root, "airplane_in_rain", ["10,20,30,40", "11,21,30,40", "0,0,0,0", "12,22,30,40"],
                          [0, 0, 1, 0], [0, 0, 0, 1], write_frames)
     write_avist_sequence(root, "Phasmid_insect_camouflage", ["5 6 7 8", "5 6 7 9"], [0, 0], [0, 0], write_frames)
+    # One flag per line is read too.
+    (root / "full_occlusion" / "Phasmid_insect_camouflage_full_occlusion.txt").write_text("0\n1\n")
     return root
 
 
@@ -37,6 +39,7 @@ def test_sequences_frames_and_visibility(avist_root: Path, settings_for) -> None
     assert seq.init_box_xywh == [10, 20, 30, 40] and seq.dataset == "avist"
     np.testing.assert_array_equal(seq.target_visible, [True, True, False, False])
     np.testing.assert_array_equal(seqs[0].ground_truth_xywh, [[5, 6, 7, 8], [5, 6, 7, 9]])  # space-separated
+    np.testing.assert_array_equal(seqs[0].target_visible, [True, False])
     assert seq.traits.tracking.hyper_key == "AVIST"
 
 
