@@ -12,7 +12,9 @@ Examples::
 Protocols (--protocol):
   aiatrack       the official AiATrack analysis (default; AUC over 21 strict thresholds, P at 20 px,
                  P_norm at 0.20, frames without a visible target removed)
-  lasot-toolkit  the LaSOT and TNL2K MATLAB toolkits (absent frames count as misses)
+  avist          pytracking's analysis as AVisT runs it (AUC, OP50, OP75 over all frames; frames without a
+                 visible target count as misses)
+  lasot-toolkit  the LaSOT, TNL2K and VastTrack MATLAB toolkits (absent frames count as misses)
   got10k-otb     the got10k toolkit's OTB/NfS/UAV123 experiments
   got10k         the got10k toolkit's GOT-10k experiment (AO, SR0.5, SR0.75, fps; for got10k_val)
   trackingnet    the TrackingNet devkit (areas under the curves; for TrackingNet TRAIN_k splits)

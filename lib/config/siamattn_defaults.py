@@ -123,6 +123,8 @@ SIAMATTN_HYPER: dict[str, list[float]] = {
     "NFS": OFFICIAL_OTB100_HYPER,  # ours
     "UAV": OFFICIAL_OTB100_HYPER,  # ours
     "TNL2K": OFFICIAL_OTB100_HYPER,  # ours
+    "VASTTRACK": OFFICIAL_OTB100_HYPER,  # ours
+    "AVIST": OFFICIAL_OTB100_HYPER,  # ours
 }
 
 

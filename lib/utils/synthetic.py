@@ -4,8 +4,9 @@ A video shows one target, a checkerboard of two saturated colours inside a dark 
 smoothly and changing scale over a cluttered, muted background, with a few differently textured
 distractors moving around it and, in some videos, an occluder sweeping across it. Everything is
 a deterministic function of ``(seed, index)``. The writers put videos on disk in the GOT-10k, LaSOT,
-TNL2K and VOT layouts (docs/benchmarks.md#got-10k, docs/benchmarks.md#lasot, docs/benchmarks.md#tnl2k,
-docs/benchmarks.md#vot), so the real loaders read them.
+TNL2K, VastTrack, AVisT and VOT layouts (docs/benchmarks.md#got-10k, docs/benchmarks.md#lasot,
+docs/benchmarks.md#tnl2k, docs/benchmarks.md#vasttrack, docs/benchmarks.md#avist, docs/benchmarks.md#vot), so the
+real loaders read them.
 
 Boxes are integer-valued ``x, y, w, h`` and always lie inside the frame; the target is drawn
 exactly on its box (distractors underneath it, the occluder on top).
@@ -296,6 +297,51 @@ def write_tnl2k(root: str | Path, videos: Iterable[SyntheticVideo]) -> list[str]
         (seq_dir / "groundtruth.txt").write_text(
             _lines(",".join(str(int(v)) for v in box) for box in video.boxes_xywh))
         (seq_dir / "language.txt").write_text(f"the checkered {video.object_class} {video.motion} over clutter\n")
+        names.append(name)
+    return names
+
+
+def write_vasttrack(root: str | Path, videos: Iterable[SyntheticVideo]) -> list[str]:
+    """Write videos into ``root/<Class>/<Class>-<k>/`` in the VastTrack layout (``imgs/%05d.jpg``,
+    ``Groundtruth.txt``, ``nlp.txt``); returns the sequence names, ``k`` counting from 1 per class.
+
+    Frames where the target is completely hidden keep their box: VastTrack marks only absent targets
+    (``0,0,0,0``), and the synthetic target never leaves the frame.
+    """
+    root = Path(root)
+    per_class: dict[str, int] = {}
+    names = []
+    for video in videos:
+        class_name = video.object_class.capitalize()
+        per_class[class_name] = per_class.get(class_name, 0) + 1
+        name = f"{class_name}-{per_class[class_name]}"
+        seq_dir = root / class_name / name
+        _write_jpegs(seq_dir / "imgs", video.frames, "%05d.jpg")
+        (seq_dir / "Groundtruth.txt").write_text(
+            _lines(",".join(str(int(v)) for v in box) for box in video.boxes_xywh))
+        (seq_dir / "nlp.txt").write_text(f"the checkered {video.object_class} {video.motion} over clutter\n")
+        names.append(name)
+    return names
+
+
+def write_avist(root: str | Path, videos: Iterable[SyntheticVideo]) -> list[str]:
+    """Write videos into ``root`` in the AVisT layout (``sequences/<seq>/img_%05d.jpg``, ``anno/<seq>.txt``,
+    ``full_occlusion/`` and ``out_of_view/`` flag files); returns the names (``synthetic_<k>``, k from 1).
+
+    ``full_occlusion`` marks frames where the target is completely hidden; it never leaves the frame, so
+    ``out_of_view`` is all zero.
+    """
+    root = Path(root)
+    names = []
+    for k, video in enumerate(videos, start=1):
+        name = f"synthetic_{k}"
+        _write_jpegs(root / "sequences" / name, video.frames, "img_%05d.jpg")
+        (root / "anno").mkdir(parents=True, exist_ok=True)
+        (root / "anno" / f"{name}.txt").write_text(
+            _lines(",".join(str(int(v)) for v in box) for box in video.boxes_xywh))
+        for folder, flags in (("full_occlusion", video.absent), ("out_of_view", np.zeros(len(video), bool))):
+            (root / folder).mkdir(exist_ok=True)
+            (root / folder / f"{name}_{folder}.txt").write_text(",".join(str(int(f)) for f in flags) + "\n")
         names.append(name)
     return names
 

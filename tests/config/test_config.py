@@ -29,7 +29,7 @@ def test_got_config_trains_on_got_only_and_keeps_default_rows():
 @pytest.mark.parametrize("name, row", [
     ("lasot", (100, 4, 0.8)), ("LASOT_EXT", (100, 6, 0.8)), ("trackingnet", (100, 6, 0.7)),
     ("nfs", (80, 3, 0.6)), ("otb", (100, 3, 0.7)), ("uav", (100, 3, 0.7)), ("default", (100, 3, 0.7)),
-    ("got10k_val", (100, 3, 0.7)), ("tnl2k", (100, 3, 0.7)),  # no row: falls back to DEFAULT
+    ("got10k_val", (100, 3, 0.7)), ("tnl2k", (100, 3, 0.7)), ("vasttrack", (100, 3, 0.7)), ("avist", (100, 3, 0.7)),  # no row: falls back to DEFAULT
 ])
 def test_hyper_rows(name, row):
     assert hyper_for_dataset(load_config("baseline"), name) == row

@@ -145,11 +145,13 @@ def sequence_errors(pred_xywh: np.ndarray, gt_xywh: np.ndarray, absence: Absence
     return FrameErrors(iou=iou, center=center, norm_center=norm_center, valid=valid)
 
 
-def sequence_curves(errors: FrameErrors) -> SequenceCurves:
-    """Rule 8: per-sequence curves over the valid frames (sentinel frames stay in the numerators)."""
-    n = int(errors.valid.sum())
-    if n == 0:
+def sequence_curves(errors: FrameErrors, all_frames: bool = False) -> SequenceCurves:
+    """Rule 8: per-sequence curves over the valid frames (sentinel frames stay in the numerators); with
+    ``all_frames`` over every frame, so invalid frames count as misses (pytracking's
+    ``exclude_invalid_frames=False``, docs/benchmarks.md#avist-analysis)."""
+    if not errors.valid.any():
         raise MetricError("no valid frame in the sequence")
+    n = len(errors.valid) if all_frames else int(errors.valid.sum())
 
     def fraction(hits: np.ndarray) -> np.ndarray:
         return hits.sum(axis=0).astype(np.float32) / np.float32(n)

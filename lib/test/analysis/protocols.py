@@ -203,9 +203,27 @@ class AiATrackProtocol(BoxProtocol[metrics.SequenceCurves]):
                 "with it. Use --protocol got10k-otb for precisions bounded by 100%"]
 
 
+class AvistProtocol(AiATrackProtocol):
+    """docs/benchmarks.md#avist-analysis: pytracking's analysis as AVisT's own notebook runs it
+    (``exclude_invalid_frames=False``): every frame stays in the denominator and frames whose target is
+    occluded, out of view or has no positive-size box count as misses."""
+
+    name = "avist"
+    description = ("pytracking analysis with exclude_invalid_frames=False (AVisT): strict IoU > t over 21 "
+                   "thresholds over all frames, frames without a visible target count as misses")
+
+    def sequence_result(self, item: SequenceInput) -> metrics.SequenceCurves:
+        seq = item.sequence
+        # pytracking applies the visibility flags of every benchmark, but the LaSOT-only infinite centre errors
+        # and the full-length check do not apply: the flags are passed without declaring LaSOT-style absence.
+        errors = metrics.sequence_errors(item.boxes, seq.ground_truth_xywh, Absence.NONE, seq.target_visible)
+        return metrics.sequence_curves(errors, all_frames=True)
+
+
 class LasotToolkitProtocol(BoxProtocol[lasot_toolkit.LasotCurves]):
     """docs/benchmarks.md#lasot-matlab-toolkit: the LaSOT MATLAB toolkit (absent frames count as misses), whose
-    rules the TNL2K toolkit shares (docs/benchmarks.md#tnl2k-matlab-toolkit)."""
+    rules the TNL2K and VastTrack toolkits share (docs/benchmarks.md#tnl2k-matlab-toolkit,
+    docs/benchmarks.md#vasttrack-matlab-toolkit)."""
 
     name = "lasot-toolkit"
     description = ("LaSOT MATLAB toolkit (eval_tracker.m): absent frames deleted but counted in the "
@@ -459,9 +477,9 @@ class VotProtocol(Protocol[vot.VotEvaluation]):
         return [vot_report.plot_eao_curve(evaluations, dataset, Path(plot_dir) / f"{dataset}_{self.name}_eao.png")]
 
 
-PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (AiATrackProtocol(), LasotToolkitProtocol(),
-                                                       Got10kOtbProtocol(), Got10kProtocol(), TrackingNetProtocol(),
-                                                       VotProtocol())}
+PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (AiATrackProtocol(), AvistProtocol(), LasotToolkitProtocol(),
+                                                       Got10kOtbProtocol(), Got10kProtocol(),
+                                                       TrackingNetProtocol(), VotProtocol())}
 
 def get_protocol(name: str) -> Protocol:
     """The protocol called ``name``; a clear error listing the known ones otherwise."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from lib.datasets.annotations import AnnotationError
-from lib.test.evaluation import custom, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav, vot
+from lib.test.evaluation import avist, custom, got10k, lasot, nfs, otb, tnl2k, trackingnet, uav, vasttrack, vot
 from lib.datasets.layout import DatasetLayoutError
 from lib.test.evaluation.sequence import Sequence
 from lib.test.evaluation.traits import Absence, BenchmarkTraits, InitStyle, TrackingTraits, VotTraits
@@ -68,18 +68,24 @@ BENCHMARKS: dict[str, Benchmark] = {
     "tnl2k": Benchmark("tnl2k_dir", {"test": tnl2k.load_tnl2k},
                        "TNL2K test (700 sequences; absent frames are 0,0,0,0 boxes)", tnl2k.LAYOUT,
                        _traits("TNL2K", **_LASOT)),
+    "vasttrack": Benchmark("vasttrack_dir", {"test": vasttrack.load_vasttrack},
+                           "VastTrack test (3500 sequences; absent frames are 0,0,0,0 boxes)", vasttrack.LAYOUT,
+                           _traits("VASTTRACK", **_LASOT)),
+    "avist": Benchmark("avist_dir", {"test": avist.load_avist},
+                       "AVisT (120 sequences in adverse visibility; occlusion and out-of-view flags)", avist.LAYOUT,
+                       _traits("AVIST", **_LASOT)),
     "vot16": Benchmark("vot16_dir", {"test": vot.load_vot}, "VOT2016 (60 sequences, polygon ground truth)",
                        vot.LAYOUT, _traits("VOT16", InitStyle.VOT_REGION, vot=VotTraits("vot2016", "supervised"))),
     "vot18": Benchmark("vot18_dir", {"test": vot.load_vot}, "VOT-ST2018 (60 sequences, polygon ground truth)",
                        vot.LAYOUT, _traits("VOT18", InitStyle.VOT_REGION, vot=VotTraits("vot2018", "supervised"))),
     "vot20": Benchmark("vot20_dir", {"test": vot.load_vot}, "VOT2020 short-term (60 sequences)", vot.LAYOUT,
                        _traits("VOT20", InitStyle.VOT_REGION, vot=VotTraits("vot2020", "multistart"))),
+    "vot22": Benchmark("vot22_dir", {"test": vot.load_vot},
+                       "VOT2022 short-term (shorttermbox: boxes, shortterm: masks)", vot.LAYOUT,
+                       _traits("VOT22", InitStyle.VOT_REGION, vot=VotTraits("vot2022", "multistart"))),
     # zero-size boxes mark absent frames (written so by tracking/convert_dataset.py), so no flags are needed
     "custom": Benchmark("custom_dir", {"all": custom.load_custom}, "your own sequences (--root DIR, "
                         "docs/custom-data.md)", custom.LAYOUT, _traits("CUSTOM")),
-    "vot22": Benchmark("vot22_dir", {"test": vot.load_vot},
-                       "VOT2022 short-term (62 sequences; shorttermbox: boxes, shortterm: masks)", vot.LAYOUT,
-                       _traits("VOT22", InitStyle.VOT_REGION, vot=VotTraits("vot2022", "multistart"))),
 }
 
 

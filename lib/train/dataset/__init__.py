@@ -1,4 +1,4 @@
-"""Training datasets: LaSOT, GOT-10k, TrackingNet, COCO 2017 (optionally with masks), YouTube-VOS and your
+"""Training datasets: LaSOT, GOT-10k, TrackingNet, COCO 2017 (optionally with masks), YouTube-VOS, VastTrack and your
 own sequences (docs/custom-data.md), from raw folders or lmdb databases.
 
 ``build_training_datasets(["LASOT", "GOT10K_vot_train", "COCO17", "TRACKINGNET"], settings)`` opens
@@ -20,11 +20,12 @@ from lib.train.dataset.lasot import Lasot
 from lib.train.dataset.lmdb_store import LmdbSource
 from lib.datasets.storage import DirectorySource, FileSource, IncompleteDatasetError
 from lib.train.dataset.trackingnet import TrackingNet
+from lib.train.dataset.vasttrack import VastTrack
 from lib.train.dataset.youtube_vos import YoutubeVos
 from lib.utils.settings import Settings
 
 __all__ = ["build_training_datasets", "got10k_only_overrides", "open_source", "TRAINING_DATASETS", "TrackingDataset",
-           "SequenceAnnotation", "Custom", "Lasot", "Got10k", "TrackingNet", "Coco", "YoutubeVos",
+           "SequenceAnnotation", "Custom", "Lasot", "Got10k", "TrackingNet", "Coco", "YoutubeVos", "VastTrack",
            "IncompleteDatasetError"]
 
 LMDB_SUFFIX = "_lmdb"
@@ -42,6 +43,7 @@ TRAINING_DATASETS: dict[str, tuple[str, Callable[[FileSource, str, Sequence[int]
     "COCO17_masks": ("coco_dir", lambda source, name, _: Coco(source, version="2017", name=name, with_masks=True)),
     "YTBVOS": ("ytbvos_dir", lambda source, name, _: YoutubeVos(source, name=name)),
     "TRACKINGNET": ("trackingnet_dir", lambda source, name, chunks: TrackingNet(source, chunks=chunks, name=name)),
+    "VASTTRACK": ("vasttrack_train_dir", lambda source, name, _: VastTrack(source, name=name)),
     # your own sequences (docs/custom-data.md)
     "CUSTOM": ("custom_dir", lambda source, name, _: Custom(source, name=name)),
 }
@@ -58,7 +60,7 @@ def open_source(settings: Settings, settings_key: str, lmdb: bool, root: str = "
 def build_training_datasets(names: Sequence[str], settings: Settings,
                             trackingnet_chunks: Sequence[int] | None = None) -> list[TrackingDataset]:
     """One dataset per name (``LASOT``, ``GOT10K_train``, ``GOT10K_vot_train``, ``COCO17``,
-    ``TRACKINGNET``, ``CUSTOM``, each optionally with ``_lmdb``), roots from ``settings``, or from the name
+    ``TRACKINGNET``, ``VASTTRACK``, ``CUSTOM``, each optionally with ``_lmdb``), roots from ``settings``, or from the name
     itself as ``NAME:DIR`` (e.g. ``CUSTOM:data/mine``, so that several custom roots can be listed). TrackingNet
     uses ``TRAIN_<k>`` for each k in ``trackingnet_chunks`` (default: all twelve).
 

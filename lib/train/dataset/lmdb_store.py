@@ -79,7 +79,8 @@ class LmdbSource(FileSource):
         return self._get(rel.encode("utf-8")) is not None
 
     def list_dir(self, rel: str) -> list[str]:
-        prefix = rel.rstrip("/").encode("utf-8") + b"/"
+        folder = rel.strip("/")
+        prefix = (folder + "/").encode("utf-8") if folder else b""  # "" lists the top level
         names: set[str] = set()
         with _readonly_environment(self.path).begin() as txn:
             cursor = txn.cursor()

@@ -24,10 +24,15 @@ SEQUENCES = {
 }
 
 
-def _ground_truth(rng: np.random.RandomState, name: str, n: int) -> np.ndarray:
+def random_track(rng: np.random.RandomState, n: int) -> np.ndarray:
+    """(n, 4) whole-pixel x, y, w, h boxes of a target drifting around (150..350, 150..350)."""
     centre = rng.uniform(150, 350, size=2) + np.cumsum(rng.normal(0, 4, size=(n, 2)), axis=0)
     size = np.clip(rng.uniform(30, 90, size=2) + np.cumsum(rng.normal(0, 1.5, size=(n, 2)), axis=0), 8, None)
-    gt = np.round(np.concatenate([centre - size / 2, size], axis=1))
+    return np.round(np.concatenate([centre - size / 2, size], axis=1))
+
+
+def _ground_truth(rng: np.random.RandomState, name: str, n: int) -> np.ndarray:
+    gt = random_track(rng, n)
     if name == "Assian_video_Z03_done":
         gt[10:15] = 0  # target absent
         gt[20, 3] = 0  # zero height but not absent: the toolkit scores it as IoU -1, centre error -1
@@ -37,7 +42,9 @@ def _ground_truth(rng: np.random.RandomState, name: str, n: int) -> np.ndarray:
     return gt
 
 
-def _predictions(rng: np.random.RandomState, tracker: str, gt: np.ndarray) -> np.ndarray:
+def predictions(rng: np.random.RandomState, tracker: str, gt: np.ndarray) -> np.ndarray:
+    """(N, 4) results of ``tracker`` (``good``: noisy, with a non-positive width and height; ``lost``: far off,
+    then stuck) for the (N, 4) ground truth ``gt``; random boxes where ``gt`` is ``0,0,0,0``."""
     n = len(gt)
     if tracker == "good":
         pred = gt + rng.normal(0, 6, size=(n, 4))
@@ -72,6 +79,6 @@ def write_mini_tnl2k(root: Path, results: Path) -> list[str]:
         for tracker in TRACKERS:
             folder = results / tracker
             folder.mkdir(parents=True, exist_ok=True)
-            pred = _predictions(rng, tracker, gt)
+            pred = predictions(rng, tracker, gt)
             (folder / f"{name}.txt").write_text("".join(f"{x:.2f},{y:.2f},{w:.2f},{h:.2f}\n" for x, y, w, h in pred))
     return sorted(SEQUENCES)

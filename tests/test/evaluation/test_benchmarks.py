@@ -13,7 +13,7 @@ from lib.utils.settings import Settings, load_settings, setting_names
 
 def test_registry_names_and_roots() -> None:
     assert list(BENCHMARKS) == ["lasot", "lasot_ext", "got10k_test", "got10k_val", "trackingnet", "nfs", "otb",
-                                "uav", "tnl2k", "vot16", "vot18", "vot20", "custom", "vot22"]
+                                "uav", "tnl2k", "vasttrack", "avist", "vot16", "vot18", "vot20", "vot22", "custom"]
     assert all(b.settings_key in setting_names() for b in BENCHMARKS.values())
     assert BENCHMARKS["trackingnet"].default_split == "TEST"
     assert BENCHMARKS["lasot"].default_split == "test"

@@ -35,9 +35,11 @@ def test_benchmark_hyper_parameters():
         assert (row.penalty_k, row.window_influence, row.lr) == (0.10, 0.25, 0.45)
 
 
-def test_tnl2k_reuses_the_otb100_row_under_the_vot2018_config():
-    """No official TNL2K row: like the other one-pass benchmarks it takes the OTB100 values (ours), not DEFAULT."""
-    row = hyper_for(load_config("vot2018", tracker="siamattn"), tracking_traits("tnl2k").hyper_key)
+@pytest.mark.parametrize("benchmark", ["tnl2k", "vasttrack", "avist"])
+def test_new_benchmarks_reuse_the_otb100_row_under_the_vot2018_config(benchmark):
+    """No official TNL2K, VastTrack or AVisT row: like the other one-pass benchmarks they take the OTB100 values
+    (ours), not DEFAULT."""
+    row = hyper_for(load_config("vot2018", tracker="siamattn"), tracking_traits(benchmark).hyper_key)
     assert (row.penalty_k, row.window_influence, row.lr) == (0.20, 0.35, 0.50)
 
 
