@@ -94,6 +94,6 @@ def test_official_video_teacher_forced_on_onnxruntime(siamattn_dir, tracker_fixt
                 discontinuities.append(t)
             # area and polygon checked just above, everything else below
             out["target_polygon"], out["mask_area_px"] = run["polygon"][t].numpy(), int(run["mask_area_px"][t])
-        compared += _compare_step(out, tracker, run, t)
+        compared += _compare_step(out, tracker, run, t, video.shape[1:3])
     assert compared >= 25
     assert len(discontinuities) <= 2, discontinuities
