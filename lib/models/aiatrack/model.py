@@ -74,8 +74,8 @@ class ReferenceFrame:
 # pytree nodes, so the engines of lib/utils/engine.py see the tensors of frames passed to and returned by the
 # network's methods; a reference's projection cache is no part of its structure
 pytree.register_dataclass(EncodedFrame, serialized_type_name="aiatrack.EncodedFrame")
-pytree.register_dataclass(ReferenceFrame, drop_field_names=["projections"],
-                          serialized_type_name="aiatrack.ReferenceFrame")
+pytree.register_dataclass(ReferenceFrame, field_names=["memory", "embedding", "inr", "mask"],
+                          drop_field_names=["projections"], serialized_type_name="aiatrack.ReferenceFrame")
 
 
 class AiATrack(nn.Module):
