@@ -27,7 +27,8 @@ def test_a_cuda_engine_is_refused_on_the_cpu_before_any_work(engine, capsys: pyt
     assert main(["--config", "tiny", "--engine", engine]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err == f"error: the {engine} engine runs on CUDA devices only, not cpu; use the eager engine there\n"
+    assert captured.err == (f"error: the {engine} engine runs on CUDA devices only, not cpu; "
+                            "use the eager engine there\n")
 
 
 def test_side_by_side_times_both_sides_and_prints_the_ratio(capsys: pytest.CaptureFixture[str]) -> None:

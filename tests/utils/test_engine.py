@@ -72,7 +72,8 @@ def test_the_structure_key_separates_shapes_dtypes_and_reference_counts():
     search = _frame()
     three, two = [_reference() for _ in range(3)], [_reference() for _ in range(2)]
     key = structure_key((search, [([three[0]], three[1:])]), {})
-    assert key == structure_key((_frame(), [([_reference()], [_reference(), _reference()])]), {})  # values differ
+    same = structure_key((_frame(), [([_reference()], [_reference(), _reference()])]), {})  # other values
+    assert key == same and len({key, same}) == 1  # equal and hashed alike: one graph in the engine's table
     assert key != structure_key((search, [([two[0]], two[1:])]), {})                    # one reference fewer
     assert key != structure_key((_frame(tokens=9), [([three[0]], three[1:])]), {})      # other token count
     assert key != structure_key((_frame(dtype=torch.bfloat16), [([three[0]], three[1:])]), {})
