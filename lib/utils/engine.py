@@ -22,6 +22,7 @@ Which engine a device gets is :attr:`lib.utils.device.InferencePlan.engine`.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
@@ -88,7 +89,8 @@ class _CapturedGraph:
 
 
 class Engine:
-    """``fn`` run by ``engine`` (see the module docstring); called exactly as ``fn``.
+    """``fn`` run by ``engine`` (see the module docstring); called exactly as ``fn``. The CUDA engines serve one
+    call at a time (trackers on several threads share a prepared model and so its graphs).
 
     Raises ValueError (one line, :func:`check_engine`) for an unknown engine or a CUDA-only one on ``device``.
     """
@@ -99,11 +101,13 @@ class Engine:
         self.engine = engine
         self.graphs: dict[Hashable, _CapturedGraph] = {}
         self._compiled = torch.compile(fn, mode="reduce-overhead") if engine == "compile" else None
+        # one caller at a time fills the static buffers and replays (none for eager, which stays copyable)
+        self._lock = threading.Lock() if engine != "eager" else None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.engine == "eager":
             return self.fn(*args, **kwargs)
-        with torch.no_grad():
+        with self._lock, torch.no_grad():
             if self.engine == "compile":
                 torch.compiler.cudagraph_mark_step_begin()
                 return _cloned(self._compiled(*args, **kwargs))

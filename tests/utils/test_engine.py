@@ -109,10 +109,13 @@ def test_cuda_engines_are_refused_on_the_cpu_in_one_line(engine):
                                      "use the eager engine there")
 
 
-def test_load_tracker_refuses_a_cuda_engine_on_the_cpu_before_building():
+def test_load_tracker_refuses_a_cuda_engine_it_cannot_run_before_building():
     cfg = load_config("tiny")
     with pytest.raises(ValueError, match="^the graphs engine runs on CUDA devices only"):
         load_tracker("aiatrack", cfg, None, "cpu", engine="graphs")
+    # a CUDA engine on the CUDA device but with ONNX Runtime: refused before anything touches the device
+    with pytest.raises(ValueError, match="^the graphs engine runs the torch backend only, not onnxruntime$"):
+        load_tracker("aiatrack", cfg, None, "cuda", backend="onnxruntime", engine="graphs")
 
 
 def test_unknown_engines_are_refused_and_every_device_defaults_to_eager():
