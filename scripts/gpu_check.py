@@ -16,6 +16,9 @@ not run. Rows:
 * ``fps <tracker> <precision>``: per-frame latency at batch 1 from ``tracking/dev/tracker_speed.py`` (crop
   included, synchronised, warm-up excluded); ``fps batch 8 <tracker> <precision>``: the aggregate frames/s of
   8 videos advanced together by the tracker's batched step (``tracker_speed.py --batch 8``);
+* ``fps engine <engine> <tracker> <precision>``: the ``fps`` row with the network's per-frame methods run by
+  CUDA graphs (``graphs``) or ``torch.compile`` (``compile``) instead of eagerly (``lib/utils/engine.py``;
+  capture and compilation fall in the warm-up frames), to compare with the eager ``fps`` row;
 * ``decode 1280x720``: JPEG decoding of generated 1280x720 frames (``tracking/dev/decode_speed.py``), CPU in 1
   and 8 processes against ``torchvision.io.decode_jpeg`` on CUDA;
 * ``test.py threads N``: ``tracking/test.py --device cuda`` end to end on 8 synthetic 120-frame sequences
@@ -49,6 +52,9 @@ from lib.utils.cli import entry_parser
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = REPO.parent / "shared" / "reference"
 CONSISTENCY_FRAMES = 150
+#: (engine, tracker, precision) of the ``fps engine`` rows: the CUDA engines against the eager ``fps`` rows
+ENGINE_ROWS = [("graphs", "aiatrack", "fp32"), ("graphs", "aiatrack", "bf16"), ("compile", "aiatrack", "fp32"),
+               ("compile", "aiatrack", "bf16"), ("graphs", "siamattn", "fp32")]
 
 
 def run(command: list[str], timeout: float, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -127,10 +133,11 @@ def siamattn_fixture_row(device: str) -> str:
     return f"{'ok' if code == 0 else 'FAILED'} (CPU tolerances): {_last_line(out)}"
 
 
-def speed_row(tracker_name: str, precision: str, device: str, frames: int) -> str:
+def speed_row(tracker_name: str, precision: str, device: str, frames: int, extra: tuple[str, ...] = ()) -> str:
+    """``tracker_speed.py`` at batch 1 (``extra``: more of its options, e.g. ``--engine graphs``): median latency."""
     code, out = run([sys.executable, "tracking/dev/tracker_speed.py", "--tracker", tracker_name, "--device", device,
-                     "--frames", str(frames), "--warmup", "20", "--torch-threads", "1", "--precision", precision],
-                    timeout=300)
+                     "--frames", str(frames), "--warmup", "20", "--torch-threads", "1", "--precision", precision,
+                     *extra], timeout=300)
     match = re.search(r"median ([\d.]+) ms/frame \(([\d.]+) fps\)", out)
     if code or not match:
         return f"FAILED ({_last_line(out)})"
@@ -252,6 +259,9 @@ def rows(frames: int, steps: int) -> list[Row]:
         for precision in [p for p in get_plugin(tracker_name).precisions if p in ("fp32", "bf16")]:
             table.append(Row(f"fps batch 8 {tracker_name} {precision}", 120,
                              lambda d, t=tracker_name, p=precision: batch_speed_row(t, p, d, 8, max(30, frames // 4))))
+    for engine, tracker_name, precision in ENGINE_ROWS:
+        table.append(Row(f"fps engine {engine} {tracker_name} {precision}", 180,
+                         lambda d, e=engine, t=tracker_name, p=precision: speed_row(t, p, d, frames, ("--engine", e))))
     table.append(Row("decode 1280x720", 120, lambda d: decode_row()))
     for threads in (0, 4):
         table.append(Row(f"test.py threads {threads}", 150, lambda d, n=threads: benchmark_row(n, d)))

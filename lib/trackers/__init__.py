@@ -31,7 +31,8 @@ from lib.config import (ConfigError, ConfigNode, check_precision, config_differe
                         merge_experiment)
 from lib.config.node import merge_strict
 from lib.test.tracker.base import BatchStep, Tracker, TrackerFactory, TrackingTraits, track_each
-from lib.utils.device import DEFAULT_BACKEND, check_backend
+from lib.utils.device import DEFAULT_BACKEND, check_backend, inference_plan
+from lib.utils.engine import apply_engine
 from lib.utils.safe_pickle import CheckpointError, read_training_config
 
 __all__ = ["DEFAULT_TRACKER", "TRACKERS_VARIABLE", "TRACKER_MODULES", "TrackerFactory", "TrackerPlugin",
@@ -69,7 +70,9 @@ class TrackerPlugin:
     Runtime (None: the tracker declares no ``"onnx"``); ``profile(argv)`` is its per-stage profiler
     (``tracking/dev/profile_model.py``), None when it has none. ``track_batch`` advances several of its
     trackers (several sequences, or several targets of one video) in one call (:data:`BatchStep`);
-    :func:`~lib.test.tracker.base.track_each` for a tracker without a batched form.
+    :func:`~lib.test.tracker.base.track_each` for a tracker without a batched form. ``engine_methods`` names
+    the prepared network's per-frame methods that :func:`load_tracker` runs through the plan's engine
+    (``lib/utils/engine.py``; their pytree inputs and outputs must be registered).
     """
 
     name: str
@@ -90,6 +93,7 @@ class TrackerPlugin:
     profile: Callable[[list[str] | None], int] | None = None
     prepare_onnx: Callable[[nn.Module, ConfigNode, Path | None, torch.device], Any] | None = None
     track_batch: BatchStep = track_each
+    engine_methods: tuple[str, ...] = ()
 
 
 def tracker_names() -> list[str]:
@@ -172,15 +176,19 @@ def _plugin_for_config(tracker: str) -> TrackerPlugin:
 
 # ------------------------------------------------------------------------------------------ loading
 def load_tracker(name: str, cfg: ConfigNode, checkpoint: str | Path | None,
-                 device: str | torch.device = "cpu", backend: str = DEFAULT_BACKEND) -> TrackerFactory:
+                 device: str | torch.device = "cpu", backend: str = DEFAULT_BACKEND,
+                 engine: str | None = None) -> TrackerFactory:
     """Build tracker ``name``'s network from ``cfg``, load ``checkpoint`` (None: random weights, warned, seeded
     so every process builds the same network), prepare its inference form on ``device`` once, and return
     the factory the benchmark runner calls per sequence. ``backend`` (``lib.utils.device.BACKENDS``):
     ``torch`` runs the prepared PyTorch form; ``onnxruntime`` the tracker's exported graphs (exported on
-    first use and cached, see ``lib/utils/onnx_cache.py``).
+    first use and cached, see ``lib/utils/onnx_cache.py``). On the torch backend the plug-in's
+    ``engine_methods`` run through the engine of ``lib.utils.device.inference_plan(device, engine)`` (None:
+    the device's).
 
-    Raises ValueError (one line) for an unknown backend, a precision it does not run, or a tracker without
-    the ``"onnx"`` capability; ``OnnxExportError`` (one line) when a graph does not export.
+    Raises ValueError (one line) for an unknown backend, a precision it does not run, a tracker without
+    the ``"onnx"`` capability, an unknown engine, one that does not run on ``device``, or an engine other than
+    eager with the onnxruntime backend; ``OnnxExportError`` (one line) when a graph does not export.
 
     Raises :class:`~lib.utils.safe_pickle.CheckpointError` (one line naming the file) when the weights do
     not fit the network of ``cfg``; for a checkpoint of ``tracking/train.py`` the message also names the
@@ -188,6 +196,9 @@ def load_tracker(name: str, cfg: ConfigNode, checkpoint: str | Path | None,
     """
     plugin = get_plugin(name)
     check_backend(backend, cfg.TEST.PRECISION)
+    plan = inference_plan(device, engine)
+    if backend != "torch" and plan.engine != "eager":
+        raise ValueError(f"the {plan.engine} engine runs the torch backend only, not {backend}")
     if backend == "onnxruntime" and plugin.prepare_onnx is None:
         raise ValueError(f"{plugin.label} has no ONNX export: run it with the torch backend")
     if checkpoint is None:
@@ -200,7 +211,8 @@ def load_tracker(name: str, cfg: ConfigNode, checkpoint: str | Path | None,
         prepared = plugin.prepare_onnx(model, cfg, None if checkpoint is None else Path(checkpoint),
                                        torch.device(device))
     else:
-        prepared = plugin.prepare(model.to(device), cfg, torch.device(device))
+        prepared = apply_engine(plugin.prepare(model.to(device), cfg, torch.device(device)), plugin.engine_methods,
+                                plan.engine, device)
     return lambda traits: plugin.make_tracker(prepared, cfg, traits)
 
 

@@ -56,5 +56,6 @@ PLUGIN = TrackerPlugin(
     capabilities=frozenset({"attention_probe", "onnx"}),
     profile=lambda argv: importlib.import_module("lib.models.aiatrack.profile").profile(argv),
     track_batch=track_batch,
+    engine_methods=("encode", "decode", "decode_batch", "predict_corners", "predict_iou"),
     prepare_onnx=_prepare_onnx,
 )

@@ -64,5 +64,6 @@ PLUGIN = TrackerPlugin(
     capabilities=frozenset({"masks", "polygons", "onnx"}),
     profile=lambda argv: importlib.import_module("lib.models.siamattn.profile").profile(argv),
     track_batch=track_batch,
+    engine_methods=("track_features", "refine_box", "refine_mask"),
     prepare_onnx=_prepare_onnx,
 )

@@ -7,7 +7,7 @@
   network in that dtype (see ``lib/models/aiatrack/inference.py``). PyTorch's own default runs cuDNN convolutions
   in TF32, so fp32 must switch it off explicitly: :func:`apply_precision` sets both process-wide flags.
 * **Training** (``TRAIN.TF32``, default off, as the official training ran): :func:`set_tf32`.
-* **Inference forms** that exist for one device only: :func:`inference_plan`.
+* **Inference forms** that exist for one device only, and the engine running the network: :func:`inference_plan`.
 * **Backend** that runs a tracking network (``--backend``, :data:`BACKENDS`): ``torch`` (the prepared
   PyTorch form) or ``onnxruntime`` (exported graphs, :func:`onnx_providers` picks the execution providers).
 """
@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+
+from lib.utils.engine import check_engine
 
 __all__ = ["BACKENDS", "DEFAULT_BACKEND", "PRECISIONS", "InferencePlan", "apply_precision", "check_backend",
            "inference_plan", "network_dtype", "onnx_providers", "set_tf32", "tf32_enabled"]
@@ -69,17 +71,25 @@ class InferencePlan:
     ``device_crop``: the batched tracking steps upload each frame once and crop it with torch ops on the
     device (``lib/utils/crop_torch.py``, within one grey level of OpenCV) instead of cropping with OpenCV on
     the host and uploading the crop. Off on CPU, where the OpenCV crop is the reference and faster.
+    ``engine``: what runs the per-frame network methods (``lib/utils/engine.py``): ``eager`` on every device for
+    now. ``graphs`` (CUDA graphs) and ``compile`` (``torch.compile``) exist for CUDA but their speed has not been
+    measured yet (``scripts/gpu_check.py`` rows ``fps engine ...``); the faster one becomes CUDA's default
+    once it has been.
     """
 
     onednn_prepack: bool
     windowed_iou_head: bool
     device_crop: bool = False
+    engine: str = "eager"
 
 
-def inference_plan(device: torch.device | str) -> InferencePlan:
-    """The inference forms for ``device`` (see :class:`InferencePlan`)."""
+def inference_plan(device: torch.device | str, engine: str | None = None) -> InferencePlan:
+    """The inference forms for ``device`` (see :class:`InferencePlan`); ``engine`` overrides the device's engine
+    (for measurement). ValueError (one line) for an unknown engine or a CUDA-only one on another device."""
     cpu = torch.device(device).type == "cpu"
-    return InferencePlan(onednn_prepack=cpu, windowed_iou_head=cpu, device_crop=not cpu)
+    if engine is not None:
+        check_engine(engine, device)
+    return InferencePlan(onednn_prepack=cpu, windowed_iou_head=cpu, device_crop=not cpu, engine=engine or "eager")
 
 
 #: backends a tracking network runs on (``--backend``)

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from scripts import gpu_check
-from scripts.gpu_check import Row, batch_speed_row, benchmark_row, consistency_row, decode_row, main, measure_one, rows, run, train_row
+from scripts.gpu_check import (Row, batch_speed_row, benchmark_row, consistency_row, decode_row, main, measure_one,
+                               rows, run, speed_row, train_row)
 
 
 @pytest.mark.parametrize("tracker_name", ["aiatrack", "siamattn"])
@@ -39,6 +40,14 @@ def test_batch_speed_row_reads_the_aggregate_speed():
     assert re.fullmatch(r"[\d.]+ ms/step median, [\d.]+ frames/s aggregate \(batch 2\)", result), result
 
 
+def test_speed_row_passes_the_engine_to_tracker_speed():
+    small = ("--config", "tiny", "--height", "96", "--width", "128")
+    result = speed_row("aiatrack", "fp32", "cpu", 23, ("--engine", "eager", *small))
+    assert re.fullmatch(r"[\d.]+ ms/frame median, [\d.]+ fps \(batch 1, 640x480, crop incl.\)", result), result
+    assert speed_row("siamattn", "fp32", "cpu", 23, ("--engine", "graphs", *small)) == \
+        "FAILED (error: the graphs engine runs on CUDA devices only, not cpu; use the eager engine there)"
+
+
 def test_decode_row_reads_every_rate():
     result = decode_row(frames=4, processes=(1, 2), size=(128, 96))
     expected = r"128x96 JPEG frames/s: cpu x1 [\d.]+, cpu x2 [\d.]+, " + (
@@ -63,7 +72,9 @@ def test_every_row_has_a_unique_name_and_a_limit_within_the_budget():
     assert {"consistency aiatrack fp32", "consistency siamattn fp32", "fps aiatrack tf32", "fps siamattn tf32",
             "test.py threads 0", "test.py threads 4", "test.py batch 8 1280x720", "fps batch 8 aiatrack bf16",
             "fps batch 8 siamattn fp32", "decode 1280x720", "train aiatrack bf16", "train siamattn bf16",
-            "fixture siamattn A"} <= set(names)
+            "fixture siamattn A", "fps engine graphs aiatrack fp32", "fps engine graphs aiatrack bf16",
+            "fps engine compile aiatrack fp32", "fps engine compile aiatrack bf16",
+            "fps engine graphs siamattn fp32"} <= set(names)
     assert all(0 < row.timeout <= 300 for row in table)
 
 

@@ -16,6 +16,21 @@ def test_single_run_prints_a_median(capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(r"torch threads 1: median [0-9.]+ ms/frame", capsys.readouterr().out)
 
 
+def test_the_eager_engine_can_be_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config", "tiny", "--frames", "5", "--warmup", "1", "--height", "96", "--width", "128",
+                 "--torch-threads", "1", "--engine", "eager"]) == 0
+    assert re.search(r"torch threads 1: median [0-9.]+ ms/frame", capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("engine", ["graphs", "compile"])
+def test_a_cuda_engine_is_refused_on_the_cpu_before_any_work(engine, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config", "tiny", "--engine", engine]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (f"error: the {engine} engine runs on CUDA devices only, not cpu; "
+                            "use the eager engine there\n")
+
+
 def test_side_by_side_times_both_sides_and_prints_the_ratio(capsys: pytest.CaptureFixture[str]) -> None:
     side = f"a={REPO_ROOT}"
     other = f"b={REPO_ROOT} --precision fp32"

@@ -12,6 +12,10 @@ timings; pass ``--checkpoint`` to time trained weights anyway. ``--tracker siama
 through the tracker plug-in's batched step (``track_batch``, the call ``tracking/test.py --batch`` makes), and
 the median step time and the aggregate frames/s (N frames per step) are printed.
 
+``--engine`` picks what runs the network's per-frame methods (``lib/utils/engine.py``): ``eager``, or on CUDA
+``graphs`` (captured CUDA graphs) or ``compile`` (``torch.compile``); the first frames of a new input shape
+capture or compile, so leave them in ``--warmup``. Default: the device's engine (``lib/utils/device.py``).
+
 The floating-point operations of one tracked frame are counted once (``torch.utils.flop_counter``; operators it
 has no formula for, such as torchvision's ``deform_conv2d`` in SiamAttn, count 0, so the figure is a lower
 bound); on CUDA each speed is also given as a fraction of the GPU's peak at that precision
@@ -29,6 +33,7 @@ Examples::
     python tracking/dev/tracker_speed.py --config tiny --frames 100
     python tracking/dev/tracker_speed.py --device cuda --frames 300 --precision bf16
     python tracking/dev/tracker_speed.py --device cuda --batch 8 --frames 100
+    python tracking/dev/tracker_speed.py --device cuda --engine graphs --frames 300 --warmup 20
     python tracking/dev/tracker_speed.py --side main=/tmp/main-checkout --side this=. --frames 65
     python tracking/dev/tracker_speed.py --side fp32=. --side "bf16=. --precision bf16"
     python tracking/dev/tracker_speed.py --side torch=. --side "ort=. --backend onnxruntime"   # docs/performance.md
@@ -57,6 +62,7 @@ from lib.config import ConfigError
 from lib.test.evaluation import tracking_traits
 from lib.trackers import DEFAULT_TRACKER, batch_step, get_plugin, load_config, load_tracker, tracker_names
 from lib.utils.cli import add_backend_option, add_device_option, add_precision_option, entry_parser, positive_int
+from lib.utils.engine import ENGINES, check_engine
 from lib.utils.gpu_peaks import peak_fraction
 from lib.utils.synthetic import render_video
 
@@ -80,6 +86,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch", type=positive_int, default=1,
                         help="videos tracked together by the batched step (default 1: one tracker, track() timed)")
     add_backend_option(parser)
+    parser.add_argument("--engine", choices=ENGINES, default=None,
+                        help="what runs the network's per-frame methods (default: the device's, see "
+                             "lib/utils/device.py); graphs and compile run on CUDA only")
     parser.add_argument("--side", action="append", default=None, metavar='"LABEL=CHECKOUT [OPTIONS]"',
                         help="time this checkout (with these extra options) side by side with the other --side "
                              "entries; ratios are relative to the first")
@@ -96,7 +105,8 @@ def experiment_config(args: argparse.Namespace):
 
 def build_factory(args: argparse.Namespace):
     """Tracker factory for the options (tracker, config, precision, weights, device)."""
-    return load_tracker(args.tracker, experiment_config(args), args.checkpoint, args.device, args.backend)
+    return load_tracker(args.tracker, experiment_config(args), args.checkpoint, args.device, args.backend,
+                        args.engine)
 
 
 def synchronizer(device: str):
@@ -215,6 +225,8 @@ def common_options(args: argparse.Namespace) -> list[str]:
         options += ["--checkpoint", args.checkpoint]
     if args.precision:
         options += ["--precision", args.precision]
+    if args.engine:
+        options += ["--engine", args.engine]
     return options
 
 
@@ -273,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         tracking_traits(args.dataset, experiment_config(args).TEST.HYPER.keys())
+        if args.engine:
+            check_engine(args.engine, args.device)
     except (ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -14,6 +14,7 @@ from typing import Mapping, Sequence
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.utils import _pytree as pytree
 
 from lib.config import ConfigNode
 from lib.models.aiatrack.backbone import ResNetTrunk, build_resnet_trunk, load_imagenet_weights
@@ -68,6 +69,13 @@ class ReferenceFrame:
         if attention not in self.projections:
             self.projections[attention] = attention.project_key_value(self.memory, self.memory + self.embedding)
         return self.projections[attention]
+
+
+# pytree nodes, so the engines of lib/utils/engine.py see the tensors of frames passed to and returned by the
+# network's methods; a reference's projection cache is no part of its structure
+pytree.register_dataclass(EncodedFrame, serialized_type_name="aiatrack.EncodedFrame")
+pytree.register_dataclass(ReferenceFrame, field_names=["memory", "embedding", "inr", "mask"],
+                          drop_field_names=["projections"], serialized_type_name="aiatrack.ReferenceFrame")
 
 
 class AiATrack(nn.Module):
