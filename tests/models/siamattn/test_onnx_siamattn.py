@@ -19,7 +19,7 @@ from lib.test.evaluation import tracking_traits
 from lib.test.tracker.base import TrackingTraits
 from lib.trackers import build_network, get_plugin, load_config, load_tracker
 from lib.utils.synthetic import render_video
-from tests.test.tracker.test_siamattn_tracker import STATE_TOL, _compare_step, _start
+from tests.test.tracker.test_siamattn_tracker import MASK_TOL, STATE_TOL, _compare_step, _start
 
 SMALL_WITH_MASK = {"MODEL": {"BACKBONE": {"TYPE": "resnet18"}, "CHANNELS": 16, "DEFORM_FC_CHANNELS": 16,
                              "FC_CHANNELS": 16}}
@@ -91,9 +91,10 @@ def test_official_video_teacher_forced_on_onnxruntime(siamattn_dir, tracker_fixt
         if out["best_idx"] == int(run["best_idx"][t]):
             polygon_error = np.abs(np.asarray(out["target_polygon"]) - run["polygon"][t].numpy()).max()
             if polygon_error > STATE_TOL or abs(out["mask_area_px"] - int(run["mask_area_px"][t])) > 2:
-                discontinuities.append(t)
-            # area and polygon checked just above, everything else below
-            out["target_polygon"], out["mask_area_px"] = run["polygon"][t].numpy(), int(run["mask_area_px"][t])
+                discontinuities.append(t)  # counted below; every other frame is compared in full
+                np.testing.assert_allclose(out["target_bbox"], run["bbox_xywh"][t].numpy(), rtol=0, atol=STATE_TOL)
+                np.testing.assert_allclose(out["mask_prob"], run["mask_prob_64"][t].numpy(), rtol=0, atol=MASK_TOL)
+                continue
         compared += _compare_step(out, tracker, run, t, video.shape[1:3])
-    assert compared >= 25
+    assert compared >= 23
     assert len(discontinuities) <= 2, discontinuities
