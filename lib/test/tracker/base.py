@@ -77,6 +77,17 @@ def track_each(trackers: Sequence[Tracker], images: Sequence[np.ndarray]) -> lis
     return [tracker.track(image) for tracker, image in zip(trackers, images)]
 
 
+def check_batch(trackers: Sequence[Tracker], images: Sequence[np.ndarray], kind: type, label: str) -> None:
+    """What every batched step requires: one frame per tracker, trackers of class ``kind`` sharing one prepared
+    ``model`` (made by one factory). ValueError (one line, naming ``label``, the tracker) otherwise."""
+    if len(trackers) != len(images):
+        raise ValueError(f"{len(trackers)} trackers but {len(images)} frames")
+    if not all(isinstance(tracker, kind) for tracker in trackers):
+        raise ValueError(f"the {label} batched step needs {kind.__name__} instances")
+    if len({id(getattr(tracker, "model", None)) for tracker in trackers}) > 1:
+        raise ValueError("the trackers of one batch must share one prepared model (make them with one factory)")
+
+
 #: ``(trackers, images) -> results``: advance several initialised trackers made by one factory (so sharing one
 #: prepared network) on one frame each, ``results[i]`` being what ``trackers[i].track(images[i])`` returns
 #: (same keys, same state updates, boxes within the fidelity tolerances). Frames may differ in size.

@@ -1,6 +1,6 @@
 """A seeded mini VastTrack test set and two trackers' result folders, in the exact on-disk formats.
 
-Shared by tests/test/analysis/test_vasttrack_toolkit.py and the script that regenerates its Octave oracle
+Shared by tests/test/analysis/test_matlab_toolkits.py and the script that regenerates its Octave oracle
 (tests/test/analysis/fixtures/make_vasttrack_oracle.py), so both score the very same files. The sequences
 exercise the toolkit's rules: absent frames (``0,0,0,0``), a box with zero height that is not absent, a
 box touching the image border (x = 0), predictions with non-positive sizes (carried forward), a sequence

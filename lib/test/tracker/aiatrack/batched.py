@@ -19,7 +19,7 @@ import torch
 
 from lib.models.aiatrack import EncodedFrame
 from lib.test.tracker.aiatrack.tracker import AiATracker, predict_heads
-from lib.test.tracker.base import Tracker
+from lib.test.tracker.base import Tracker, check_batch
 from lib.utils.device import InferencePlan, inference_plan
 
 __all__ = ["track_batch"]
@@ -36,12 +36,7 @@ def track_batch(trackers: Sequence[Tracker], images: Sequence[np.ndarray],
     tracker is not an AiATracker or the trackers do not share one model; RuntimeError when one is not
     initialised.
     """
-    if len(trackers) != len(images):
-        raise ValueError(f"{len(trackers)} trackers but {len(images)} frames")
-    if not all(isinstance(tracker, AiATracker) for tracker in trackers):
-        raise ValueError("the AiATrack batched step needs AiATracker instances")
-    if len({id(tracker.model) for tracker in trackers}) > 1:
-        raise ValueError("the trackers of one batch must share one prepared model (make them with one factory)")
+    check_batch(trackers, images, AiATracker, "AiATrack")
     if not trackers:
         return []
     groups: dict[int, list[int]] = defaultdict(list)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from lib.test.tracker.base import Tracker
+from lib.test.tracker.base import Tracker, check_batch
 from lib.test.tracker.siamattn.tracker import SiamAttnTracker
 from lib.utils.device import InferencePlan, inference_plan
 
@@ -33,12 +33,7 @@ def track_batch(trackers: Sequence[Tracker], images: Sequence[np.ndarray],
     tracker is not a SiamAttnTracker or the trackers do not share one model; RuntimeError when one is not
     initialised.
     """
-    if len(trackers) != len(images):
-        raise ValueError(f"{len(trackers)} trackers but {len(images)} frames")
-    if not all(isinstance(tracker, SiamAttnTracker) for tracker in trackers):
-        raise ValueError("the SiamAttn batched step needs SiamAttnTracker instances")
-    if len({id(tracker.model) for tracker in trackers}) > 1:
-        raise ValueError("the trackers of one batch must share one prepared model (make them with one factory)")
+    check_batch(trackers, images, SiamAttnTracker, "SiamAttn")
     if not trackers:
         return []
     model, device = trackers[0].model, trackers[0].device
