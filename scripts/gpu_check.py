@@ -52,9 +52,9 @@ from lib.utils.cli import entry_parser
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = REPO.parent / "shared" / "reference"
 CONSISTENCY_FRAMES = 150
-#: (engine, tracker, precision) of the ``fps engine`` rows: the CUDA engines against the eager ``fps`` rows
-ENGINE_ROWS = [("graphs", "aiatrack", "fp32"), ("graphs", "aiatrack", "bf16"), ("compile", "aiatrack", "fp32"),
-               ("compile", "aiatrack", "bf16"), ("graphs", "siamattn", "fp32")]
+#: the CUDA engines of the ``fps engine`` rows (each tracker at fp32 and bf16 where it runs them), against the
+#: eager ``fps`` rows
+CUDA_ENGINES = ("graphs", "compile")
 
 
 def run(command: list[str], timeout: float, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -259,9 +259,12 @@ def rows(frames: int, steps: int) -> list[Row]:
         for precision in [p for p in get_plugin(tracker_name).precisions if p in ("fp32", "bf16")]:
             table.append(Row(f"fps batch 8 {tracker_name} {precision}", 120,
                              lambda d, t=tracker_name, p=precision: batch_speed_row(t, p, d, 8, max(30, frames // 4))))
-    for engine, tracker_name, precision in ENGINE_ROWS:
-        table.append(Row(f"fps engine {engine} {tracker_name} {precision}", 180,
-                         lambda d, e=engine, t=tracker_name, p=precision: speed_row(t, p, d, frames, ("--engine", e))))
+    for tracker_name in tracker_names():
+        for engine in CUDA_ENGINES:
+            for precision in [p for p in get_plugin(tracker_name).precisions if p in ("fp32", "bf16")]:
+                table.append(Row(f"fps engine {engine} {tracker_name} {precision}", 180,
+                                 lambda d, e=engine, t=tracker_name, p=precision:
+                                 speed_row(t, p, d, frames, ("--engine", e))))
     table.append(Row("decode 1280x720", 120, lambda d: decode_row()))
     for threads in (0, 4):
         table.append(Row(f"test.py threads {threads}", 150, lambda d, n=threads: benchmark_row(n, d)))
