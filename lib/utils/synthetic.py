@@ -223,6 +223,16 @@ def _lines(values: Iterable[object]) -> str:
     return "".join(f"{v}\n" for v in values)
 
 
+def _integer_boxes(video: SyntheticVideo) -> str:
+    """The video's boxes as ``x,y,w,h`` lines of whole pixels (the LaSOT, TNL2K, VastTrack and AVisT files)."""
+    return _lines(",".join(str(int(v)) for v in box) for box in video.boxes_xywh)
+
+
+def _sentence(video: SyntheticVideo) -> str:
+    """A one-line description of the target, as the language files of TNL2K and VastTrack hold."""
+    return f"the checkered {video.object_class} {video.motion} over clutter\n"
+
+
 GOT10K_SPLIT_PREFIX = {"train": "GOT-10k_Train", "val": "GOT-10k_Val", "test": "GOT-10k_Test"}
 
 
@@ -272,8 +282,7 @@ def write_lasot(root: str | Path, videos: Iterable[SyntheticVideo]) -> list[str]
         name = f"{video.object_class}-{per_class[video.object_class]}"
         seq_dir = root / video.object_class / name
         _write_jpegs(seq_dir / "img", video.frames, "%08d.jpg")
-        (seq_dir / "groundtruth.txt").write_text(
-            _lines(",".join(str(int(v)) for v in box) for box in video.boxes_xywh))
+        (seq_dir / "groundtruth.txt").write_text(_integer_boxes(video))
         (seq_dir / "full_occlusion.txt").write_text(",".join(str(int(a)) for a in video.absent) + "\n")
         (seq_dir / "out_of_view.txt").write_text(",".join("0" for _ in range(len(video))) + "\n")
         (seq_dir / "nlp.txt").write_text(f"a checkered {video.object_class} {video.motion} over clutter\n")
@@ -294,9 +303,8 @@ def write_tnl2k(root: str | Path, videos: Iterable[SyntheticVideo]) -> list[str]
         name = f"synthetic_video_{k}"
         seq_dir = root / name
         _write_jpegs(seq_dir / "imgs", video.frames, "%08d.png")
-        (seq_dir / "groundtruth.txt").write_text(
-            _lines(",".join(str(int(v)) for v in box) for box in video.boxes_xywh))
-        (seq_dir / "language.txt").write_text(f"the checkered {video.object_class} {video.motion} over clutter\n")
+        (seq_dir / "groundtruth.txt").write_text(_integer_boxes(video))
+        (seq_dir / "language.txt").write_text(_sentence(video))
         names.append(name)
     return names
 
@@ -317,9 +325,8 @@ def write_vasttrack(root: str | Path, videos: Iterable[SyntheticVideo]) -> list[
         name = f"{class_name}-{per_class[class_name]}"
         seq_dir = root / class_name / name
         _write_jpegs(seq_dir / "imgs", video.frames, "%05d.jpg")
-        (seq_dir / "Groundtruth.txt").write_text(
-            _lines(",".join(str(int(v)) for v in box) for box in video.boxes_xywh))
-        (seq_dir / "nlp.txt").write_text(f"the checkered {video.object_class} {video.motion} over clutter\n")
+        (seq_dir / "Groundtruth.txt").write_text(_integer_boxes(video))
+        (seq_dir / "nlp.txt").write_text(_sentence(video))
         names.append(name)
     return names
 
@@ -337,8 +344,7 @@ def write_avist(root: str | Path, videos: Iterable[SyntheticVideo]) -> list[str]
         name = f"synthetic_{k}"
         _write_jpegs(root / "sequences" / name, video.frames, "img_%05d.jpg")
         (root / "anno").mkdir(parents=True, exist_ok=True)
-        (root / "anno" / f"{name}.txt").write_text(
-            _lines(",".join(str(int(v)) for v in box) for box in video.boxes_xywh))
+        (root / "anno" / f"{name}.txt").write_text(_integer_boxes(video))
         for folder, flags in (("full_occlusion", video.absent), ("out_of_view", np.zeros(len(video), bool))):
             (root / folder).mkdir(exist_ok=True)
             (root / folder / f"{name}_{folder}.txt").write_text(",".join(str(int(f)) for f in flags) + "\n")

@@ -31,13 +31,16 @@ def random_track(rng: np.random.RandomState, n: int) -> np.ndarray:
     return np.round(np.concatenate([centre - size / 2, size], axis=1))
 
 
-def _ground_truth(rng: np.random.RandomState, name: str, n: int) -> np.ndarray:
+def ground_truth(rng: np.random.RandomState, n: int, edge_cases: bool, absent_at_start: bool) -> np.ndarray:
+    """A random track (:func:`random_track`) with the toolkit's edge cases written in where asked:
+    ``edge_cases`` (an absent run, a zero-height box that is not absent, a box touching the left border) and
+    ``absent_at_start`` (the first three frames absent)."""
     gt = random_track(rng, n)
-    if name == "Assian_video_Z03_done":
+    if edge_cases:
         gt[10:15] = 0  # target absent
         gt[20, 3] = 0  # zero height but not absent: the toolkit scores it as IoU -1, centre error -1
         gt[25, 0] = 0  # touching the left border: not a valid box for the toolkit
-    if name == "advSamp_monitor_bikeyellow":
+    if absent_at_start:
         gt[:3] = 0  # absent at the start: the initialisation frame leaves the evaluation
     return gt
 
@@ -73,7 +76,7 @@ def write_mini_tnl2k(root: Path, results: Path) -> list[str]:
         assert ok
         for number in range(1, n + 1):
             (seq_dir / "imgs" / f"{number:0{digits}d}{ext}").write_bytes(encoded.tobytes())
-        gt = _ground_truth(rng, name, n)
+        gt = ground_truth(rng, n, name == "Assian_video_Z03_done", name == "advSamp_monitor_bikeyellow")
         (seq_dir / "groundtruth.txt").write_text("".join(f"{x:g},{y:g},{w:g},{h:g}\n" for x, y, w, h in gt))
         (seq_dir / "language.txt").write_text(f"the target of {name}\n")
         for tracker in TRACKERS:

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tests.test.analysis.tnl2k_mini import TRACKERS, predictions, random_track
+from tests.test.analysis.tnl2k_mini import TRACKERS, ground_truth, predictions
 
 # name -> (class folder, frames, ground-truth file name)
 SEQUENCES = {
@@ -23,17 +23,6 @@ SEQUENCES = {
     "Dice-6": ("Dice", 30, "Groundtruth.txt"),
     "Off-Road Vehicle-20": ("Off-Road Vehicle", 20, "Groundtruth.txt"),
 }
-
-
-def _ground_truth(rng: np.random.RandomState, name: str, n: int) -> np.ndarray:
-    gt = random_track(rng, n)
-    if name == "Air Hockey-10":
-        gt[10:15] = 0  # target absent
-        gt[20, 3] = 0  # zero height but not absent: the toolkit scores it as IoU -1, centre error -1
-        gt[25, 0] = 0  # touching the left border: not a valid box for the toolkit
-    if name == "Off-Road Vehicle-20":
-        gt[:3] = 0  # absent at the start: the initialisation frame leaves the evaluation
-    return gt
 
 
 def write_mini_vasttrack(root: Path, results: Path) -> list[str]:
@@ -51,7 +40,7 @@ def write_mini_vasttrack(root: Path, results: Path) -> list[str]:
         (seq_dir / "imgs").mkdir(parents=True)
         for number in range(1, n + 1):
             (seq_dir / "imgs" / f"{number:05d}.jpg").write_bytes(encoded.tobytes())
-        gt = _ground_truth(rng, name, n)
+        gt = ground_truth(rng, n, name == "Air Hockey-10", name == "Off-Road Vehicle-20")
         (seq_dir / gt_name).write_text("".join(f"{x:g},{y:g},{w:g},{h:g}\n" for x, y, w, h in gt))
         (seq_dir / "nlp.txt").write_text(f"the target of {name}\n")
         for tracker in TRACKERS:
