@@ -66,22 +66,25 @@ class TrackingTraits:
 TrackerFactory = Callable[[TrackingTraits], Tracker]
 
 
+def _check_one_frame_each(trackers: Sequence[Tracker], images: Sequence[np.ndarray]) -> None:
+    if len(trackers) != len(images):
+        raise ValueError(f"{len(trackers)} trackers but {len(images)} frames")
+
+
 def track_each(trackers: Sequence[Tracker], images: Sequence[np.ndarray]) -> list[dict[str, Any]]:
     """Advance each tracker on its own frame, one ``track`` call after another.
 
     The reference a batched step (:data:`BatchStep`) must reproduce, and the step of trackers that have no
     batched form. ``trackers[i]`` receives ``images[i]``; ValueError when the two lengths differ.
     """
-    if len(trackers) != len(images):
-        raise ValueError(f"{len(trackers)} trackers but {len(images)} frames")
+    _check_one_frame_each(trackers, images)
     return [tracker.track(image) for tracker, image in zip(trackers, images)]
 
 
 def check_batch(trackers: Sequence[Tracker], images: Sequence[np.ndarray], kind: type, label: str) -> None:
     """What every batched step requires: one frame per tracker, trackers of class ``kind`` sharing one prepared
     ``model`` (made by one factory). ValueError (one line, naming ``label``, the tracker) otherwise."""
-    if len(trackers) != len(images):
-        raise ValueError(f"{len(trackers)} trackers but {len(images)} frames")
+    _check_one_frame_each(trackers, images)
     if not all(isinstance(tracker, kind) for tracker in trackers):
         raise ValueError(f"the {label} batched step needs {kind.__name__} instances")
     if len({id(getattr(tracker, "model", None)) for tracker in trackers}) > 1:
